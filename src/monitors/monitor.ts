@@ -1,0 +1,119 @@
+/**
+ * The monitor contract. A monitor only observes: it returns facts and a short piece of
+ * evidence, and declares (as pure functions) the policy that turns those facts into findings.
+ * It knows nothing of SQLite, email or HTML; drift, severity, storage and alerting live in
+ * src/agent.
+ */
+import type { RunFn } from "../agent/exec.js";
+import type { PrivilegedReader } from "../agent/privileged.js";
+
+/** One id everywhere: folder, config key, DB, URL, log tag. */
+export type MonitorId = string;
+
+/** Checklist controls of DESIGN.md (plus `inventory`, the asset-inventory evidence). */
+export const CONTROL_IDS = [
+  "antivirus",
+  "firewall",
+  "updates",
+  "backups",
+  "physical",
+  "wifi",
+  "accounts",
+  "least-privilege",
+  "passwords",
+  "two-factor",
+  "transmission",
+  "audit",
+  "inventory",
+] as const;
+export type ControlId = (typeof CONTROL_IDS)[number];
+
+/** A fact value is plain JSON: lists of strings are diffed item by item for drift. */
+export type FactValue = string | number | boolean | null | string[];
+/** Fact keys are `<monitor>.<snake_name>` and stable. */
+export type Facts = Record<string, FactValue>;
+
+export interface Observation {
+  facts: Facts;
+  /** Short human-readable evidence (a few KB at most), e.g. the relevant command output. */
+  evidence: string;
+}
+
+export type Status = "pass" | "warn" | "fail" | "unknown";
+
+/** A finding produced by a monitor's policy (pure) before the agent adds drift findings. */
+export interface PolicyFinding {
+  /** Stable rule id, `<monitor>.<rule>` (e.g. `firewall.ipv6_open`). */
+  rule: string;
+  status: Status;
+  message: string;
+  /** Fact keys this finding is about. */
+  facts: string[];
+  /** Optional subject when one rule fires for several things (an account, an endpoint). */
+  subject?: string;
+}
+
+/** What the evaluator hands to a monitor's policy besides the facts. */
+export interface PolicyContext {
+  now: Date;
+  /**
+   * When an item of a list-valued fact was first observed (the agent remembers it across runs),
+   * e.g. how long a security update has been pending. Undefined for items never seen before now.
+   */
+  firstSeen(factKey: string, item: string): Date | undefined;
+}
+
+/** "This host simply lacks it": a quiet outcome, distinct from an error. */
+export class NotApplicable extends Error {
+  override readonly name = "NotApplicable";
+}
+
+/** A probe failed in a way it could explain (bad output, unreadable file). */
+export class ProbeError extends Error {
+  override readonly name = "ProbeError";
+}
+
+export interface Logger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+export interface ProbeContext {
+  /** Runs a command through the one exec module (argument array, no shell). */
+  run: RunFn;
+  /** Reads a file (UTF-8). Paths come from the monitor's config (roots are configurable). */
+  readFile(path: string): Promise<string>;
+  /** Reads that need privilege (shadow, sudoers, rulesets) go through here. */
+  privileged: PrivilegedReader;
+  log: Logger;
+  signal: AbortSignal;
+  now(): Date;
+}
+
+export interface Monitor<C = unknown> {
+  id: MonitorId;
+  title: string;
+  control: ControlId;
+  /** Cron expression used when the config sets no schedule. */
+  defaultSchedule: string;
+  /** Whether an absent config key still enables the monitor with defaults. */
+  enabledByDefault: boolean;
+  /** Validates this monitor's config; throws ConfigError naming the key path. Start-up only. */
+  parseConfig(raw: unknown): C;
+  /** Observes the host. No side effects. Throws NotApplicable when the host lacks the thing. */
+  probe(ctx: ProbeContext, config: C): Promise<Observation>;
+  /** Pure policy: facts (+ config) → findings. Drift is computed by the agent, not here. */
+  policy(facts: Facts, config: C, ctx: PolicyContext): PolicyFinding[];
+  /**
+   * Fact keys that are compared with the approved baseline. Facts not listed here (ages,
+   * timestamps, counters) never count as drift.
+   */
+  baselineFacts: readonly string[];
+}
+
+/** Helper so that a monitor file gets full type inference for its config type. */
+export function defineMonitor<C>(m: Monitor<C>): Monitor<C> {
+  return m;
+}

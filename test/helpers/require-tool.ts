@@ -1,0 +1,22 @@
+/**
+ * Integration tests that need a real tool (nft, restic, mosquitto, chromium…) call this.
+ * Locally a missing tool skips the suite with a reason; under CI=true it fails instead,
+ * because CI's own script installs every tool and a skip there would hide a failure.
+ */
+import { hasCommand } from "../../src/agent/exec.js";
+
+export function missingTools(...tools: string[]): string[] {
+  const missing = tools.filter((t) => !hasCommand(t));
+  if (missing.length > 0 && process.env.CI === "true") {
+    throw new Error(`CI=true and required tools are missing: ${missing.join(", ")} (.ci/run must install them)`);
+  }
+  return missing;
+}
+
+/** True when the suite can run: every tool is present and (if asked) we are root. */
+export function canRun(opts: { tools: string[]; root?: boolean }): boolean {
+  const missing = missingTools(...opts.tools);
+  const isRoot = process.getuid?.() === 0;
+  if (opts.root && !isRoot && process.env.CI === "true") throw new Error("CI=true and this suite needs root");
+  return missing.length === 0 && (!opts.root || isRoot);
+}
