@@ -111,6 +111,8 @@ export interface Monitor<C = unknown> {
    * timestamps, counters) never count as drift.
    */
   baselineFacts: readonly string[];
+  /** Status of a drift from the approved baseline (default `fail`; inventory uses `warn`). */
+  driftStatus?: Status;
 }
 
 /** Helper so that a monitor file gets full type inference for its config type. */

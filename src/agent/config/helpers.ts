@@ -9,18 +9,22 @@ import { ConfigError, type ConfigIssue } from "./errors.js";
 export function parseWith<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
-  throw new ConfigError(r.error.issues.map(zodIssue));
+  throw new ConfigError(r.error.issues.flatMap(zodIssues));
 }
 
-function zodIssue(i: z.core.$ZodIssue): ConfigIssue {
+function zodIssues(i: z.core.$ZodIssue): ConfigIssue[] {
   const path = i.path.map((p) => (typeof p === "symbol" ? String(p) : p));
   if (i.code === "unrecognized_keys") {
-    return { path, message: `unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `"${k}"`).join(", ")}` };
+    // One issue per key, pointing at the key itself so the loader can name its line.
+    return i.keys.map((k) => ({ path: [...path, k], message: "unknown key" }));
   }
   if (i.code === "invalid_value") {
-    return { path, message: `expected one of ${i.values.map(String).join(", ")}` };
+    return [{ path, message: `expected one of ${i.values.map(String).join(", ")}` }];
   }
-  return { path, message: i.message };
+  if (i.code === "invalid_type" && i.message.includes("received undefined")) {
+    return [{ path, message: `required (expected ${i.expected})` }];
+  }
+  return [{ path, message: i.message }];
 }
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };

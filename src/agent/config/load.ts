@@ -1,0 +1,209 @@
+/**
+ * Loads gatehouse.yaml once at start-up: YAML syntax, the agent's own keys, then each owner's
+ * section (every monitor, alerts, doors, mqtt). All problems are collected and reported together,
+ * each naming its key path and line.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { isMap, isScalar, LineCounter, parseDocument, type Node } from "yaml";
+import { z } from "zod";
+import { monitorRegistry, MONITORS } from "../../monitors/index.js";
+import type { Monitor } from "../../monitors/monitor.js";
+import { parseAlertsConfig, type AlertsConfig } from "../alerts/config.js";
+import { parseDoorsConfig, parseMqttConfig, type DoorsConfig, type MqttConfig } from "../doors/config.js";
+import { ConfigError, type ConfigIssue, type KeyPath } from "./errors.js";
+import { cronExpression, duration, parseWith } from "./helpers.js";
+
+export const DEFAULT_CONFIG_PATH = "/etc/gatehouse/gatehouse.yaml";
+
+/** --config, else $GATEHOUSE_CONFIG, else /etc/gatehouse/gatehouse.yaml. */
+export function resolveConfigPath(flag: string | undefined, env = process.env): string {
+  return resolve(flag ?? env.GATEHOUSE_CONFIG ?? DEFAULT_CONFIG_PATH);
+}
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export interface MonitorSetting<C = unknown> {
+  monitor: Monitor<C>;
+  schedule: string;
+  config: C;
+}
+
+export interface GatehouseConfig {
+  /** Absolute path of the file this came from (relative paths in it resolve against its folder). */
+  file: string;
+  site: string;
+  timezone: string;
+  dataDir: string;
+  console: { listen: ListenAddress; tls: "auto" | "off" | { cert: string; key: string }; publicUrl?: string };
+  retention: { observationsMs: number; doorEventsMs: number };
+  monitors: MonitorSetting[];
+  alerts: AlertsConfig;
+  doors: DoorsConfig;
+  mqtt: MqttConfig | undefined;
+}
+
+const listen = () =>
+  z.string().transform((s, ctx) => {
+    const m = /^(\[[0-9a-fA-F:.]+\]|[0-9A-Za-z.-]+):(\d{1,5})$/.exec(s);
+    const port = m ? Number(m[2]) : NaN;
+    if (!m || port < 1 || port > 65535) {
+      ctx.addIssue({ code: "custom", message: `expected host:port such as 127.0.0.1:8443, got "${s}"` });
+      return z.NEVER;
+    }
+    return { host: m[1]!.replace(/^\[|\]$/g, ""), port };
+  });
+
+const timezone = () =>
+  z.string().refine(
+    (tz) => {
+      try {
+        new Intl.DateTimeFormat("en-US", { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: "expected an IANA time zone such as America/Phoenix" },
+  );
+
+const coreSchema = z.strictObject({
+  site: z.string().min(1).max(200),
+  timezone: timezone().default("UTC"),
+  data_dir: z.string().min(1).default("/var/lib/gatehouse"),
+  console: z
+    .strictObject({
+      listen: listen().default({ host: "127.0.0.1", port: 8443 }),
+      tls: z
+        .union([z.enum(["auto", "off"]), z.strictObject({ cert: z.string().min(1), key: z.string().min(1) })])
+        .default("auto"),
+      public_url: z.url().optional(),
+    })
+    .default({ listen: { host: "127.0.0.1", port: 8443 }, tls: "auto" }),
+  retention: z
+    .strictObject({ observations: duration().default(90 * 86_400_000), door_events: duration().default(400 * 86_400_000) })
+    .default({ observations: 90 * 86_400_000, door_events: 400 * 86_400_000 }),
+  monitors: z.record(z.string(), z.unknown()).default({}),
+  alerts: z.unknown(),
+  doors: z.unknown(),
+  mqtt: z.unknown(),
+});
+
+const monitorCommon = z.looseObject({ schedule: cronExpression().optional(), enabled: z.boolean().optional() });
+
+/** Reads, parses and validates a config file. Throws ConfigError with every issue found. */
+export function loadConfig(file: string): GatehouseConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new ConfigError([{ path: [], message: `cannot read config file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
+  }
+  return parseConfigText(text, resolve(file));
+}
+
+/** Parses config text; `file` is used for messages and to resolve relative paths. */
+export function parseConfigText(text: string, file: string, monitors: readonly Monitor<any>[] = MONITORS): GatehouseConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => ({ path: [], line: lines.linePos(e.pos[0]).line, message: `YAML syntax: ${e.message.split("\n")[0]}` })),
+    );
+  }
+  const lineOf = (path: KeyPath) => lineOfPath(doc.contents, path, lines);
+  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ConfigError([{ path: [], line: 1, message: "expected a mapping of keys (site, timezone, monitors, …)" }]);
+  }
+
+  const issues: ConfigIssue[] = [];
+  const collect = <T>(path: KeyPath, f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof ConfigError) issues.push(...e.under(path).withLines(lineOf).issues);
+      else throw e;
+      return undefined;
+    }
+  };
+
+  const core = collect([], () => parseWith(coreSchema, raw));
+  const registry = monitorRegistry(monitors);
+  const settings: MonitorSetting[] = [];
+  const monitorsRaw = (core?.monitors ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(monitorsRaw)) {
+    if (!registry.has(key)) {
+      issues.push({ path: ["monitors", key], line: lineOf(["monitors", key]), message: `unknown monitor; known: ${[...registry.keys()].join(", ")}` });
+    }
+  }
+  for (const monitor of registry.values()) {
+    const present = Object.hasOwn(monitorsRaw, monitor.id);
+    const value = monitorsRaw[monitor.id];
+    if (!present && !monitor.enabledByDefault) continue;
+    const common = collect(["monitors", monitor.id], () => parseWith(monitorCommon.optional().nullable(), value));
+    if (common?.enabled === false) continue;
+    const own = value && typeof value === "object" && !Array.isArray(value) ? { ...(value as Record<string, unknown>) } : value;
+    if (own && typeof own === "object" && !Array.isArray(own)) {
+      delete (own as Record<string, unknown>).schedule;
+      delete (own as Record<string, unknown>).enabled;
+    }
+    const config = collect(["monitors", monitor.id], () => monitor.parseConfig(own === null ? undefined : own));
+    if (config !== undefined || issues.length === 0) {
+      settings.push({ monitor, schedule: common?.schedule ?? monitor.defaultSchedule, config });
+    }
+  }
+  const alerts = collect(["alerts"], () => parseAlertsConfig(core?.alerts));
+  const doors = collect(["doors"], () => parseDoorsConfig(core?.doors));
+  const mqtt = collect(["mqtt"], () => parseMqttConfig(core?.mqtt));
+
+  if (issues.length > 0 || !core || !alerts || !doors) throw new ConfigError(issues);
+  const base = dirname(file);
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const tls = core.console.tls;
+  return {
+    file,
+    site: core.site,
+    timezone: core.timezone,
+    dataDir: abs(core.data_dir),
+    console: {
+      listen: core.console.listen,
+      tls: typeof tls === "string" ? tls : { cert: abs(tls.cert), key: abs(tls.key) },
+      ...(core.console.public_url ? { publicUrl: core.console.public_url } : {}),
+    },
+    retention: { observationsMs: core.retention.observations, doorEventsMs: core.retention.door_events },
+    monitors: settings,
+    alerts,
+    doors,
+    mqtt,
+  };
+}
+
+/** The line of the deepest node that exists along `path` (1-based), for error messages. */
+function lineOfPath(root: Node | null, path: KeyPath, lines: LineCounter): number | undefined {
+  let node: unknown = root;
+  let best: number | undefined;
+  const lineAt = (n: unknown) => {
+    const range = (n as { range?: [number, number, number] } | null)?.range;
+    return range ? lines.linePos(range[0]).line : undefined;
+  };
+  best = lineAt(node);
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
+      if (!pair) break;
+      best = lineAt(pair.key) ?? best;
+      node = pair.value;
+      if (isScalar(node)) break;
+    } else if (node && typeof node === "object" && "items" in node && typeof key === "number") {
+      const item = (node as { items: unknown[] }).items[key];
+      if (!item) break;
+      best = lineAt(item) ?? best;
+      node = item;
+    } else break;
+  }
+  return best;
+}

@@ -1,0 +1,61 @@
+/**
+ * Opens the SQLite store: WAL, a busy timeout, full sync (an acknowledged outbox row survives
+ * power loss, not only a killed process), foreign keys, and forward-only migrations.
+ * One process writes: the daemon. CLI commands that write take the same short transactions.
+ */
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { MIGRATIONS, type Migration } from "./migrations/index.js";
+
+export type Db = Database.Database;
+
+export class StoreError extends Error {
+  override readonly name = "StoreError";
+}
+
+export const DB_FILE = "gatehouse.db";
+
+/** Opens (creating if needed) the database in `dataDir` and migrates it forward. */
+export function openStore(dataDir: string, opts: { readonly?: boolean; migrations?: readonly Migration[] } = {}): Db {
+  if (!opts.readonly) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  return openDatabase(join(dataDir, DB_FILE), opts);
+}
+
+/** Opens a database file (":memory:" for tests) and migrates it forward. */
+export function openDatabase(file: string, opts: { readonly?: boolean; migrations?: readonly Migration[] } = {}): Db {
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  } catch (e) {
+    throw new StoreError(`cannot open database ${file}: ${(e as Error).message}`);
+  }
+  db.pragma("busy_timeout = 5000");
+  if (!opts.readonly) {
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+  }
+  db.pragma("foreign_keys = ON");
+  if (!opts.readonly) migrate(db, opts.migrations ?? MIGRATIONS);
+  return db;
+}
+
+/** Applies pending migrations in order, each in its own transaction. */
+export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT");
+  const current = (db.prepare("SELECT max(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
+  const known = migrations.at(-1)?.version ?? 0;
+  if (current > known) {
+    throw new StoreError(`database schema version ${current} is newer than this Gatehouse knows (${known}); downgrades are not supported`);
+  }
+  let applied = 0;
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(m.version, m.name, Date.now());
+    })();
+    applied++;
+  }
+  return applied;
+}

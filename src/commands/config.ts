@@ -1,0 +1,46 @@
+/** `gatehouse config check` and `gatehouse init`. */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { loadConfig, resolveConfigPath } from "../agent/config/load.js";
+import { UserError } from "../agent/errors.js";
+import { openStore } from "../agent/store/db.js";
+import { starterConfig } from "../agent/config/starter.js";
+import { configOption, parseCommandArgs, type Command } from "./command.js";
+
+const checkUsage = "gatehouse config check [--config FILE]";
+
+export const configCheckCommand: Command = {
+  words: ["config", "check"],
+  summary: "validate the config; errors name the key path and the line",
+  usage: checkUsage,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, configOption, checkUsage);
+    const file = resolveConfigPath(values.config);
+    const c = loadConfig(file);
+    io.out(`${file}: OK (site "${c.site}", ${c.monitors.length} monitors: ${c.monitors.map((m) => m.monitor.id).join(", ")})`);
+    return 0;
+  },
+};
+
+const initUsage = "gatehouse init [--config FILE] [--site NAME] [--data-dir DIR] [--force]";
+
+export const initCommand: Command = {
+  words: ["init"],
+  summary: "write a commented starter config and the data dir",
+  usage: initUsage,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(
+      argv,
+      { ...configOption, site: { type: "string" }, "data-dir": { type: "string" }, force: { type: "boolean" } },
+      initUsage,
+    );
+    const file = resolveConfigPath(values.config);
+    if (existsSync(file) && !values.force) throw new UserError(`${file} already exists; not overwriting it (use --force to replace it)`, 1);
+    mkdirSync(dirname(file), { recursive: true, mode: 0o750 });
+    writeFileSync(file, starterConfig({ site: values.site ?? "My Answering Service", dataDir: values["data-dir"] ?? "/var/lib/gatehouse" }), { mode: 0o640 });
+    const config = loadConfig(file);
+    openStore(config.dataDir).close();
+    io.out(`wrote ${file}\ndata dir ${config.dataDir}\nnext: edit the file, then run: gatehouse config check --config ${file}`);
+    return 0;
+  },
+};
