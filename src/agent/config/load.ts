@@ -87,9 +87,9 @@ const coreSchema = z.strictObject({
     .strictObject({ observations: duration().default(90 * 86_400_000), door_events: duration().default(400 * 86_400_000) })
     .default({ observations: 90 * 86_400_000, door_events: 400 * 86_400_000 }),
   monitors: z.record(z.string(), z.unknown()).default({}),
-  alerts: z.unknown(),
-  doors: z.unknown(),
-  mqtt: z.unknown(),
+  alerts: z.unknown().optional(),
+  doors: z.unknown().optional(),
+  mqtt: z.unknown().optional(),
 });
 
 const monitorCommon = z.looseObject({ schedule: cronExpression().optional(), enabled: z.boolean().optional() });
@@ -134,7 +134,8 @@ export function parseConfigText(text: string, file: string, monitors: readonly M
   const core = collect([], () => parseWith(coreSchema, raw));
   const registry = monitorRegistry(monitors);
   const settings: MonitorSetting[] = [];
-  const monitorsRaw = (core?.monitors ?? {}) as Record<string, unknown>;
+  const rawMonitors = (raw as Record<string, unknown>).monitors;
+  const monitorsRaw = (rawMonitors && typeof rawMonitors === "object" && !Array.isArray(rawMonitors) ? rawMonitors : {}) as Record<string, unknown>;
   for (const key of Object.keys(monitorsRaw)) {
     if (!registry.has(key)) {
       issues.push({ path: ["monitors", key], line: lineOf(["monitors", key]), message: `unknown monitor; known: ${[...registry.keys()].join(", ")}` });
@@ -156,9 +157,11 @@ export function parseConfigText(text: string, file: string, monitors: readonly M
       settings.push({ monitor, schedule: common?.schedule ?? monitor.defaultSchedule, config });
     }
   }
-  const alerts = collect(["alerts"], () => parseAlertsConfig(core?.alerts));
-  const doors = collect(["doors"], () => parseDoorsConfig(core?.doors));
-  const mqtt = collect(["mqtt"], () => parseMqttConfig(core?.mqtt));
+  // Sections are validated from the raw document so their errors show even when core keys fail.
+  const sections = raw as Record<string, unknown>;
+  const alerts = collect(["alerts"], () => parseAlertsConfig(sections.alerts));
+  const doors = collect(["doors"], () => parseDoorsConfig(sections.doors));
+  const mqtt = collect(["mqtt"], () => parseMqttConfig(sections.mqtt));
 
   if (issues.length > 0 || !core || !alerts || !doors) throw new ConfigError(issues);
   const base = dirname(file);

@@ -1,0 +1,133 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/agent/config/errors.js";
+import { parseDuration } from "../../src/agent/config/helpers.js";
+import { loadConfig, parseConfigText, resolveConfigPath } from "../../src/agent/config/load.js";
+import { starterConfig } from "../../src/agent/config/starter.js";
+import { fileMonitor } from "../helpers/file-monitor.js";
+
+const parse = (text: string) => parseConfigText(text, "/etc/gatehouse/gatehouse.yaml", [fileMonitor]);
+
+function issuesOf(text: string): string[] {
+  try {
+    parse(text);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message.split("\n");
+    throw e;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("config loader", () => {
+  it("accepts a minimal config and applies defaults", () => {
+    const c = parse('site: "Acme"\n');
+    expect(c.site).toBe("Acme");
+    expect(c.timezone).toBe("UTC");
+    expect(c.dataDir).toBe("/var/lib/gatehouse");
+    expect(c.console.listen).toEqual({ host: "127.0.0.1", port: 8443 });
+    expect(c.alerts.renotify_after).toBe(4 * 3600_000);
+    expect(c.monitors).toEqual([]);
+  });
+
+  it("resolves relative paths against the config file's folder", () => {
+    const c = parseConfigText("site: x\ndata_dir: ./data\n", "/opt/demo/gatehouse.yaml", [fileMonitor]);
+    expect(c.dataDir).toBe("/opt/demo/data");
+  });
+
+  it("names key path and line for a bad enum, a bad duration and an unknown key", () => {
+    const text = [
+      'site: "Acme"', // 1
+      "timezone: Mars/Olympus", // 2
+      "console:", // 3
+      '  listen: "nowhere"', // 4
+      "  colour: blue", // 5
+      "alerts:", // 6
+      "  renotify_after: soon", // 7
+    ].join("\n");
+    const lines = issuesOf(text);
+    expect(lines).toContain("timezone (line 2): expected an IANA time zone such as America/Phoenix");
+    expect(lines.some((l) => l.startsWith("console.listen (line 4): expected host:port"))).toBe(true);
+    expect(lines).toContain("console.colour (line 5): unknown key");
+    expect(lines.some((l) => l.startsWith('alerts.renotify_after (line 7): expected a duration like 90s, 2m, 26h or 3d, got "soon"'))).toBe(true);
+  });
+
+  it("reports unknown monitors and a monitor's own errors under monitors.<id>", () => {
+    const text = ["site: x", "monitors:", "  nosuch: {}", "  file:", "    path: 12", "    extra: true"].join("\n");
+    const lines = issuesOf(text);
+    expect(lines.some((l) => l.startsWith("monitors.nosuch (line 3): unknown monitor"))).toBe(true);
+    expect(lines.some((l) => l.startsWith("monitors.file.path (line 5):"))).toBe(true);
+    expect(lines).toContain("monitors.file.extra (line 6): unknown key");
+  });
+
+  it("refuses inline secrets: *_file keys must be absolute paths, and password keys are unknown", () => {
+    const text = [
+      "site: x",
+      "alerts:",
+      "  email:",
+      "    smtp: { host: smtp.example.org, user: a, password: hunter2 }",
+      "    from: a@example.org",
+      "    to: [b@example.org]",
+    ].join("\n");
+    expect(issuesOf(text)).toContain("alerts.email.smtp.password (line 4): unknown key");
+    const rel = text.replace("password: hunter2", "password_file: smtp.pass");
+    expect(issuesOf(rel).some((l) => l.startsWith("alerts.email.smtp.password_file (line 4): expected an absolute path"))).toBe(true);
+  });
+
+  it("reports YAML syntax errors with their line, and refuses non-mapping documents", () => {
+    expect(issuesOf("site: x\nmonitors: [\n")[0]).toMatch(/^\(root\) \(line \d+\): YAML syntax/);
+    expect(issuesOf("- a\n- b\n")[0]).toMatch(/expected a mapping/);
+    expect(issuesOf("")[0]).toMatch(/expected a mapping/);
+    expect(issuesOf("site: x\nsite: y\n")[0]).toMatch(/YAML syntax/);
+  });
+
+  it("survives garbage without throwing anything but ConfigError", () => {
+    const samples = ["\u0000\u0001", "{{{{", "site: [1,2", "a: &a [*a]", ": :", "site: !!binary AAAA", "x".repeat(10000), "site: 1\nconsole: 5"];
+    for (const s of samples) {
+      try {
+        parse(s);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+      }
+    }
+  });
+
+  it("disables a monitor with enabled: false and takes its schedule", () => {
+    expect(parse("site: x\nmonitors:\n  file: { enabled: false, path: /x }\n").monitors).toEqual([]);
+    const c = parse('site: x\nmonitors:\n  file: { schedule: "*/2 * * * *", path: /x }\n');
+    expect(c.monitors[0]!.schedule).toBe("*/2 * * * *");
+    expect(c.monitors[0]!.config).toEqual({ path: "/x" });
+  });
+
+  it("reads --config, then $GATEHOUSE_CONFIG, then the default", () => {
+    expect(resolveConfigPath("/a.yaml", {})).toBe("/a.yaml");
+    expect(resolveConfigPath(undefined, { GATEHOUSE_CONFIG: "/b.yaml" })).toBe("/b.yaml");
+    expect(resolveConfigPath(undefined, {})).toBe("/etc/gatehouse/gatehouse.yaml");
+  });
+
+  it("the starter config written by init passes validation with the real monitor list", () => {
+    const dir = mkdtempSync(join(tmpdir(), "gh-cfg-"));
+    const file = join(dir, "gatehouse.yaml");
+    writeFileSync(file, starterConfig({ site: 'Acme "Phoenix"', dataDir: join(dir, "data") }));
+    const c = loadConfig(file);
+    expect(c.site).toBe('Acme "Phoenix"');
+    expect(c.monitors.map((m) => m.monitor.id)).toContain("firewall");
+  });
+
+  it("a missing file is a clear error", () => {
+    expect(() => loadConfig("/nonexistent/gatehouse.yaml")).toThrow(/cannot read config file \/nonexistent\/gatehouse.yaml: ENOENT/);
+  });
+});
+
+describe("durations", () => {
+  it.each([
+    ["90s", 90_000],
+    ["2m", 120_000],
+    ["26h", 93_600_000],
+    ["3d", 259_200_000],
+    ["1h30m", 5_400_000],
+    ["1w", 604_800_000],
+  ])("%s", (s, ms) => expect(parseDuration(s)).toBe(ms));
+  it.each(["", "h", "10", "-1h", "1x", "0s", "1 h"])("refuses %j", (s) => expect(parseDuration(s)).toBeUndefined());
+});
