@@ -2,8 +2,20 @@
  * The explicit list of all monitors. Adding a monitor means one folder and one line here.
  */
 import type { Monitor } from "./monitor.js";
+import { patches } from "./patches/index.js";
+import { antivirus } from "./antivirus/index.js";
+import { inventory } from "./inventory/index.js";
+import { firewall } from "./firewall/index.js";
+import { backups } from "./backups/index.js";
+import { accounts } from "./accounts/index.js";
 
 export const MONITORS: readonly Monitor<any>[] = [
+  patches,
+  antivirus,
+  inventory,
+  firewall,
+  backups,
+  accounts,
   // one line per monitor, e.g. firewall,
 ];
 

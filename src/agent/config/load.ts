@@ -86,7 +86,7 @@ const coreSchema = z.strictObject({
   retention: z
     .strictObject({ observations: duration().default(90 * 86_400_000), door_events: duration().default(400 * 86_400_000) })
     .default({ observations: 90 * 86_400_000, door_events: 400 * 86_400_000 }),
-  monitors: z.record(z.string(), z.unknown()).default({}),
+  monitors: z.record(z.string(), z.unknown()).nullable().default({}),
   alerts: z.unknown().optional(),
   doors: z.unknown().optional(),
   mqtt: z.unknown().optional(),
@@ -163,7 +163,8 @@ export function parseConfigText(text: string, file: string, monitors: readonly M
   const doors = collect(["doors"], () => parseDoorsConfig(sections.doors));
   const mqtt = collect(["mqtt"], () => parseMqttConfig(sections.mqtt));
 
-  if (issues.length > 0 || !core || !alerts || !doors) throw new ConfigError(issues);
+  if (issues.length > 0) throw new ConfigError(issues);
+  if (!core || !alerts || !doors) throw new Error("config sections parsed without issues but produced no value");
   const base = dirname(file);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const tls = core.console.tls;

@@ -1,0 +1,59 @@
+/**
+ * Parses `dnf check-update` listings and `needs-restarting -r` output (RHEL family). dnf
+ * prints one `name.arch  version  repo` row per update and wraps a long name onto its own line.
+ */
+import { ProbeError } from "../monitor.js";
+
+export interface DnfUpdate {
+  /** `name.arch` */
+  pkg: string;
+  version: string;
+  repo: string;
+}
+
+/** `name.arch →version`, the item form of `patches.pending_security` on dnf hosts (dnf does not print the installed version). */
+export function dnfItem(u: DnfUpdate): string {
+  return `${u.pkg} →${u.version}`;
+}
+
+const NOISE = [/^Last metadata expiration check/, /^Security: /, /^Updating Subscription/, /^This system is/, /^Unable to read consumer/];
+
+/** Parses `dnf -q -C check-update [--security]` stdout (exit 0 or 100). Throws ProbeError on rows it cannot read. */
+export function parseDnfCheckUpdate(text: string): DnfUpdate[] {
+  const updates: DnfUpdate[] = [];
+  let carried: string | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === "") continue;
+    if (/^Obsoleting Packages/.test(line)) break;
+    if (NOISE.some((r) => r.test(line))) continue;
+    const cols = line.split(/\s+/);
+    if (carried !== undefined) {
+      cols.unshift(carried);
+      carried = undefined;
+    }
+    if (cols.length === 1 && /^[^\s]+\.[A-Za-z0-9_]+$/.test(cols[0]!)) {
+      carried = cols[0]!;
+      continue;
+    }
+    if (cols.length !== 3 || !/\.[A-Za-z0-9_]+$/.test(cols[0]!) || !/^[0-9]/.test(cols[1]!)) {
+      throw new ProbeError(`unrecognised dnf check-update row: ${JSON.stringify(line.slice(0, 120))}`);
+    }
+    updates.push({ pkg: cols[0]!, version: cols[1]!, repo: cols[2]! });
+  }
+  if (carried !== undefined) throw new ProbeError(`dnf check-update output ends inside a row: ${JSON.stringify(carried)}`);
+  return updates;
+}
+
+/** Parses `needs-restarting -r`: exit 1 means a reboot is needed; the text lists why. */
+export function parseNeedsRestarting(text: string, exitCode: number): { rebootRequired: boolean; reasons: string[] } {
+  if (exitCode !== 0 && exitCode !== 1) throw new ProbeError(`needs-restarting -r exited with ${exitCode}`);
+  const saysNo = /No core libraries or services have been updated/.test(text);
+  const saysYes = /Reboot is required/.test(text);
+  if (!saysNo && !saysYes) throw new ProbeError("unrecognised needs-restarting -r output");
+  const reasons = text
+    .split(/\r?\n/)
+    .map((l) => /^\s*\*\s+(\S+)/.exec(l)?.[1])
+    .filter((x): x is string => x !== undefined);
+  return { rebootRequired: exitCode === 1, reasons };
+}

@@ -1,0 +1,85 @@
+/**
+ * The daemon: starts, serves /healthz and the status page, records the first checks, and stops
+ * cleanly on SIGTERM. Monitors that would read the host are disabled: tests never look at it.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseConfigText } from "../../src/agent/config/load.js";
+import { startDaemon } from "../../src/agent/daemon.js";
+import { nullLogger } from "../../src/agent/log.js";
+import { openStore } from "../../src/agent/store/db.js";
+import { MONITORS } from "../../src/monitors/index.js";
+import { fileMonitor } from "../helpers/file-monitor.js";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Every real monitor disabled, so nothing reads this machine. */
+const allDisabled = () => MONITORS.map((m) => `  ${m.id}: { enabled: false }`).join("\n");
+
+describe("daemon", () => {
+  it("serves health and status, records the first check, and stops cleanly", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gh-daemon-"));
+    writeFileSync(join(dir, "facts.json"), JSON.stringify({ "file.enabled": false, "file.rules": [] }));
+    const port = await freePort();
+    const text = `site: "Test <b>Site</b>"\ndata_dir: ./data\nconsole: { listen: "127.0.0.1:${port}", tls: off }\nmonitors:\n  file: { path: ${join(dir, "facts.json")} }\n`;
+    const config = parseConfigText(text, join(dir, "gatehouse.yaml"), [fileMonitor]);
+    const d = await startDaemon(config, { log: nullLogger, version: "test", checkOnStart: true });
+    try {
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: "ok", site: "Test <b>Site</b>", version: "test" });
+      let page = "";
+      for (let i = 0; i < 50 && !page.includes('data-status="fail"'); i++) {
+        page = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(page).toContain('<tr id="monitor-file" data-status="fail">');
+      expect(page).toContain("the thing is disabled");
+      expect(page).toContain("Test &lt;b&gt;Site&lt;/b&gt;");
+      expect(page).not.toContain("<b>Site</b>");
+    } finally {
+      await d.stop();
+    }
+    expect(d.agent.db.open).toBe(false);
+    const db = openStore(join(dir, "data"));
+    expect((db.prepare("SELECT count(*) AS n FROM observations WHERE monitor = 'file'").get() as { n: number }).n).toBeGreaterThanOrEqual(1);
+    db.close();
+  });
+
+  const cli = new URL("../../dist/src/cli.js", import.meta.url).pathname;
+  it.skipIf(!existsSync(cli) && process.env.CI !== "true")("the built CLI exits 0 on SIGTERM after start-up", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gh-serve-"));
+    const port = await freePort();
+    const file = join(dir, "gatehouse.yaml");
+    writeFileSync(file, `site: x\ndata_dir: ./data\nconsole: { listen: "127.0.0.1:${port}", tls: off }\nmonitors:\n${allDisabled()}\n`);
+    const p = spawn(process.execPath, [cli, "serve", "--config", file], { stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<number | null>((r) => p.on("exit", (c) => r(c)));
+    let out = "";
+    p.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    p.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    let up = false;
+    for (let i = 0; i < 100 && !up && p.exitCode === null; i++) {
+      up = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      if (!up) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(up, out).toBe(true);
+    p.kill("SIGTERM");
+    const code = await exited;
+    expect(code, out).toBe(0);
+    expect(out).toContain('"msg":"gatehouse stopped"');
+    const db = openStore(join(dir, "data"));
+    expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
+    db.close();
+  });
+});

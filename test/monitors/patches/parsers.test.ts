@@ -1,0 +1,124 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ProbeError } from "../../../src/monitors/monitor.js";
+import { osEndOfLife } from "../../../src/monitors/patches/os-eol.js";
+import { aptReadsPart, parseAptConf, unattendedUpgradeEnabled } from "../../../src/monitors/patches/parse-apt-conf.js";
+import { parseAptGetSimulate } from "../../../src/monitors/patches/parse-apt-get.js";
+import { parseDnfCheckUpdate, parseNeedsRestarting } from "../../../src/monitors/patches/parse-dnf.js";
+import { parseOsRelease } from "../../../src/monitors/patches/parse-os-release.js";
+import { compareVersions } from "../../../src/monitors/patches/version-compare.js";
+
+const FIX = join(import.meta.dirname, "../../fixtures/patches");
+
+function scenarios(dir: string): { name: string; input: string; expected: any }[] {
+  const d = join(FIX, dir);
+  return readdirSync(d)
+    .filter((f) => f.endsWith(".txt"))
+    .map((f) => {
+      const name = f.slice(0, -4);
+      return { name, input: readFileSync(join(d, f), "utf8"), expected: JSON.parse(readFileSync(join(d, `${name}.expected.json`), "utf8")) };
+    });
+}
+
+const GARBAGE = ["", "\u0000\u0001\u0002binary", "<html><body>502 Bad Gateway</body></html>", "{\"json\": true}", "x".repeat(100_000)];
+
+describe("parseAptGetSimulate (recorded apt 2.6.1 output)", () => {
+  const cases = scenarios("apt-get-dist-upgrade");
+  it("has the scenarios the issue asks for", () => {
+    expect(cases.map((c) => c.name).sort()).toEqual(
+      expect.arrayContaining(["broken-lists", "held-kept-back", "nothing-pending", "security-and-regular"]),
+    );
+  });
+  it.each(cases)("$name", ({ input, expected }) => {
+    if (expected.error) {
+      expect(() => parseAptGetSimulate(input)).toThrow(ProbeError);
+      expect(() => parseAptGetSimulate(input)).toThrow(expected.error);
+    } else {
+      expect(parseAptGetSimulate(input)).toEqual(expected);
+    }
+  });
+  it.each(GARBAGE)("garbage input gives a clear ProbeError (%#)", (g) => {
+    expect(() => parseAptGetSimulate(g)).toThrow(ProbeError);
+    expect(() => parseAptGetSimulate(g)).toThrow(/apt-get/);
+  });
+  it("refuses a summary that disagrees with the Inst lines (truncated output)", () => {
+    const text = readFileSync(join(FIX, "apt-get-dist-upgrade/security-and-regular.txt"), "utf8");
+    const truncated = text.split("\n").slice(0, 60).join("\n");
+    expect(() => parseAptGetSimulate(truncated)).toThrow(/inconsistent/);
+  });
+});
+
+describe("parseDnfCheckUpdate (documented dnf 4 shapes)", () => {
+  it.each(scenarios("dnf-check-update"))("$name", ({ input, expected }) => {
+    expect(parseDnfCheckUpdate(input)).toEqual(expected);
+  });
+  it.each(GARBAGE.filter((g) => g !== ""))("garbage input gives a clear ProbeError (%#)", (g) => {
+    expect(() => parseDnfCheckUpdate(g)).toThrow(ProbeError);
+  });
+});
+
+describe("parseNeedsRestarting", () => {
+  it.each(scenarios("needs-restarting"))("$name", ({ input, expected }) => {
+    expect(parseNeedsRestarting(input, expected.exitCode)).toEqual(expected.expected);
+  });
+  it.each(GARBAGE)("garbage input gives a clear ProbeError (%#)", (g) => {
+    expect(() => parseNeedsRestarting(g, 1)).toThrow(ProbeError);
+  });
+  it("refuses an exit code it does not know", () => {
+    expect(() => parseNeedsRestarting("Reboot is required", 2)).toThrow(/exited with 2/);
+  });
+});
+
+describe("parseOsRelease + osEndOfLife", () => {
+  it.each(scenarios("os-release"))("$name", ({ input, expected }) => {
+    const os = parseOsRelease(input);
+    expect(os).toEqual(expected.os);
+    expect(osEndOfLife(os)).toBe(expected.eol);
+  });
+  it.each(GARBAGE)("garbage input gives a clear ProbeError (%#)", (g) => {
+    expect(() => parseOsRelease(g)).toThrow(ProbeError);
+  });
+  it("knows nothing of an unlisted release (no guessing)", () => {
+    expect(osEndOfLife(parseOsRelease('ID=arch\nPRETTY_NAME="Arch Linux"'))).toBeNull();
+    expect(osEndOfLife(parseOsRelease("ID=ubuntu\nVERSION_ID=24.10"))).toBeNull();
+  });
+});
+
+describe("parseAptConf over real apt.conf.d trees", () => {
+  const dir = join(FIX, "apt.conf.d");
+  const trees = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  it.each(trees)("%s", (name) => {
+    const expected = JSON.parse(readFileSync(join(dir, `${name}.expected.json`), "utf8"));
+    const options = new Map<string, string>();
+    for (const f of readdirSync(join(dir, name)).filter(aptReadsPart).sort()) {
+      for (const [k, v] of parseAptConf(readFileSync(join(dir, name, f), "utf8"))) options.set(k, v);
+    }
+    expect(unattendedUpgradeEnabled(options)).toBe(expected.unattendedUpgradeEnabled);
+  });
+  it("reads nested and flat forms to the same key", () => {
+    expect(parseAptConf('APT { Periodic { Unattended-Upgrade "1"; }; };').get("apt::periodic::unattended-upgrade")).toBe("1");
+    expect(parseAptConf('apt::periodic::unattended-upgrade "0";').get("apt::periodic::unattended-upgrade")).toBe("0");
+  });
+  it.each(['APT::X "1"', "APT { X \"1\";", "}", '"value";', "/* never closed", 'A "unterminated;'])(
+    "garbage %j gives a clear ProbeError",
+    (g) => {
+      expect(() => parseAptConf(g)).toThrow(ProbeError);
+    },
+  );
+});
+
+describe("compareVersions (dpkg ordering)", () => {
+  it.each([
+    ["1.0", "1.0", 0],
+    ["1.0~rc1", "1.0", -1],
+    ["1:1.0", "2.0", 1],
+    ["2.74.6-2+deb12u8", "2.74.6-2+deb12u9", -1],
+    ["6.1.0-9-amd64", "6.1.0-18-amd64", -1],
+    ["5.14.0-362.8.1.el9_3.x86_64", "5.14.0-362.13.1.el9_3.x86_64", -1],
+    ["1.0a", "1.0", 1],
+  ] as const)("%s vs %s", (a, b, sign) => {
+    expect(Math.sign(compareVersions(a, b))).toBe(sign);
+    expect(Math.sign(compareVersions(b, a))).toBe(-sign || 0);
+  });
+});
