@@ -8,6 +8,7 @@ import { inventory } from "./inventory/index.js";
 import { firewall } from "./firewall/index.js";
 import { backups } from "./backups/index.js";
 import { accounts } from "./accounts/index.js";
+import { tls } from "./tls/index.js";
 
 export const MONITORS: readonly Monitor<any>[] = [
   patches,
@@ -16,6 +17,7 @@ export const MONITORS: readonly Monitor<any>[] = [
   firewall,
   backups,
   accounts,
+  tls,
   // one line per monitor, e.g. firewall,
 ];
 

@@ -145,7 +145,8 @@ export function parseConfigText(text: string, file: string, monitors: readonly M
     const present = Object.hasOwn(monitorsRaw, monitor.id);
     const value = monitorsRaw[monitor.id];
     if (!present && !monitor.enabledByDefault) continue;
-    const common = collect(["monitors", monitor.id], () => parseWith(monitorCommon.optional().nullable(), value));
+    // A list (e.g. backup sets) is the monitor's own config with no common keys beside it.
+    const common = Array.isArray(value) ? undefined : collect(["monitors", monitor.id], () => parseWith(monitorCommon.optional().nullable(), value));
     if (common?.enabled === false) continue;
     const own = value && typeof value === "object" && !Array.isArray(value) ? { ...(value as Record<string, unknown>) } : value;
     if (own && typeof own === "object" && !Array.isArray(own)) {
