@@ -8,7 +8,8 @@ import { nullLogger } from "./log.js";
 import type { Logger } from "../monitors/monitor.js";
 import type { Channel } from "./notify/channel.js";
 import { buildChannels, routesOf } from "./notify/channels.js";
-import { inProcessPrivilegedReader, type PrivilegedReader } from "./privileged.js";
+import type { PrivilegedReader } from "./privileged.js";
+import { privilegedReaderFromEnv } from "../probe/client.js";
 import { runMonitor, type MonitorRun, type RunnerDeps } from "./runner.js";
 import { openStore, type Db } from "./store/db.js";
 import { UserError } from "./errors.js";
@@ -46,7 +47,7 @@ export function openAgent(config: GatehouseConfig, opts: AgentOptions = {}): Age
     site: config.site,
     log,
     run,
-    privileged: opts.privileged ?? inProcessPrivilegedReader(),
+    privileged: opts.privileged ?? privilegedReaderFromEnv(),
     routes: routesOf(channels),
     consoleUrl: consoleUrl(config),
     ...(opts.onEnqueued ? { onEnqueued: opts.onEnqueued } : {}),

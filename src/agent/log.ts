@@ -1,15 +1,37 @@
 /**
- * Structured JSON logs (pino) to stdout for the journal, with secrets redacted by key name.
+ * Structured JSON logs (pino) to stdout for the journal. Secrets are redacted by key name at
+ * any depth (pino's own `redact` paths only reach fixed depths).
  */
 import { pino } from "pino";
 import type { Logger } from "../monitors/monitor.js";
 
-export const REDACT_PATHS = ["password", "pass", "secret", "token", "cookie", "authorization", "*.password", "*.pass", "*.secret", "*.token", "*.cookie", "*.authorization"];
+/** Keys whose values never reach a log line, wherever they sit in the logged object. */
+const SECRET_KEY = /pass(word|phrase)?|secret|token|cookie|authorization|session_?id|totp|recovery|api_?key/i;
+const CENSOR = "[redacted]";
+
+/** A copy of `value` with every secret-named key's value replaced (cycles and depth bounded). */
+export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (depth > 8 || seen.has(value)) return "[…]";
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1, seen));
+  if (value instanceof Error) return { type: value.name, message: value.message };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? CENSOR : redactSecrets(v, depth + 1, seen);
+  return out;
+}
 
 /** The process logger. `GATEHOUSE_LOG_LEVEL` overrides the level (default info). */
 export function createLogger(opts: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger & { child(b: object): Logger } {
   const level = opts.level ?? process.env.GATEHOUSE_LOG_LEVEL ?? "info";
-  return pino({ level, base: { app: "gatehouse" }, redact: { paths: REDACT_PATHS, censor: "[redacted]" } }, (opts.destination ?? process.stdout) as pino.DestinationStream);
+  return pino(
+    {
+      level,
+      base: { app: "gatehouse" },
+      formatters: { log: (obj) => redactSecrets(obj) as Record<string, unknown> },
+    },
+    (opts.destination ?? process.stdout) as pino.DestinationStream,
+  );
 }
 
 /** A logger that drops everything (CLI commands that print their own output). */

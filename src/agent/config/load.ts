@@ -12,7 +12,7 @@ import type { Monitor } from "../../monitors/monitor.js";
 import { parseAlertsConfig, type AlertsConfig } from "../alerts/config.js";
 import { parseDoorsConfig, parseMqttConfig, type DoorsConfig, type MqttConfig } from "../doors/config.js";
 import { ConfigError, type ConfigIssue, type KeyPath } from "./errors.js";
-import { cronExpression, duration, parseWith } from "./helpers.js";
+import { cronExpression, duration, parseWith, secretFile } from "./helpers.js";
 
 export const DEFAULT_CONFIG_PATH = "/etc/gatehouse/gatehouse.yaml";
 
@@ -40,6 +40,7 @@ export interface GatehouseConfig {
   dataDir: string;
   console: { listen: ListenAddress; tls: "auto" | "off" | { cert: string; key: string }; publicUrl?: string };
   retention: { observationsMs: number; doorEventsMs: number };
+  metrics: { tokenFile?: string };
   monitors: MonitorSetting[];
   alerts: AlertsConfig;
   doors: DoorsConfig;
@@ -86,6 +87,8 @@ const coreSchema = z.strictObject({
   retention: z
     .strictObject({ observations: duration().default(90 * 86_400_000), door_events: duration().default(400 * 86_400_000) })
     .default({ observations: 90 * 86_400_000, door_events: 400 * 86_400_000 }),
+  /** GET /metrics answers loopback callers, and others that present the token in this file. */
+  metrics: z.strictObject({ token_file: secretFile().optional() }).default({}),
   monitors: z.record(z.string(), z.unknown()).nullable().default({}),
   alerts: z.unknown().optional(),
   doors: z.unknown().optional(),
@@ -180,6 +183,7 @@ export function parseConfigText(text: string, file: string, monitors: readonly M
       ...(core.console.public_url ? { publicUrl: core.console.public_url } : {}),
     },
     retention: { observationsMs: core.retention.observations, doorEventsMs: core.retention.door_events },
+    metrics: core.metrics.token_file ? { tokenFile: core.metrics.token_file } : {},
     monitors: settings,
     alerts,
     doors,

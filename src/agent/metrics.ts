@@ -1,0 +1,294 @@
+/**
+ * GET /metrics in the Prometheus text format (prom-client), for fleets that already run
+ * Prometheus. Every figure is read from the store at scrape time, so it is right whichever
+ * process wrote it, plus the standard process metrics of this process.
+ *
+ * Access: from a loopback address, or with `Authorization: Bearer <token>` where the token is
+ * the content of `tokenFile` (read once, at start-up). Mounted by the web app (src/web).
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { Hono, type Context } from "hono";
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import type { Db } from "./store/db.js";
+import { listNightlyBackups } from "./store/backup.js";
+
+export interface MetricsDeps {
+  db: Db;
+  /** Monitor id → control id, from the loaded config (config.monitors). */
+  controls?: ReadonlyMap<string, string>;
+  site?: string;
+  version?: string;
+  /** Data dir, for the age of the newest nightly backup. */
+  dataDir?: string;
+  /** File holding the bearer token that lets non-loopback scrapers in. */
+  tokenFile?: string;
+  /** Include node's process metrics (default true). */
+  processMetrics?: boolean;
+  now?: () => number;
+}
+
+const STATUSES = ["pass", "warn", "fail", "unknown"] as const;
+const RANK: Record<string, number> = { pass: 0, warn: 1, unknown: 2, fail: 3 };
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+function tableExists(db: Db, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
+function columns(db: Db, table: string): Set<string> {
+  return new Set((db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map((c) => c.name));
+}
+
+/** Builds the registry with every Gatehouse metric; exported for tests and other exporters. */
+export function createMetricsRegistry(deps: MetricsDeps): Registry {
+  const { db } = deps;
+  const now = deps.now ?? Date.now;
+  const registry = new Registry();
+  if (deps.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  new Gauge({
+    name: "gatehouse_info",
+    help: "Gatehouse build and site (always 1).",
+    labelNames: ["version", "site"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.set({ version: deps.version ?? "unknown", site: deps.site ?? "" }, 1);
+    },
+  });
+
+  // Latest observation of each monitor, shared by the gauges below within one scrape.
+  type Latest = { monitor: string; started_at: number; duration_ms: number; status: string; outcome: string };
+  const latest = (): Latest[] =>
+    db
+      .prepare(
+        `SELECT o.monitor, o.started_at, o.duration_ms, o.status, o.outcome FROM observations o
+         JOIN (SELECT monitor, max(id) AS id FROM observations GROUP BY monitor) l ON l.id = o.id ORDER BY o.monitor`,
+      )
+      .all() as Latest[];
+  const controlOf = (m: string) => deps.controls?.get(m) ?? "";
+
+  new Gauge({
+    name: "gatehouse_monitor_status",
+    help: "Status of each monitor's latest check: 1 for the current status, 0 for the others.",
+    labelNames: ["monitor", "control", "status"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of latest()) for (const s of STATUSES) this.set({ monitor: r.monitor, control: controlOf(r.monitor), status: s }, r.status === s ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "gatehouse_monitor_probe_success",
+    help: "1 when the monitor's latest probe ran (or found the thing not applicable), 0 when it errored.",
+    labelNames: ["monitor"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of latest()) this.set({ monitor: r.monitor }, r.outcome === "error" ? 0 : 1);
+    },
+  });
+  new Gauge({
+    name: "gatehouse_monitor_check_duration_seconds",
+    help: "Duration of each monitor's latest check.",
+    labelNames: ["monitor"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of latest()) this.set({ monitor: r.monitor }, r.duration_ms / 1000);
+    },
+  });
+  new Gauge({
+    name: "gatehouse_monitor_last_check_timestamp_seconds",
+    help: "Unix time of each monitor's latest check.",
+    labelNames: ["monitor"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of latest()) this.set({ monitor: r.monitor }, r.started_at / 1000);
+    },
+  });
+  new Gauge({
+    name: "gatehouse_control_status",
+    help: "Worst status over the monitors of each checklist control: 1 for the current status, 0 for the others.",
+    labelNames: ["control", "status"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const worst = new Map<string, string>();
+      for (const r of latest()) {
+        const c = controlOf(r.monitor);
+        if (!c) continue;
+        const prev = worst.get(c);
+        if (prev === undefined || (RANK[r.status] ?? 2) > (RANK[prev] ?? 2)) worst.set(c, r.status);
+      }
+      for (const [control, status] of worst) for (const s of STATUSES) this.set({ control, status: s }, status === s ? 1 : 0);
+    },
+  });
+
+  new Gauge({
+    name: "gatehouse_alerts",
+    help: "Open alerts by state (firing, acknowledged), severity and source.",
+    labelNames: ["state", "severity", "source"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const rows = db.prepare("SELECT state, severity, source, count(*) AS n FROM alerts WHERE state != 'resolved' GROUP BY state, severity, source").all() as {
+        state: string;
+        severity: string;
+        source: string;
+        n: number;
+      }[];
+      for (const r of rows) this.set({ state: r.state, severity: r.severity, source: r.source }, r.n);
+    },
+  });
+  new Gauge({
+    name: "gatehouse_alerts_firing",
+    help: "Alerts firing and not acknowledged.",
+    registers: [registry],
+    collect() {
+      this.set((db.prepare("SELECT count(*) AS n FROM alerts WHERE state = 'firing'").get() as { n: number }).n);
+    },
+  });
+
+  new Gauge({
+    name: "gatehouse_outbox_pending_messages",
+    help: "Notifications written to the outbox and not yet delivered, by channel.",
+    labelNames: ["channel"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of db.prepare("SELECT channel, count(*) AS n FROM outbox WHERE sent_at IS NULL GROUP BY channel").all() as { channel: string; n: number }[]) {
+        this.set({ channel: r.channel }, r.n);
+      }
+    },
+  });
+  new Gauge({
+    name: "gatehouse_outbox_failed_attempts_messages",
+    help: "Undelivered notifications that have failed at least one delivery attempt, by channel.",
+    labelNames: ["channel"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of db.prepare("SELECT channel, count(*) AS n FROM outbox WHERE sent_at IS NULL AND attempts > 0 GROUP BY channel").all() as { channel: string; n: number }[]) {
+        this.set({ channel: r.channel }, r.n);
+      }
+    },
+  });
+  new Gauge({
+    name: "gatehouse_outbox_oldest_pending_age_seconds",
+    help: "Age of the oldest undelivered notification (0 when none).",
+    registers: [registry],
+    collect() {
+      const r = db.prepare("SELECT min(created_at) AS t FROM outbox WHERE sent_at IS NULL").get() as { t: number | null };
+      this.set(r.t === null ? 0 : Math.max(0, (now() - r.t) / 1000));
+    },
+  });
+
+  // Door sensors, from the doors area's door_state table (migration 3) when it is present.
+  const doors = (): { sensor_id: string; state: string; online: number | null; last_seen_at: number | null }[] => {
+    if (!tableExists(db, "door_state")) return [];
+    const cols = columns(db, "door_state");
+    const online = cols.has("online") ? "online" : "NULL";
+    const seen = cols.has("last_seen_at") ? "last_seen_at" : "NULL";
+    return db.prepare(`SELECT sensor_id, state, ${online} AS online, ${seen} AS last_seen_at FROM door_state ORDER BY sensor_id`).all() as ReturnType<typeof doors>;
+  };
+  new Gauge({
+    name: "gatehouse_door_state",
+    help: "Current state of each door sensor (open, closed, unknown): 1 for the current state, 0 for the others.",
+    labelNames: ["sensor", "state"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const d of doors()) for (const s of ["open", "closed", "unknown"]) this.set({ sensor: d.sensor_id, state: s }, d.state === s ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "gatehouse_door_online",
+    help: "1 when the door sensor has reported recently, 0 when it is offline.",
+    labelNames: ["sensor"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const d of doors()) if (d.online !== null) this.set({ sensor: d.sensor_id }, d.online ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "gatehouse_door_last_seen_timestamp_seconds",
+    help: "Unix time of the last message from each door sensor.",
+    labelNames: ["sensor"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const d of doors()) if (d.last_seen_at !== null) this.set({ sensor: d.sensor_id }, d.last_seen_at / 1000);
+    },
+  });
+
+  if (deps.dataDir) {
+    const dataDir = deps.dataDir;
+    new Gauge({
+      name: "gatehouse_db_last_backup_timestamp_seconds",
+      help: "Unix time of the newest nightly copy of Gatehouse's own database (0 when none).",
+      registers: [registry],
+      collect() {
+        const newest = listNightlyBackups(dataDir)[0];
+        this.set(newest ? newest.mtimeMs / 1000 : 0);
+      },
+    });
+  }
+  return registry;
+}
+
+function tokenDigest(token: string): Buffer {
+  return createHash("sha256").update(token).digest();
+}
+
+/** The remote address @hono/node-server puts in the bindings (undefined under app.request()). */
+function remoteAddress(c: Context): string | undefined {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } }; server?: { incoming?: { socket?: { remoteAddress?: string } } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? env?.server?.incoming?.socket?.remoteAddress;
+}
+
+/**
+ * A Hono app serving GET /metrics. Reads the token file now (a missing or empty file is a
+ * start-up error, not a scrape-time surprise).
+ */
+export function metricsApp(deps: MetricsDeps): Hono {
+  let expected: Buffer | undefined;
+  if (deps.tokenFile) {
+    let token: string;
+    try {
+      token = readFileSync(deps.tokenFile, "utf8").trim();
+    } catch (e) {
+      throw new Error(`metrics token file ${deps.tokenFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (token.length < 16) throw new Error(`metrics token file ${deps.tokenFile}: the token must be at least 16 characters`);
+    expected = tokenDigest(token);
+  }
+  const registry = createMetricsRegistry(deps);
+  const app = new Hono();
+  app.get("/metrics", async (c) => {
+    const addr = remoteAddress(c);
+    const local = addr !== undefined && LOOPBACK.test(addr);
+    if (!local) {
+      const m = /^Bearer (\S+)$/.exec(c.req.header("authorization") ?? "");
+      const ok = expected !== undefined && m !== null && timingSafeEqual(tokenDigest(m[1]!), expected);
+      if (!ok) {
+        c.header("WWW-Authenticate", 'Bearer realm="gatehouse-metrics"');
+        c.header("Cache-Control", "no-store");
+        return c.text("metrics are served to localhost, or with the bearer token\n", 401);
+      }
+    }
+    let body: string;
+    try {
+      body = await registry.metrics();
+    } catch {
+      return c.text("metrics are not available right now\n", 503);
+    }
+    c.header("Content-Type", registry.contentType);
+    c.header("Cache-Control", "no-store");
+    return c.body(body);
+  });
+  return app;
+}

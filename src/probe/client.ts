@@ -1,0 +1,197 @@
+/**
+ * The daemon's side of `gatehouse-probe`: a PrivilegedReader that maps readFile / readDir / run
+ * calls onto the helper's fixed query names. Anything that has no query name is refused here,
+ * before it reaches the socket, or handed to `fallback` (a reader with the daemon's own,
+ * unprivileged rights — e.g. a backup passphrase file readable by the gatehouse group).
+ */
+import { connect } from "node:net";
+import { basename, isAbsolute, posix } from "node:path";
+import {
+  CommandAborted,
+  CommandError,
+  CommandFailed,
+  CommandNotFound,
+  CommandOutputTooLarge,
+  CommandPermissionDenied,
+  CommandTimeout,
+  type RunFn,
+  type RunOptions,
+  type RunResult,
+} from "../agent/exec.js";
+import { inProcessPrivilegedReader, type PrivilegedReader } from "../agent/privileged.js";
+import { DEFAULT_PROBE_SOCKET, MAX_RESPONSE_BYTES, readLine, type ProbeResponse } from "./protocol.js";
+import { COMMAND_QUERIES, FILE_QUERIES, SUDOERS_D, SUDOERS_D_NAME } from "./queries.js";
+
+/** The helper is not running or the socket is not reachable (a CommandError: a probe error outcome). */
+export class ProbeUnavailable extends CommandError {
+  override readonly name = "ProbeUnavailable";
+}
+
+/** The call has no query name on the helper's allow-list, and no fallback was given. */
+export class ProbeRefused extends CommandError {
+  override readonly name = "ProbeRefused";
+}
+
+export interface ProbeClientOptions {
+  socketPath?: string;
+  /** Where calls without a query name go (the daemon's own rights); refused when absent. */
+  fallback?: PrivilegedReader;
+  /** Default time to wait for an answer (default 30 s; run() honours opts.timeoutMs). */
+  timeoutMs?: number;
+}
+
+export interface ProbeClient extends PrivilegedReader {
+  /** Sends one query by name and returns the raw answer. */
+  query(name: string, opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<ProbeResponse>;
+}
+
+const COMMAND_DIRS = new Set(["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin"]);
+
+/** `nft -j list ruleset` → "nft-ruleset"; undefined when the argv is not on the list. */
+export function commandQueryName(cmd: string, args: readonly string[]): string | undefined {
+  let name = cmd;
+  if (cmd.includes("/")) {
+    if (!isAbsolute(cmd) || !COMMAND_DIRS.has(posix.dirname(posix.normalize(cmd)))) return undefined;
+    name = basename(cmd);
+  }
+  for (const [q, spec] of Object.entries(COMMAND_QUERIES)) {
+    if (spec.cmd === name && spec.args.length === args.length && spec.args.every((a, i) => a === args[i])) return q;
+  }
+  return undefined;
+}
+
+/** `/etc/shadow` → "shadow", `/etc/sudoers.d/alice` → "sudoers.d/alice"; else undefined. */
+export function fileQueryName(path: string): string | undefined {
+  if (!isAbsolute(path)) return undefined;
+  const p = posix.normalize(path);
+  for (const [q, rel] of Object.entries(FILE_QUERIES)) if (p === `/etc/${rel}`) return q;
+  const prefix = `/etc/${SUDOERS_D}/`;
+  if (p.startsWith(prefix)) {
+    const file = p.slice(prefix.length);
+    if (SUDOERS_D_NAME.test(file) && !file.endsWith("~")) return `${SUDOERS_D}/${file}`;
+  }
+  return undefined;
+}
+
+/** `/etc/sudoers.d` → "sudoers.d"; else undefined. */
+export function dirQueryName(path: string): string | undefined {
+  return isAbsolute(path) && posix.normalize(path).replace(/\/$/, "") === `/etc/${SUDOERS_D}` ? SUDOERS_D : undefined;
+}
+
+/** A PrivilegedReader that asks `gatehouse-probe` over its unix socket. */
+export function probeClient(opts: ProbeClientOptions = {}): ProbeClient {
+  const socketPath = opts.socketPath ?? DEFAULT_PROBE_SOCKET;
+  const defaultTimeout = opts.timeoutMs ?? 30_000;
+
+  const query: ProbeClient["query"] = (name, q = {}) =>
+    new Promise<ProbeResponse>((resolve, reject) => {
+      const argv = [`gatehouse-probe:${name}`];
+      if (q.signal?.aborted) return reject(new CommandAborted(`probe query ${name}: aborted before start`, argv));
+      const sock = connect(socketPath);
+      let settled = false;
+      const finish = (f: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        q.signal?.removeEventListener("abort", onAbort);
+        sock.destroy();
+        f();
+      };
+      const timeoutMs = q.timeoutMs ?? defaultTimeout;
+      const timer = setTimeout(() => finish(() => reject(new CommandTimeout(`probe query ${name}: no answer within ${timeoutMs} ms`, argv))), timeoutMs);
+      const onAbort = () => finish(() => reject(new CommandAborted(`probe query ${name}: aborted`, argv)));
+      q.signal?.addEventListener("abort", onAbort, { once: true });
+      sock.once("error", (e: NodeJS.ErrnoException) =>
+        finish(() => reject(new ProbeUnavailable(`gatehouse-probe is not reachable at ${socketPath}: ${e.code ?? e.message}`, argv))),
+      );
+      sock.once("connect", () => {
+        sock.write(`${JSON.stringify({ q: name })}\n`);
+        readLine(sock, MAX_RESPONSE_BYTES).then(
+          (line) => {
+            let parsed: ProbeResponse;
+            try {
+              parsed = JSON.parse(line) as ProbeResponse;
+            } catch {
+              return finish(() => reject(new CommandError(`probe query ${name}: malformed answer`, argv)));
+            }
+            finish(() => resolve(parsed));
+          },
+          (e: Error) => finish(() => reject(new CommandError(`probe query ${name}: ${e.message}`, argv))),
+        );
+      });
+    });
+
+  const refuse = (what: string): never => {
+    throw new ProbeRefused(`${what}: not on gatehouse-probe's allow-list`, [what]);
+  };
+
+  const fileError = (name: string, path: string, r: Extract<ProbeResponse, { ok: false }>): Error => {
+    const code = r.error.type === "not_found" ? "ENOENT" : r.error.type === "permission" ? "EACCES" : undefined;
+    if (code) return Object.assign(new Error(`${path}: ${r.error.message}`), { code, path });
+    return new CommandError(`probe query ${name}: ${r.error.message}`, [`gatehouse-probe:${name}`]);
+  };
+
+  const run: RunFn = async (cmd, args, runOpts: RunOptions = {}) => {
+    const name = commandQueryName(cmd, args);
+    if (!name) return opts.fallback ? opts.fallback.run(cmd, args, runOpts) : refuse([cmd, ...args].join(" "));
+    const argv = [cmd, ...args];
+    const r = await query(name, { timeoutMs: (runOpts.timeoutMs ?? defaultTimeout) + 2_000, ...(runOpts.signal ? { signal: runOpts.signal } : {}) });
+    if (r.ok) {
+      if (r.kind !== "command") throw new CommandError(`probe query ${name}: unexpected answer`, argv);
+      return toResult(r);
+    }
+    const e = r.error;
+    const ok = runOpts.okExitCodes ?? [0];
+    switch (e.type) {
+      case "failed":
+        if (e.code !== undefined && ok.includes(e.code)) return { stdout: e.stdout ?? "", stderr: e.stderr ?? "", code: e.code, durationMs: 0 };
+        throw new CommandFailed(argv, e.code ?? -1, e.stdout ?? "", e.stderr ?? "");
+      case "not_found":
+        throw new CommandNotFound(`${cmd}: not installed (on the probe's host)`, argv);
+      case "permission":
+        throw new CommandPermissionDenied(argv, e.stderr ?? e.message);
+      case "timeout":
+        throw new CommandTimeout(`${cmd}: ${e.message}`, argv);
+      case "too_large":
+        throw new CommandOutputTooLarge(`${cmd}: ${e.message}`, argv);
+      default:
+        throw new CommandError(`${cmd} via gatehouse-probe: ${e.message}`, argv);
+    }
+  };
+
+  return {
+    query,
+    run,
+    async readFile(path) {
+      const name = fileQueryName(path);
+      if (!name) return opts.fallback ? opts.fallback.readFile(path) : refuse(path);
+      const r = await query(name);
+      if (!r.ok) throw fileError(name, path, r);
+      if (r.kind !== "file") throw new CommandError(`probe query ${name}: unexpected answer`, [path]);
+      return r.text;
+    },
+    async readDir(path) {
+      const name = dirQueryName(path);
+      if (!name) return opts.fallback ? opts.fallback.readDir(path) : refuse(path);
+      const r = await query(name);
+      if (!r.ok) throw fileError(name, path, r);
+      if (r.kind !== "dir") throw new CommandError(`probe query ${name}: unexpected answer`, [path]);
+      return r.entries;
+    },
+  };
+}
+
+function toResult(r: Extract<ProbeResponse, { kind: "command" }>): RunResult {
+  return { stdout: r.stdout, stderr: r.stderr, code: r.code, durationMs: r.durationMs };
+}
+
+/**
+ * The reader a process should use: the helper when `GATEHOUSE_PROBE_SOCKET` is set (the units
+ * set it), with the process's own rights for calls that have no query name; otherwise in
+ * process (demo, tests, an admin running `gatehouse check` as root).
+ */
+export function privilegedReaderFromEnv(env: NodeJS.ProcessEnv = process.env): PrivilegedReader {
+  const own = inProcessPrivilegedReader();
+  const socketPath = env.GATEHOUSE_PROBE_SOCKET;
+  return socketPath ? probeClient({ socketPath, fallback: own }) : own;
+}
