@@ -8,6 +8,7 @@ import { nullLogger } from "./log.js";
 import type { Logger } from "../monitors/monitor.js";
 import type { Channel } from "./notify/channel.js";
 import { buildChannels, routesOf } from "./notify/channels.js";
+import { alertPolicyOf } from "./alerts/config.js";
 import type { PrivilegedReader } from "./privileged.js";
 import { privilegedReaderFromEnv } from "../probe/client.js";
 import { runMonitor, type MonitorRun, type RunnerDeps } from "./runner.js";
@@ -50,6 +51,7 @@ export function openAgent(config: GatehouseConfig, opts: AgentOptions = {}): Age
     privileged: opts.privileged ?? privilegedReaderFromEnv(),
     routes: routesOf(channels),
     consoleUrl: consoleUrl(config),
+    alertPolicy: alertPolicyOf(config.alerts),
     ...(opts.onEnqueued ? { onEnqueued: opts.onEnqueued } : {}),
   };
   return {

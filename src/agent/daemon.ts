@@ -11,6 +11,7 @@ import type { Logger } from "../monitors/monitor.js";
 import { DeliveryWorker } from "./notify/worker.js";
 import { runMonitor } from "./runner.js";
 import { Scheduler } from "./scheduler.js";
+import { spawnLines } from "./exec.js";
 import { pruneObservations } from "./store/observations.js";
 import { createApp } from "../web/app.js";
 
@@ -34,16 +35,15 @@ export interface DaemonOptions {
 
 /** Starts everything; resolves once the web server listens. */
 export async function startDaemon(config: GatehouseConfig, opts: DaemonOptions): Promise<Daemon> {
-  if (!LOOPBACK.has(config.console.listen.host)) {
-    throw new UserError(
-      `console.listen is ${config.console.listen.host}:${config.console.listen.port}, but until console login is configured Gatehouse only listens on 127.0.0.1 (set console.listen to "127.0.0.1:PORT")`,
-      1,
-    );
-  }
+  // --- console: begin
+  // Console login exists, so any listen address is allowed, but plain HTTP only on loopback:
+  // checked before anything is opened. Imported here so every console line stays in this block.
+  (await import("../web/server.js")).checkConsoleListen(config);
+  // --- console: end
   let worker: DeliveryWorker | undefined;
   const agent = openAgent(config, { log: opts.log, onEnqueued: () => worker?.kick() });
   worker = new DeliveryWorker(agent.db, { channels: agent.channels, log: opts.log });
-  const scheduler = new Scheduler({ timezone: config.timezone, log: opts.log });
+  const scheduler = new Scheduler({ timezone: config.timezone, log: opts.log, debounceMs: 100 });
   for (const setting of config.monitors) {
     scheduler.add({ id: setting.monitor.id, schedule: setting.schedule, run: () => runMonitor(agent.runner, setting) });
   }
@@ -51,7 +51,11 @@ export async function startDaemon(config: GatehouseConfig, opts: DaemonOptions):
     id: "housekeeping:reminders",
     schedule: "* * * * *",
     run: async () => {
-      const n = enqueueReminders(agent.db, { site: config.site, routes: agent.runner.routes, now: Date.now(), ...(agent.runner.consoleUrl ? { consoleUrl: agent.runner.consoleUrl } : {}) }, config.alerts.renotify_after);
+      const n = enqueueReminders(
+        agent.db,
+        { site: config.site, routes: agent.runner.routes, now: Date.now(), policy: agent.runner.alertPolicy!, ...(agent.runner.consoleUrl ? { consoleUrl: agent.runner.consoleUrl } : {}) },
+        config.alerts.renotify_after,
+      );
       if (n > 0) worker?.kick();
     },
   });
@@ -63,25 +67,120 @@ export async function startDaemon(config: GatehouseConfig, opts: DaemonOptions):
       if (pruned > 0) opts.log.info({ pruned }, "old observations pruned");
     },
   });
+  // --- alerting: begin
+  // Flap window, group wait and renotify from the config for every monitor (and door) run; a
+  // minute tick that settles flap windows, queues the daily digest and pings the heartbeat,
+  // registered on the scheduler so scheduler.stop() ends it. Imported here so that every
+  // alerting line of this file stays inside this block.
+  {
+    const { alertPolicyOf } = await import("./alerts/config.js");
+    const { addAlertingJobs } = await import("./alerts/jobs.js");
+    agent.runner.alertPolicy = alertPolicyOf(config.alerts);
+    addAlertingJobs(scheduler, {
+      db: agent.db,
+      config,
+      routes: agent.runner.routes,
+      ...(agent.runner.consoleUrl ? { consoleUrl: agent.runner.consoleUrl } : {}),
+      log: opts.log,
+      kick: () => worker?.kick(),
+    });
+  }
+  // --- alerting: end
 
-  const startedAt = Date.now();
-  const app = createApp({ db: agent.db, config, startedAt, version: opts.version });
-  const server = await new Promise<{ server: ServerType; port: number }>((resolve, reject) => {
-    const s = serveHttp({ fetch: app.fetch, hostname: config.console.listen.host, port: config.console.listen.port }, (info) =>
-      resolve({ server: s, port: info.port }),
-    );
-    s.once("error", (e: NodeJS.ErrnoException) =>
-      reject(new UserError(`cannot listen on ${config.console.listen.host}:${config.console.listen.port}: ${e.code ?? e.message}`, 1)),
-    );
-  }).catch((e) => {
+  // --- console: begin
+  // The web console (src/web/server.ts): HTTPS by default (self-signed on first start), the
+  // first-admin setup link when no user exists, and cleanup of expired sessions.
+  const server = await (async () => {
+    const { startConsole } = await import("../web/server.js");
+    const c = await startConsole(config, {
+      db: agent.db,
+      log: opts.log,
+      version: opts.version,
+      routes: agent.runner.routes,
+      onEnqueued: () => worker?.kick(),
+      runNow: (id) => void scheduler.runNow(id),
+    });
+    scheduler.add({ id: "console:housekeeping", schedule: "*/5 * * * *", run: async () => c.housekeeping() });
+    return c;
+  })().catch((e) => {
     agent.close();
     throw e;
   });
+  // --- console: end
 
+  // Event-driven re-checks (the firewall's `nft monitor`); polling stays the safety net.
+  const watches = config.monitors.flatMap((s) => {
+    const w = s.monitor.watch?.({ spawnLines, log: opts.log }, s.config, () => scheduler.trigger(s.monitor.id));
+    return w ? [w] : [];
+  });
   scheduler.start();
   worker.start();
   if (opts.checkOnStart) for (const s of config.monitors) void scheduler.runNow(s.monitor.id);
   opts.log.info({ listen: `${config.console.listen.host}:${server.port}`, monitors: config.monitors.map((m) => m.monitor.id) }, "gatehouse started");
+  // --- doors: begin
+  // The door engine and its inputs (MQTT, GPIO; the webhook sub-app is mounted by the console),
+  // door-event retention, and a kick of the delivery worker when a door alert is queued. Stopped
+  // as soon as the HTTP server closes, i.e. first thing in stop(), before the database closes.
+  {
+    const { startDoors, pruneDoorData } = await import("./doors/index.js");
+    if (config.doors.sensors.length > 0) {
+      const doors = await startDoors({
+        db: agent.db,
+        config,
+        routes: agent.runner.routes,
+        log: opts.log,
+        onEnqueued: () => worker?.kick(),
+        ...(agent.runner.consoleUrl ? { consoleUrl: agent.runner.consoleUrl } : {}),
+        ...(agent.runner.alertPolicy ? { policy: agent.runner.alertPolicy } : {}),
+      }).catch(async (e: unknown) => {
+        // An unusable doors setup (mqtt section missing, unreadable webhook secret) refuses the start.
+        await new Promise<void>((r) => server.server.close(() => r()));
+        for (const w of watches) w.stop();
+        await scheduler.stop();
+        await worker!.stop();
+        agent.close();
+        throw e;
+      });
+      server.server.once("close", () => void doors.stop().catch((e: unknown) => opts.log.warn({ err: String(e) }, "door inputs did not stop cleanly")));
+      opts.log.info({ sensors: config.doors.sensors.map((s) => s.id) }, "door engine started");
+    }
+    scheduler.add({
+      id: "housekeeping:door-retention",
+      schedule: "41 * * * *",
+      run: async () => {
+        const pruned = pruneDoorData(agent.db, Date.now(), config.retention.doorEventsMs);
+        if (pruned > 0) opts.log.info({ pruned }, "old door events pruned");
+      },
+    });
+  }
+  // --- doors: end
+  // --- ops: begin
+  // Last of the start-up blocks, so READY=1 means everything above is up.
+  // Nightly rotated copy of the database in <data_dir>/backups (7 kept), and sd_notify for
+  // Type=notify: READY=1 once listening, WATCHDOG=1 while the event loop and the database answer.
+  // Imported here so that every ops line of this file stays inside this block.
+  {
+    const { nightlyBackup } = await import("./store/backup.js");
+    const { systemdNotifier } = await import("../probe/sd-notify.js");
+    scheduler.add({
+      id: "ops:db-backup",
+      schedule: "17 3 * * *",
+      run: async () => {
+        const r = await nightlyBackup(agent.db, config.dataDir, { keep: 7, timezone: config.timezone });
+        opts.log.info({ file: r.backup.file, bytes: r.backup.bytes, removed: r.removed.length }, "nightly database copy written");
+      },
+    });
+    const notifier = systemdNotifier({ log: opts.log });
+    const stopWatchdog = notifier.startWatchdog(() => {
+      if (!agent.db.open) {
+        stopWatchdog(); // stopped: let systemd's stop timeout, not the watchdog, judge us
+        return false;
+      }
+      return agent.db.prepare("SELECT 1").pluck().get() === 1;
+    });
+    void notifier.ready(`listening on ${config.console.listen.host}:${server.port}`);
+  }
+  // --- ops: end
 
   let stopping: Promise<void> | undefined;
   return {

@@ -5,6 +5,7 @@
 import { CommandError } from "./exec.js";
 import { NotApplicable, ProbeError, type Facts, type Logger, type ProbeContext, type Status } from "../monitors/monitor.js";
 import { readFile } from "node:fs/promises";
+import type { AlertPolicy } from "./alerts/config.js";
 import { applyFindings, type ChannelRoute } from "./alerts/engine.js";
 import type { MonitorSetting } from "./config/load.js";
 import { describeError } from "./errors.js";
@@ -21,6 +22,8 @@ export interface RunnerDeps {
   run: RunFn;
   privileged: PrivilegedReader;
   routes: readonly ChannelRoute[];
+  /** Flap window, group wait, renotify (alerts config); documented defaults when absent. */
+  alertPolicy?: AlertPolicy;
   consoleUrl?: string;
   /** Called after a transaction wrote outbox rows, to wake the delivery worker. */
   onEnqueued?: () => void;
@@ -104,7 +107,7 @@ export async function runMonitor(deps: RunnerDeps, setting: MonitorSetting): Pro
     });
     enqueued = applyFindings(
       deps.db,
-      { site: deps.site, routes: deps.routes, now: startedAt, ...(deps.consoleUrl ? { consoleUrl: deps.consoleUrl } : {}) },
+      { site: deps.site, routes: deps.routes, now: startedAt, ...(deps.consoleUrl ? { consoleUrl: deps.consoleUrl } : {}), ...(deps.alertPolicy ? { policy: deps.alertPolicy } : {}) },
       id,
       findings,
       result.outcome === "ok",

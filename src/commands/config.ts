@@ -6,6 +6,7 @@ import { UserError } from "../agent/errors.js";
 import { openStore } from "../agent/store/db.js";
 import { starterConfig } from "../agent/config/starter.js";
 import { configOption, parseCommandArgs, type Command } from "./command.js";
+import { issueSetupLinkIfNeeded } from "../web/server.js";
 
 const checkUsage = "gatehouse config check [--config FILE]";
 
@@ -39,8 +40,16 @@ export const initCommand: Command = {
     mkdirSync(dirname(file), { recursive: true, mode: 0o750 });
     writeFileSync(file, starterConfig({ site: values.site ?? "My Answering Service", dataDir: values["data-dir"] ?? "/var/lib/gatehouse" }), { mode: 0o640 });
     const config = loadConfig(file);
-    openStore(config.dataDir).close();
+    const db = openStore(config.dataDir);
+    const setup = (() => {
+      try {
+        return issueSetupLinkIfNeeded(db, config);
+      } finally {
+        db.close();
+      }
+    })();
     io.out(`wrote ${file}\ndata dir ${config.dataDir}\nnext: edit the file, then run: gatehouse config check --config ${file}`);
+    if (setup) io.out(`\ncreate the first console administrator with this one-time link (valid 24 hours, also saved in ${setup.file}):\n  ${setup.link}`);
     return 0;
   },
 };

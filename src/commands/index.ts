@@ -5,8 +5,17 @@ import { baselineApproveCommand, baselineShowCommand } from "./baseline.js";
 import { checkCommand } from "./check.js";
 import type { Command, CommandIO } from "./command.js";
 import { configCheckCommand, initCommand } from "./config.js";
-import { notifyTestCommand } from "./notify.js";
+import { notifyStatusCommand, notifyTestCommand } from "./notify.js";
+import { alertsCommand } from "./alerts.js";
 import { serveCommand } from "./serve.js";
+import { userAddCommand } from "./user.js";
+import { auditVerifyCommand } from "./audit.js";
+import { doorsCommands } from "./doors.js";
+import { dbBackupCommand, dbRestoreCommand } from "./db.js";
+import { installCommand, uninstallCommand } from "./install.js";
+import { probeQueryCommand, probeServeCommand } from "./probe.js";
+import { reportCommand, reportVerifyCommand } from "./report.js";
+import { registerExportCommand, registerImportCommand, registerListCommand } from "./register.js";
 import { describeError, UserError } from "../agent/errors.js";
 import { ConfigError } from "../agent/config/errors.js";
 import { VERSION } from "../version.js";
@@ -20,6 +29,16 @@ export const COMMANDS: readonly Command[] = [
   initCommand,
   configCheckCommand,
   notifyTestCommand,
+  userAddCommand,
+  auditVerifyCommand,
+  notifyStatusCommand,
+  alertsCommand,
+  dbBackupCommand, dbRestoreCommand,
+  installCommand, uninstallCommand,
+  probeServeCommand, probeQueryCommand,
+  ...doorsCommands,
+  reportCommand, reportVerifyCommand,
+  registerListCommand, registerExportCommand, registerImportCommand,
 ];
 
 function help(): string {

@@ -6,6 +6,7 @@ import { patches } from "./patches/index.js";
 import { antivirus } from "./antivirus/index.js";
 import { inventory } from "./inventory/index.js";
 import { firewall } from "./firewall/index.js";
+import { wifi } from "./wifi/index.js";
 import { backups } from "./backups/index.js";
 import { accounts } from "./accounts/index.js";
 import { tls } from "./tls/index.js";
@@ -15,6 +16,7 @@ export const MONITORS: readonly Monitor<any>[] = [
   antivirus,
   inventory,
   firewall,
+  wifi,
   backups,
   accounts,
   tls,

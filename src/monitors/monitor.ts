@@ -4,7 +4,7 @@
  * It knows nothing of SQLite, email or HTML; drift, severity, storage and alerting live in
  * src/agent.
  */
-import type { RunFn } from "../agent/exec.js";
+import type { RunFn, spawnLines } from "../agent/exec.js";
 import type { PrivilegedReader } from "../agent/privileged.js";
 
 /** One id everywhere: folder, config key, DB, URL, log tag. */
@@ -92,6 +92,12 @@ export interface ProbeContext {
   now(): Date;
 }
 
+/** What a monitor's optional watcher gets: the streaming half of the exec module. */
+export interface WatchContext {
+  spawnLines: typeof spawnLines;
+  log: Logger;
+}
+
 export interface Monitor<C = unknown> {
   id: MonitorId;
   title: string;
@@ -111,6 +117,12 @@ export interface Monitor<C = unknown> {
    * timestamps, counters) never count as drift.
    */
   baselineFacts: readonly string[];
+  /**
+   * Optional event source: calls `changed()` whenever a re-check is worth running now (the
+   * firewall's ruleset changed). Polling stays the safety net. Returns undefined when the host
+   * offers no such events.
+   */
+  watch?(ctx: WatchContext, config: C, changed: () => void): { stop(): void } | undefined;
   /** Status of a drift from the approved baseline (default `fail`; inventory uses `warn`). */
   driftStatus?: Status;
 }

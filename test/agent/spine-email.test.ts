@@ -42,9 +42,9 @@ describe("spine: observation → baseline → drift → alert email", () => {
     const alerts = parseAlertsConfig({
       email: { smtp: { host: "127.0.0.1", port: smtp.port, tls: "starttls", ca_file: ca, connection_timeout: "2s", greeting_timeout: "2s", socket_timeout: "5s" }, from: "gatehouse@example.org", to: ["it@example.org"] },
     });
-    const channels = [emailChannel(alerts.email!)];
+    const channels = [emailChannel(alerts.email[0]!)];
     worker = new DeliveryWorker(db, { channels, log: nullLogger, now: () => clock, pollMs: 3_600_000 });
-    deps = { db, site: "Acme Phoenix", log: nullLogger, run, privileged: inProcessPrivilegedReader(), routes: routesOf(channels), consoleUrl: "https://gatehouse.local:8443/", now: () => clock };
+    deps = { db, site: "Acme Phoenix", log: nullLogger, run, privileged: inProcessPrivilegedReader(), routes: routesOf(channels), consoleUrl: "https://gatehouse.local:8443/", now: () => clock, alertPolicy: { renotifyAfterMs: 4 * 3_600_000, flapWindowMs: 0, groupWaitMs: 0 } };
   });
 
   afterAll(async () => {

@@ -1,24 +1,42 @@
 /** HTML twin of the plain-text notification; hono/jsx escapes every value. */
 import type { FC } from "hono/jsx";
-import type { Notification, NotificationItem } from "../../src/agent/alerts/notification.js";
-import { formatTime } from "../../src/agent/notify/render.js";
+import type { DigestEntry, Notification, NotificationItem } from "../../src/agent/alerts/notification.js";
+import { formatTime, itemDetail } from "../../src/agent/notify/render.js";
 
-const Item: FC<{ item: NotificationItem }> = ({ item }) => (
-  <li>
-    <strong>[{item.severity}] {item.source}</strong>: {item.message}
-    <br />
-    <small>
-      rule {item.rule}
-      {item.subject ? ` (${item.subject})` : ""}, since {formatTime(item.since)}
-    </small>
-    {item.change && (item.change.added?.length || item.change.removed?.length) ? (
-      <pre>
-        {[...(item.change.added ?? []).map((a) => `+ ${a}`), ...(item.change.removed ?? []).map((r) => `- ${r}`)].join("\n")}
-      </pre>
-    ) : item.change ? (
-      <pre>{`before: ${JSON.stringify(item.change.before)}\nafter:  ${JSON.stringify(item.change.after)}`}</pre>
-    ) : null}
-  </li>
+const Item: FC<{ item: NotificationItem }> = ({ item }) => {
+  const [first, ...rest] = itemDetail(item);
+  return (
+    <li>
+      <strong>
+        [{item.severity}] {item.source}
+      </strong>
+      : {item.message}
+      <br />
+      <small>{first}</small>
+      {rest.length ? <pre>{rest.join("\n")}</pre> : null}
+    </li>
+  );
+};
+
+const DigestTable: FC<{ rows: DigestEntry[] }> = ({ rows }) => (
+  <table>
+    <thead>
+      <tr>
+        <th>Control</th>
+        <th>State</th>
+        <th>Detail</th>
+      </tr>
+    </thead>
+    <tbody>
+      {rows.map((d) => (
+        <tr>
+          <td>{d.control}</td>
+          <td>{d.status}</td>
+          <td>{d.detail}</td>
+        </tr>
+      ))}
+    </tbody>
+  </table>
 );
 
 /** The email's HTML part. */
@@ -31,11 +49,15 @@ export const NotificationEmail: FC<{ n: Notification; intro: string }> = ({ n, i
         <br />
         Time: {formatTime(n.at)}
       </p>
-      <ul>
-        {n.items.map((i) => (
-          <Item item={i} />
-        ))}
-      </ul>
+      {n.event === "digest" ? (
+        <DigestTable rows={n.digest ?? []} />
+      ) : (
+        <ul>
+          {n.items.map((i) => (
+            <Item item={i} />
+          ))}
+        </ul>
+      )}
       {n.consoleUrl ? (
         <p>
           <a href={n.consoleUrl}>Open the Gatehouse console</a>

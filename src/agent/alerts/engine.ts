@@ -1,25 +1,37 @@
 /**
- * Applies findings to alerts: opens, escalates and resolves them, and writes each notification
- * to the outbox in the same transaction as the state change (call inside db.transaction).
+ * Applies findings to alerts: opens, escalates, damps flapping and resolves them, and writes
+ * each notification to the outbox in the same transaction as the state change (call inside
+ * db.transaction). Silenced notices are recorded on the alert but not queued. Outbox rows wait
+ * `group_wait` and carry a group key so the worker can merge notices for the same channel and
+ * event into one message.
  */
 import { randomUUID } from "node:crypto";
 import type { Finding } from "../evaluator.js";
 import { findingKey } from "../evaluator.js";
 import type { Db } from "../store/db.js";
-import { meetsSeverity, topSeverity, type Notification, type NotificationEvent, type NotificationItem } from "./notification.js";
-import { decide, reminderDue, type OpenAlert, type Severity } from "./transitions.js";
+import { DEFAULT_POLICY, type AlertPolicy } from "./config.js";
+import { controlMapper } from "./controls.js";
+import { meetsSeverity, type Notification, type NotificationEvent, type NotificationItem } from "./notification.js";
+import { activeSilences, silenceCovers, type Silence } from "./silences.js";
+import { decide, noticeDue, severityFor, type OpenAlert, type Severity } from "./transitions.js";
 
 /** A delivery channel as the engine sees it: a name and what it wants to receive. */
 export interface ChannelRoute {
   channel: string;
   minSeverity: Severity;
+  /** Only items whose source evidences one of these controls; absent = every control. */
+  controls?: readonly string[];
 }
 
+/** What the engine needs besides the database; `policy` and `controlOf` have defaults. */
 export interface AlertContext {
   site: string;
   routes: readonly ChannelRoute[];
   consoleUrl?: string;
   now: number;
+  policy?: Partial<AlertPolicy>;
+  /** Source → control; default: monitors by `.control`, doors → physical. */
+  controlOf?: (source: string) => string | undefined;
 }
 
 interface AlertRow {
@@ -33,55 +45,113 @@ interface AlertRow {
   message: string;
   opened_at: number;
   last_notified_at: number | null;
+  flap_count: number;
+  good_since: number | null;
+  good_message: string | null;
 }
 
-const toOpen = (r: AlertRow): OpenAlert => ({ id: r.id, severity: r.severity, state: r.state, lastNotifiedAt: r.last_notified_at });
+const toOpen = (r: AlertRow): OpenAlert => ({
+  id: r.id,
+  severity: r.severity,
+  state: r.state,
+  lastNotifiedAt: r.last_notified_at,
+  goodSince: r.good_since,
+  flapCount: r.flap_count,
+});
+
+let defaultControlOf: ((source: string) => string | undefined) | undefined;
+function controlOfFor(ctx: AlertContext): (source: string) => string | undefined {
+  if (ctx.controlOf) return ctx.controlOf;
+  defaultControlOf ??= controlMapper();
+  return defaultControlOf;
+}
+
+const policyOf = (ctx: AlertContext): AlertPolicy => ({ ...DEFAULT_POLICY, ...ctx.policy });
+
+const PROBE_RULE = /\.(probe_error|policy_error|not_applicable)$/;
 
 /**
  * Reconciles a source's open alerts with its latest findings. When `complete` is false (the
  * probe failed), alerts for policy and drift rules are kept: not knowing is not recovering.
+ * Returns the outbox ids written.
  */
 export function applyFindings(db: Db, ctx: AlertContext, source: string, findings: readonly Finding[], complete: boolean): number[] {
+  const policy = policyOf(ctx);
+  const controlOf = controlOfFor(ctx);
+  const silences = activeSilences(db, ctx.now);
   const open = new Map(
     (db.prepare("SELECT * FROM alerts WHERE source = ? AND state != 'resolved'").all(source) as AlertRow[]).map((r) => [r.key, r]),
   );
   const firing: NotificationItem[] = [];
   const resolved: NotificationItem[] = [];
   const seen = new Set<string>();
+  const coveredBy = (a: { source: string; rule: string; key: string }): Silence | undefined => silences.find((s) => silenceCovers(s, a));
+
+  const markNotified = db.prepare("UPDATE alerts SET last_notified_at = ?, silenced_by = NULL WHERE id = ?");
+  const markSilenced = db.prepare("UPDATE alerts SET silenced_by = ? WHERE id = ?");
+  /** Queues a notice unless a silence covers it; records which happened. */
+  const notice = (list: NotificationItem[], alertId: number, a: { source: string; rule: string; key: string }, it: NotificationItem): void => {
+    const s = coveredBy(a);
+    if (s) markSilenced.run(s.id, alertId);
+    else {
+      markNotified.run(ctx.now, alertId);
+      list.push(it);
+    }
+  };
+  const settleGood = (row: AlertRow, message: string): void => {
+    const d = decide(toOpen(row), undefined, ctx.now, policy.flapWindowMs);
+    if (d.action === "pending") db.prepare("UPDATE alerts SET good_since = ?, good_message = ? WHERE id = ?").run(d.goodSince, message, row.id);
+    else if (d.action === "resolve") {
+      const it = resolveRow(db, row, ctx.now, row.good_message ?? message, controlOf);
+      if (d.notify && !coveredBy(row)) resolved.push(it);
+    }
+  };
 
   for (const f of findings) {
     const key = findingKey(source, f);
     seen.add(key);
     const row = open.get(key);
-    const d = decide(row && toOpen(row), f);
-    if (d.action === "open") {
-      const info = db
-        .prepare(
-          `INSERT INTO alerts (key, source, rule, subject, severity, state, message, details_json, opened_at, last_notified_at)
-           VALUES (?, ?, ?, ?, ?, 'firing', ?, ?, ?, ?)`,
-        )
-        .run(key, source, f.rule, f.subject ?? "", d.severity, f.message, JSON.stringify({ facts: f.facts, change: f.change ?? null }), ctx.now, ctx.now);
-      firing.push(item(Number(info.lastInsertRowid), d.severity, source, f, ctx.now));
-    } else if (d.action === "update" && row) {
-      db.prepare("UPDATE alerts SET severity = ?, message = ?, last_notified_at = CASE WHEN ? THEN ? ELSE last_notified_at END WHERE id = ?").run(
-        d.severity,
-        f.message,
-        d.notify ? 1 : 0,
-        ctx.now,
-        row.id,
-      );
-      if (d.notify) firing.push(item(row.id, d.severity, source, f, row.opened_at));
-    } else if (d.action === "resolve" && row) {
-      resolved.push(resolveRow(db, row, ctx.now, f.message));
-    } else if (d.action === "none" && row && row.message !== f.message) {
-      db.prepare("UPDATE alerts SET message = ? WHERE id = ?").run(f.message, row.id);
+    const d = decide(row && toOpen(row), f, ctx.now, policy.flapWindowMs);
+    const a = { source, rule: f.rule, key };
+    switch (d.action) {
+      case "open": {
+        const info = db
+          .prepare(
+            `INSERT INTO alerts (key, source, rule, subject, severity, state, message, details_json, opened_at, last_notified_at)
+             VALUES (?, ?, ?, ?, ?, 'firing', ?, ?, ?, NULL)`,
+          )
+          .run(key, source, f.rule, f.subject ?? "", d.severity, f.message, JSON.stringify({ facts: f.facts, change: f.change ?? null }), ctx.now);
+        const id = Number(info.lastInsertRowid);
+        notice(firing, id, a, item(id, d.severity, source, f, ctx.now, 0, controlOf));
+        break;
+      }
+      case "update":
+      case "relapse": {
+        if (!row) break;
+        const flaps = row.flap_count + (d.action === "relapse" ? 1 : 0);
+        db.prepare("UPDATE alerts SET severity = ?, message = ?, flap_count = ?, good_since = NULL, good_message = NULL WHERE id = ?").run(
+          d.severity,
+          f.message,
+          flaps,
+          row.id,
+        );
+        if (d.notify) notice(firing, row.id, a, item(row.id, d.severity, source, f, row.opened_at, flaps, controlOf));
+        break;
+      }
+      case "pending":
+      case "resolve":
+        if (row) settleGood(row, f.message);
+        break;
+      case "none":
+        // Still bad at the same severity: keep the newest wording for the console.
+        if (row && severityFor(f) && row.message !== f.message) db.prepare("UPDATE alerts SET message = ? WHERE id = ?").run(f.message, row.id);
+        break;
     }
   }
   for (const [key, row] of open) {
     if (seen.has(key)) continue;
-    const probeRule = /\.(probe_error|policy_error|not_applicable)$/.test(row.rule);
-    if (!complete && !probeRule) continue;
-    resolved.push(resolveRow(db, row, ctx.now, "no longer reported"));
+    if (!complete && !PROBE_RULE.test(row.rule)) continue;
+    settleGood(row, "no longer reported");
   }
   const ids: number[] = [];
   if (firing.length) ids.push(...enqueue(db, ctx, "firing", firing));
@@ -89,45 +159,134 @@ export function applyFindings(db: Db, ctx: AlertContext, source: string, finding
   return ids;
 }
 
-function item(alertId: number, severity: Severity, source: string, f: Finding, since: number): NotificationItem {
-  return { alertId, severity, source, rule: f.rule, subject: f.subject ?? "", message: f.message, since, ...(f.change ? { change: f.change } : {}) };
+function item(
+  alertId: number,
+  severity: Severity,
+  source: string,
+  f: Finding,
+  since: number,
+  flaps: number,
+  controlOf: (s: string) => string | undefined,
+): NotificationItem {
+  const control = controlOf(source);
+  return {
+    alertId,
+    severity,
+    source,
+    rule: f.rule,
+    subject: f.subject ?? "",
+    message: f.message,
+    since,
+    ...(f.change ? { change: f.change } : {}),
+    ...(control ? { control } : {}),
+    ...(flaps > 0 ? { flaps } : {}),
+  };
 }
 
-function resolveRow(db: Db, row: AlertRow, now: number, message: string): NotificationItem {
-  db.prepare("UPDATE alerts SET state = 'resolved', resolved_at = ? WHERE id = ?").run(now, row.id);
-  return { alertId: row.id, severity: row.severity, source: row.source, rule: row.rule, subject: row.subject, message: `resolved: ${message}`, since: row.opened_at };
+function rowItem(r: AlertRow, message: string, controlOf: (s: string) => string | undefined): NotificationItem {
+  const control = controlOf(r.source);
+  return {
+    alertId: r.id,
+    severity: r.severity,
+    source: r.source,
+    rule: r.rule,
+    subject: r.subject,
+    message,
+    since: r.opened_at,
+    ...(control ? { control } : {}),
+    ...(r.flap_count > 0 ? { flaps: r.flap_count } : {}),
+  };
 }
 
-/** Writes one notification per routed channel to the outbox; returns the outbox ids. */
+function resolveRow(db: Db, row: AlertRow, now: number, message: string, controlOf: (s: string) => string | undefined): NotificationItem {
+  db.prepare("UPDATE alerts SET state = 'resolved', resolved_at = ?, good_since = NULL WHERE id = ?").run(now, row.id);
+  return rowItem(row, `resolved: ${message}`, controlOf);
+}
+
+const GROUPED: ReadonlySet<NotificationEvent> = new Set(["firing", "reminder", "resolved"]);
+
+/**
+ * Writes one notification per routed channel to the outbox; returns the outbox ids. Each channel
+ * gets only the items at or above its minimum severity and, if it lists controls, for those
+ * controls. Alert notices wait `group_wait` and carry `channel|event` as their group key.
+ */
 export function enqueue(db: Db, ctx: AlertContext, event: NotificationEvent, items: NotificationItem[]): number[] {
-  const n: Notification = { event, site: ctx.site, at: ctx.now, items, ...(ctx.consoleUrl ? { consoleUrl: ctx.consoleUrl } : {}) };
-  const severity = topSeverity(n);
+  const policy = policyOf(ctx);
   const insert = db.prepare(
-    `INSERT INTO outbox (alert_id, event, channel, message_id, payload_json, created_at, next_attempt_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO outbox (alert_id, event, channel, message_id, payload_json, created_at, next_attempt_at, group_key)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const grouped = GROUPED.has(event);
   const ids: number[] = [];
   for (const r of ctx.routes) {
-    if (event !== "test" && !meetsSeverity(severity, r.minSeverity)) continue;
-    const messageId = `<${randomUUID()}@gatehouse>`;
-    const info = insert.run(items.length === 1 ? items[0]!.alertId : null, event, r.channel, messageId, JSON.stringify(n), ctx.now, ctx.now);
+    const mine = grouped
+      ? items.filter((i) => meetsSeverity(i.severity, r.minSeverity) && (!r.controls || (i.control !== undefined && r.controls.includes(i.control))))
+      : items;
+    if (mine.length === 0) continue;
+    const n: Notification = { event, site: ctx.site, at: ctx.now, items: mine, ...(ctx.consoleUrl ? { consoleUrl: ctx.consoleUrl } : {}) };
+    const info = insert.run(
+      mine.length === 1 ? mine[0]!.alertId : null,
+      event,
+      r.channel,
+      `<${randomUUID()}@gatehouse>`,
+      JSON.stringify(n),
+      ctx.now,
+      ctx.now + (grouped ? policy.groupWaitMs : 0),
+      grouped ? `${r.channel}|${event}` : null,
+    );
     ids.push(Number(info.lastInsertRowid));
   }
   return ids;
 }
 
-/** Enqueues reminders for firing, unacknowledged alerts whose last notice is older than renotifyAfterMs. */
+/**
+ * Enqueues what open alerts are owed by time alone: reminders for firing, unacknowledged alerts
+ * every `renotifyAfterMs`, and the first notice of alerts opened under a silence that has since
+ * ended. Returns how many alerts got a notice.
+ */
 export function enqueueReminders(db: Db, ctx: AlertContext, renotifyAfterMs: number): number {
-  const rows = db.prepare("SELECT * FROM alerts WHERE state = 'firing'").all() as AlertRow[];
-  const due = rows.filter((r) => reminderDue(toOpen(r), ctx.now, renotifyAfterMs));
-  if (due.length === 0) return 0;
-  const mark = db.prepare("UPDATE alerts SET last_notified_at = ? WHERE id = ?");
-  for (const r of due) mark.run(ctx.now, r.id);
-  enqueue(
-    db,
-    ctx,
-    "reminder",
-    due.map((r) => ({ alertId: r.id, severity: r.severity, source: r.source, rule: r.rule, subject: r.subject, message: r.message, since: r.opened_at })),
-  );
-  return due.length;
+  // Own transaction (a savepoint when nested): the mark and its outbox row commit together.
+  return db.transaction(() => remindersIn(db, ctx, renotifyAfterMs))();
+}
+
+function remindersIn(db: Db, ctx: AlertContext, renotifyAfterMs: number): number {
+  const controlOf = controlOfFor(ctx);
+  const rows = db.prepare("SELECT * FROM alerts WHERE state = 'firing' AND good_since IS NULL").all() as AlertRow[];
+  const silences = activeSilences(db, ctx.now);
+  const byEvent = { firing: [] as NotificationItem[], reminder: [] as NotificationItem[] };
+  const mark = db.prepare("UPDATE alerts SET last_notified_at = ?, silenced_by = NULL WHERE id = ?");
+  for (const r of rows) {
+    const due = noticeDue(toOpen(r), ctx.now, renotifyAfterMs);
+    if (!due) continue;
+    if (silences.some((s) => silenceCovers(s, r))) continue;
+    mark.run(ctx.now, r.id);
+    byEvent[due].push(rowItem(r, r.message, controlOf));
+  }
+  if (byEvent.firing.length) enqueue(db, ctx, "firing", byEvent.firing);
+  if (byEvent.reminder.length) enqueue(db, ctx, "reminder", byEvent.reminder);
+  return byEvent.firing.length + byEvent.reminder.length;
+}
+
+/**
+ * Resolves open alerts whose finding has stayed good for the flap window, without waiting for
+ * the monitor's next run (a daily monitor would otherwise hold a recovery for a day). Call from
+ * a periodic job. Returns the outbox ids written.
+ */
+export function settleAlerts(db: Db, ctx: AlertContext): number[] {
+  return db.transaction(() => settleIn(db, ctx))();
+}
+
+function settleIn(db: Db, ctx: AlertContext): number[] {
+  const policy = policyOf(ctx);
+  const controlOf = controlOfFor(ctx);
+  const rows = db.prepare("SELECT * FROM alerts WHERE state != 'resolved' AND good_since IS NOT NULL").all() as AlertRow[];
+  const silences = activeSilences(db, ctx.now);
+  const resolved: NotificationItem[] = [];
+  for (const r of rows) {
+    const d = decide(toOpen(r), undefined, ctx.now, policy.flapWindowMs);
+    if (d.action !== "resolve") continue;
+    const it = resolveRow(db, r, ctx.now, r.good_message ?? "recovered", controlOf);
+    if (d.notify && !silences.some((s) => silenceCovers(s, r))) resolved.push(it);
+  }
+  return resolved.length ? enqueue(db, ctx, "resolved", resolved) : [];
 }

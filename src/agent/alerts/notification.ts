@@ -5,8 +5,10 @@
 import type { FactChange } from "../evaluator.js";
 import type { Severity } from "./transitions.js";
 
-export type NotificationEvent = "firing" | "reminder" | "resolved" | "test";
+/** Why a notice is sent. */
+export type NotificationEvent = "firing" | "reminder" | "resolved" | "test" | "digest";
 
+/** One alert inside a notice. */
 export interface NotificationItem {
   alertId: number | null;
   severity: Severity;
@@ -17,8 +19,23 @@ export interface NotificationItem {
   /** When the problem started (unix ms). */
   since: number;
   change?: FactChange;
+  /** The checklist control the source evidences (firewall, physical, …), for routing. */
+  control?: string;
+  /** How often it went good and bad again while open (flap damping). */
+  flaps?: number;
 }
 
+/** One line of the daily digest: a control and its state now. */
+export interface DigestEntry {
+  control: string;
+  /** pass | warn | fail | unknown, or "unwatched" when nothing evidences the control. */
+  status: string;
+  /** Open alerts on the control. */
+  open: number;
+  detail: string;
+}
+
+/** A notice as written to the outbox and delivered by every channel. */
 export interface Notification {
   event: NotificationEvent;
   site: string;
@@ -26,6 +43,8 @@ export interface Notification {
   at: number;
   items: NotificationItem[];
   consoleUrl?: string;
+  /** Only for event "digest": every control's state. */
+  digest?: DigestEntry[];
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };

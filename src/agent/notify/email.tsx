@@ -1,24 +1,17 @@
 /**
  * Email through nodemailer: STARTTLS or implicit TLS, TLS required by default, password from a
- * file, connection/greeting/socket timeouts so a silent server cannot hang delivery.
+ * file, connection/greeting/socket timeouts so a silent server cannot hang delivery, a stable
+ * Message-ID per notice (the outbox row's) so a retried message can be recognised as the same.
  */
-import { readFileSync } from "node:fs";
-import nodemailer from "nodemailer";
+import nodemailer, { type Transporter } from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
 import { NotificationEmail } from "../../../views/emails/notification.js";
 import type { EmailConfig } from "../alerts/config.js";
 import { DeliveryError, type Channel, type OutboxMessage } from "./channel.js";
 import { INTRO, renderSubject, renderText } from "./render.js";
+import { readSecret } from "./secret.js";
 
-function readSecret(path: string, what: string): string {
-  try {
-    return readFileSync(path, "utf8").trim();
-  } catch (e) {
-    throw new DeliveryError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-}
-
-/** Builds the nodemailer transport options from config (exported for tests of TLS policy). */
+/** Builds the nodemailer transport options from config (reads the secret files). */
 export function transportOptions(c: EmailConfig): SMTPTransport.Options {
   const implicit = c.smtp.tls === "implicit" || (c.smtp.tls === undefined && c.smtp.port === 465);
   return {
@@ -26,6 +19,8 @@ export function transportOptions(c: EmailConfig): SMTPTransport.Options {
     port: c.smtp.port,
     secure: implicit,
     requireTLS: !implicit && c.smtp.require_tls,
+    // Without require_tls nodemailer still upgrades when offered; with it, a server that does
+    // not offer STARTTLS is refused before any credentials or content are sent.
     connectionTimeout: c.smtp.connection_timeout,
     greetingTimeout: c.smtp.greeting_timeout,
     socketTimeout: c.smtp.socket_timeout,
@@ -39,31 +34,53 @@ export function transportOptions(c: EmailConfig): SMTPTransport.Options {
   };
 }
 
-/** The email channel. */
-export function emailChannel(c: EmailConfig): Channel {
-  const transport = nodemailer.createTransport(transportOptions(c));
+/** Renders the message nodemailer sends (exported so tests can check subject and bodies). */
+export function renderEmail(msg: OutboxMessage): { subject: string; text: string; html: string } {
+  const n = msg.notification;
   return {
-    name: "email",
-    minSeverity: "warning",
+    subject: renderSubject(n),
+    text: renderText(n),
+    html: `<!doctype html>${(<NotificationEmail n={n} intro={INTRO[n.event]} />).toString()}`,
+  };
+}
+
+/** Turns a nodemailer failure into one line: `email failed: 535 Authentication failed`. */
+export function describeSmtpError(e: unknown): string {
+  const err = e as { responseCode?: number; code?: string; message?: string };
+  return `email failed: ${err.responseCode ?? err.code ?? ""} ${err.message ?? String(e)}`.replace(/\s+/g, " ").trim().slice(0, 300);
+}
+
+/**
+ * The email channel for one recipient group. The transport is built at the first send, so an
+ * unreadable password file is a visible, retried delivery error rather than a crash at start-up.
+ */
+export function emailChannel(c: EmailConfig, opts: { name: string; to?: readonly string[]; routed?: boolean } = { name: "email" }): Channel {
+  let transport: Transporter<SMTPTransport.SentMessageInfo> | undefined;
+  return {
+    name: opts.name,
+    kind: "email",
+    minSeverity: c.min_severity,
+    ...(c.controls ? { controls: c.controls } : {}),
+    routed: opts.routed ?? true,
     async send(msg: OutboxMessage) {
-      const n = msg.notification;
+      transport ??= nodemailer.createTransport(transportOptions(c));
+      const m = renderEmail(msg);
       try {
         await transport.sendMail({
           from: c.from,
-          to: c.to,
-          subject: renderSubject(n),
-          text: renderText(n),
-          html: `<!doctype html>${(<NotificationEmail n={n} intro={INTRO[n.event]} />).toString()}`,
+          to: [...(opts.to ?? c.to)],
+          subject: m.subject,
+          text: m.text,
+          html: m.html,
           messageId: msg.messageId,
-          headers: { "X-Gatehouse-Event": n.event },
+          headers: { "X-Gatehouse-Event": msg.notification.event },
         });
       } catch (e) {
-        const err = e as { responseCode?: number; code?: string; message?: string };
-        throw new DeliveryError(`email failed: ${err.responseCode ?? err.code ?? ""} ${err.message ?? String(e)}`.replace(/\s+/g, " ").trim());
+        throw new DeliveryError(describeSmtpError(e));
       }
     },
     close() {
-      transport.close();
+      transport?.close();
     },
   };
 }

@@ -1,21 +1,27 @@
 /**
- * The delivery worker: takes due outbox rows, hands each to its channel, and marks it sent only
- * when the peer accepted it. Failures are retried with exponential backoff and kept for the
- * console. One slow channel never blocks the others: each message has its own deadline.
+ * The delivery worker: seals groups, takes due outbox rows, hands each to its channel, and marks
+ * it sent only when the peer accepted it. Every attempt is kept (delivery_attempts) for the
+ * console. Failures are retried with exponential backoff. One slow or silent peer never blocks
+ * the others: sends run concurrently, each with its own deadline, and a new pass does not wait
+ * for sends still in flight.
  */
-import type { Notification } from "../alerts/notification.js";
+import type { Notification, NotificationItem } from "../alerts/notification.js";
 import type { Db } from "../store/db.js";
 import type { Logger } from "../../monitors/monitor.js";
 import type { Channel } from "./channel.js";
 
+/** Channels, logger, limits and clock of the worker. */
 export interface WorkerOptions {
   channels: readonly Channel[];
   log: Logger;
   /** Longest a single send may take before it counts as failed (ms). */
   sendTimeoutMs?: number;
-  /** Poll interval when idle (ms); `kick()` wakes the worker at once. */
+  /** Longest idle wait between passes (ms); `kick()` wakes the worker at once. */
   pollMs?: number;
+  /** Sends in flight per channel, so 50 queued alerts do not open 50 SMTP sessions. */
+  perChannel?: number;
   now?: () => number;
+  random?: () => number;
 }
 
 interface OutboxRow {
@@ -24,6 +30,7 @@ interface OutboxRow {
   message_id: string;
   payload_json: string;
   attempts: number;
+  group_key: string | null;
 }
 
 /** Backoff after the n-th failed attempt: 15 s, 30 s, 1 min … capped at 30 min, with jitter. */
@@ -32,11 +39,76 @@ export function backoffMs(attempts: number, random = Math.random): number {
   return Math.round(base * (0.8 + 0.4 * random()));
 }
 
+/** Merges items of several notices: one entry per alert (the latest wins), order of first sight. */
+export function mergeItems(lists: readonly NotificationItem[][]): NotificationItem[] {
+  const byKey = new Map<string, NotificationItem>();
+  let anon = 0;
+  for (const list of lists) for (const i of list) byKey.set(i.alertId === null ? `anon:${anon++}` : `alert:${i.alertId}`, i);
+  return [...byKey.values()];
+}
+
+/** Parses a stored notice; undefined when the row is damaged (it must not stop the others). */
+function parsePayload(text: string): Notification | undefined {
+  try {
+    const n = JSON.parse(text) as Notification;
+    return n && typeof n === "object" && Array.isArray(n.items) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Grouping: for every due, never-attempted row that still has a group key, folds all other
+ * pending rows with the same key (same channel and event) into it and seals it, in one
+ * transaction. The merged rows point at the carrier (merged_into) and are never sent.
+ * Returns how many rows were folded away.
+ */
+export function sealGroups(db: Db, now: number): number {
+  return db.transaction(() => {
+    const heads = db
+      .prepare("SELECT id, group_key, payload_json FROM outbox WHERE group_key IS NOT NULL AND sent_at IS NULL AND merged_into IS NULL AND attempts = 0 AND next_attempt_at <= ? ORDER BY id")
+      .all(now) as { id: number; group_key: string; payload_json: string }[];
+    let folded = 0;
+    const sealedKeys = new Set<string>();
+    for (const head of heads) {
+      if (sealedKeys.has(head.group_key)) continue;
+      const n = parsePayload(head.payload_json);
+      if (!n) {
+        // A damaged row goes to delivery alone, where its failure is recorded for the console.
+        db.prepare("UPDATE outbox SET group_key = NULL WHERE id = ?").run(head.id);
+        continue;
+      }
+      sealedKeys.add(head.group_key);
+      const others = (
+        db
+          .prepare("SELECT id, payload_json FROM outbox WHERE group_key = ? AND sent_at IS NULL AND merged_into IS NULL AND attempts = 0 AND id > ? ORDER BY id")
+          .all(head.group_key, head.id) as { id: number; payload_json: string }[]
+      ).flatMap((o) => {
+        const on = parsePayload(o.payload_json);
+        return on ? [{ id: o.id, items: on.items }] : [];
+      });
+      if (others.length > 0) {
+        n.items = mergeItems([n.items, ...others.map((o) => o.items)]);
+        const mark = db.prepare("UPDATE outbox SET merged_into = ?, group_key = NULL WHERE id = ?");
+        for (const o of others) mark.run(head.id, o.id);
+        folded += others.length;
+      }
+      db.prepare("UPDATE outbox SET payload_json = ?, alert_id = ?, group_key = NULL WHERE id = ?").run(
+        JSON.stringify(n),
+        n.items.length === 1 ? n.items[0]!.alertId : null,
+        head.id,
+      );
+    }
+    return folded;
+  })();
+}
+
+/** Delivers the outbox; `start()` in the daemon, `drain()` in tests and one-shot commands. */
 export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
-  private again = false;
+  private stopped = true;
+  private readonly inflight = new Map<number, Promise<void>>();
+  private readonly perChannelBusy = new Map<string, number>();
   private readonly byName: Map<string, Channel>;
   private readonly now: () => number;
 
@@ -55,68 +127,116 @@ export class DeliveryWorker {
 
   /** Wakes the worker now (called after a notification was enqueued). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
+    if (this.stopped || !this.db.open) return;
     clearTimeout(this.timer);
-    this.running = this.drain()
-      .catch((e) => this.opts.log.error({ err: String(e) }, "delivery worker failed"))
-      .finally(() => {
-        this.running = undefined;
-        if (this.stopped) return;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        } else this.timer = setTimeout(() => this.kick(), this.opts.pollMs ?? 5000);
-      });
+    try {
+      this.pass();
+    } catch (e) {
+      this.opts.log.error({ err: String(e) }, "delivery worker pass failed");
+    }
+    this.timer = setTimeout(() => this.kick(), this.idleDelay());
+    this.timer.unref?.();
   }
 
-  /** Sends everything due now; resolves when this pass is done. */
-  async drain(): Promise<void> {
+  private idleDelay(): number {
+    const poll = this.opts.pollMs ?? 5000;
+    const next = (this.db.prepare("SELECT min(next_attempt_at) AS t FROM outbox WHERE sent_at IS NULL AND merged_into IS NULL").get() as { t: number | null }).t;
+    if (next === null) return poll;
+    return Math.max(10, Math.min(poll, next - this.now()));
+  }
+
+  /** Starts sends for due rows not already in flight; returns how many it started. */
+  private pass(): number {
+    sealGroups(this.db, this.now());
     const due = this.db
-      .prepare("SELECT id, channel, message_id, payload_json, attempts FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT 100")
+      .prepare("SELECT id, channel, message_id, payload_json, attempts, group_key FROM outbox WHERE sent_at IS NULL AND merged_into IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 500")
       .all(this.now()) as OutboxRow[];
-    await Promise.all(due.map((row) => this.deliver(row)));
+    let started = 0;
+    const cap = this.opts.perChannel ?? 4;
+    for (const row of due) {
+      if (this.inflight.has(row.id)) continue;
+      const busy = this.perChannelBusy.get(row.channel) ?? 0;
+      if (busy >= cap) continue;
+      this.perChannelBusy.set(row.channel, busy + 1);
+      const p = this.deliver(row).finally(() => {
+        this.inflight.delete(row.id);
+        this.perChannelBusy.set(row.channel, (this.perChannelBusy.get(row.channel) ?? 1) - 1);
+        // A freed slot may let a waiting row of the same channel go now.
+        if (!this.stopped) queueMicrotask(() => this.kick());
+      });
+      this.inflight.set(row.id, p);
+      started++;
+    }
+    return started;
+  }
+
+  /** Sends everything due now, including what frees up as sends finish; resolves when idle. */
+  async drain(): Promise<void> {
+    for (;;) {
+      const started = this.pass();
+      if (started === 0 && this.inflight.size === 0) return;
+      await Promise.all([...this.inflight.values()]);
+      if (started === 0) continue;
+    }
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
     const channel = this.byName.get(row.channel);
+    const t0 = this.now();
     if (!channel) {
-      this.fail(row, `channel "${row.channel}" is not configured any more`);
+      this.fail(row, t0, `channel "${row.channel}" is not configured any more`);
       return;
     }
     const ac = new AbortController();
-    const timeout = setTimeout(() => ac.abort(), this.opts.sendTimeoutMs ?? 120_000);
+    const limit = this.opts.sendTimeoutMs ?? 120_000;
+    const timeout = setTimeout(() => ac.abort(), limit);
+    const notification = parsePayload(row.payload_json);
+    if (!notification) {
+      clearTimeout(timeout);
+      this.fail(row, t0, "the stored notice is damaged (not valid JSON); it cannot be sent");
+      return;
+    }
     try {
       await Promise.race([
-        channel.send({ id: row.id, messageId: row.message_id, notification: JSON.parse(row.payload_json) as Notification }, ac.signal),
-        new Promise<never>((_, reject) => ac.signal.addEventListener("abort", () => reject(new Error("send timed out")), { once: true })),
+        channel.send({ id: row.id, messageId: row.message_id, notification }, ac.signal),
+        new Promise<never>((_, reject) => ac.signal.addEventListener("abort", () => reject(new Error(`send timed out after ${Math.round(limit / 1000)} s`)), { once: true })),
       ]);
-      if (this.stopped && !this.db.open) return;
-      this.db.prepare("UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?").run(this.now(), row.id);
+      if (!this.db.open) return;
+      const at = this.now();
+      this.db.transaction(() => {
+        this.db.prepare("UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ? AND sent_at IS NULL").run(at, row.id);
+        this.recordAttempt(row, t0, at, null);
+      })();
     } catch (e) {
-      this.fail(row, (e as Error).message);
+      this.fail(row, t0, (e as Error).message);
     } finally {
       clearTimeout(timeout);
     }
   }
 
-  private fail(row: OutboxRow, error: string): void {
-    if (!this.db.open) return;
-    const attempts = row.attempts + 1;
+  private recordAttempt(row: OutboxRow, t0: number, at: number, error: string | null): void {
     this.db
-      .prepare("UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?")
-      .run(attempts, error.slice(0, 500), this.now() + backoffMs(attempts), row.id);
-    this.opts.log.warn({ outbox: row.id, channel: row.channel, attempts, error }, "delivery failed; will retry");
+      .prepare("INSERT INTO delivery_attempts (outbox_id, channel, at, duration_ms, ok, error) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(row.id, row.channel, at, Math.max(0, at - t0), error === null ? 1 : 0, error);
   }
 
-  /** Stops polling and waits for the pass in hand. */
+  private fail(row: OutboxRow, t0: number, error: string): void {
+    if (!this.db.open) return;
+    const attempts = row.attempts + 1;
+    const at = this.now();
+    const msg = error.slice(0, 500);
+    this.db.transaction(() => {
+      this.db.prepare("UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ? AND sent_at IS NULL").run(attempts, msg, at + backoffMs(attempts, this.opts.random), row.id);
+      this.recordAttempt(row, t0, at, msg);
+    })();
+    this.opts.log.warn({ outbox: row.id, channel: row.channel, attempts, error: msg }, "delivery failed; will retry");
+  }
+
+  /** Stops polling and waits for the sends in hand. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.running;
+    await Promise.all([...this.inflight.values()]);
     for (const c of this.opts.channels) c.close?.();
   }
 }

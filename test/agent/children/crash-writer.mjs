@@ -13,7 +13,7 @@ for (let i = 0; ; i++) {
   let ids = [];
   db.transaction(() => {
     insertObservation(db, { monitor: "crash", startedAt: now, durationMs: 1, status: bad ? "fail" : "pass", outcome: "ok", evidence: "x".repeat(2000), facts: { "crash.items": [String(i)] }, findings });
-    ids = applyFindings(db, { site: "crash", routes, now }, "crash", findings, true);
+    ids = applyFindings(db, { site: "crash", routes, now, policy: { renotifyAfterMs: 0, flapWindowMs: 0, groupWaitMs: 0 } }, "crash", findings, true);
   })();
   for (const id of ids) process.stdout.write(`${id}\n`);
 }

@@ -3,6 +3,7 @@
  * Each area owns its own file.
  */
 import { sql as core } from "./001-core.js";
+import { sql as alerting } from "./002-alerting.js";
 
 export interface Migration {
   version: number;
@@ -12,9 +13,9 @@ export interface Migration {
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "core", sql: core },
-  // 2: alerting (silences, delivery attempts)      — src/agent/alerts
-  // 3: doors (sensors, events, on-site)             — src/agent/doors
-  // 4: console (users, sessions, throttling)        — src/web
-  // 5: compliance registers                         — src/agent/compliance
+  { version: 2, name: "alerting", sql: alerting },
+  { version: 3, name: "doors", sql: (await import("./003-doors.js")).sql }, // doors (sensors, events, on-site) — src/agent/doors
+  { version: 4, name: "console", sql: (await import("./004-console.js")).sql }, // console (users, sessions, throttling) — src/web
+  { version: 5, name: "compliance", sql: (await import("./005-compliance.js")).sql }, // compliance registers — src/agent/compliance
   // 6: operations                                   — ops
 ];

@@ -1,0 +1,357 @@
+/**
+ * The evidence report an auditor accepts: for a period, each control's state over time with
+ * evidence excerpts, alerts and how they were resolved, baseline approvals with reasons, door
+ * events after hours, the registers, and the audit-chain verification. Built as plain data
+ * (the JSON twin), rendered to a standalone HTML file, sealed with a SHA-256 and recorded in
+ * the audit log.
+ *
+ * The seal: the file is rendered with 64 zeros where its hash goes (the first 64-hex-digit
+ * string in the file), hashed, and the zeros are replaced by the hash. To verify, put the
+ * zeros back and hash again (README.md shows the shell commands; `verifySealedReport` does it).
+ */
+import { createHash } from "node:crypto";
+import { appendAudit, verifyAudit, type AuditRow } from "../audit.js";
+import { zoneOffsetMs } from "../doors/hours.js";
+import type { Db } from "../store/db.js";
+import type { Status } from "../../monitors/monitor.js";
+import { EvidenceReportPage } from "../../../views/reports/evidence-report.js";
+import { CATALOG, controlForFinding, controlsOfSource, type ComplianceControlId } from "./catalog.js";
+import { COMPLIANCE_SOURCE, complianceFindings, type ComplianceOptions } from "./evaluate.js";
+import { addDays, isIsoDate, listRegister, REGISTER_IDS, REGISTERS, rowFields, type FieldValue, type RegisterId } from "./registers.js";
+import { findingState, gatherHistory, monitorControlMap, percentInState, worstState, type ControlState, type TimeInState } from "./scorecard.js";
+
+export const REPORT_FORMAT = "gatehouse-evidence-report/1";
+/** Stands in for the hash while the content is hashed. */
+export const SEAL_PLACEHOLDER = "0".repeat(64);
+
+export interface ReportEvidence {
+  source: string;
+  rule: string;
+  subject: string;
+  status: Status;
+  state: ControlState;
+  message: string;
+  /** ISO time of the observation it comes from. */
+  observed_at: string | null;
+}
+
+export interface ReportControl {
+  id: ComplianceControlId;
+  title: string;
+  summary: string;
+  citations: string[];
+  requirement: "required" | "addressable";
+  proposed_2025: string | null;
+  evidence_kind: string;
+  /** Worst state seen during the period (grey only when nothing was evidenced). */
+  worst_state: ControlState;
+  /** State at the end of the period, from the latest evidence in it. */
+  end_state: ControlState;
+  time_in_state_ms: TimeInState;
+  percent_in_state: Record<ControlState, number>;
+  evidence: ReportEvidence[];
+  /** The latest observation's evidence text of each monitor source, shortened. */
+  excerpts: { source: string; observed_at: string; text: string }[];
+}
+
+export interface ReportAlert {
+  id: number;
+  source: string;
+  control: string | null;
+  rule: string;
+  subject: string;
+  severity: string;
+  state: string;
+  message: string;
+  opened_at: string;
+  acknowledged: { by: string; at: string; note: string } | null;
+  resolved_at: string | null;
+  /** One line: how it ended (or that it has not). */
+  resolution: string;
+}
+
+export interface ReportRegister {
+  id: RegisterId;
+  title: string;
+  fields: { name: string; label: string }[];
+  rows: ({ id: number } & Record<string, FieldValue>)[];
+}
+
+export interface EvidenceReport {
+  format: typeof REPORT_FORMAT;
+  sha256: string;
+  site: string;
+  timezone: string;
+  generated_at: string;
+  generated_by: string;
+  period: { from: string; to: string; from_utc: string; to_utc: string };
+  summary: { controls: Record<ControlState, number>; alerts: number; alerts_open_at_end: number; audit_chain_ok: boolean };
+  controls: ReportControl[];
+  alerts: ReportAlert[];
+  baseline_approvals: { at: string; actor: string; monitor: string; reason: string }[];
+  doors: {
+    configured: boolean;
+    sensors: string[];
+    note: string;
+    after_hours: { at: string; sensor: string; state: string | null; outcome: string; onsite: { declared_by: string; reason: string } | null }[];
+  };
+  registers: ReportRegister[];
+  audit: { ok: boolean; rows: number; broken_at: number | null; reason: string | null; entries_in_period: number };
+}
+
+export interface ReportOptions extends ComplianceOptions {
+  site: string;
+  /** First and last day of the period (YYYY-MM-DD, site time zone, both included). */
+  from: string;
+  to: string;
+  now: number;
+  actor: string;
+  monitors?: readonly { id: string; control: string }[];
+  staleAfterMs?: number;
+}
+
+export class ReportError extends Error {
+  override readonly name = "ReportError";
+}
+
+/** Unix ms of local midnight starting `date` in `tz` (DST-safe: refined once). */
+export function localMidnight(date: string, tz: string): number {
+  const utc = Date.parse(`${date}T00:00:00Z`);
+  const first = utc - zoneOffsetMs(utc, tz);
+  return utc - zoneOffsetMs(first, tz);
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const EXCERPT = 1500;
+
+function tableExists(db: Db, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
+function hours(ms: number): string {
+  const h = ms / 3_600_000;
+  return h < 1 ? `${Math.max(1, Math.round(ms / 60_000))} min` : h < 48 ? `${h.toFixed(1)} h` : `${(h / 24).toFixed(1)} days`;
+}
+
+/** Builds the report data (unsealed: sha256 is the placeholder). Reads only. */
+export function buildEvidenceReport(db: Db, opts: ReportOptions): EvidenceReport {
+  if (!isIsoDate(opts.from) || !isIsoDate(opts.to)) throw new ReportError(`dates must be YYYY-MM-DD, got ${JSON.stringify(opts.from)} and ${JSON.stringify(opts.to)}`);
+  if (opts.to < opts.from) throw new ReportError(`--to ${opts.to} is before --from ${opts.from}`);
+  const fromMs = localMidnight(opts.from, opts.timezone);
+  const toMs = Math.min(localMidnight(addDays(opts.to, 1), opts.timezone), Math.max(opts.now, fromMs + 1));
+  if (fromMs >= opts.now) throw new ReportError(`the period starts ${opts.from}, in the future`);
+  const monitorControls = monitorControlMap(opts.monitors);
+  const staleMs = opts.staleAfterMs ?? 2 * 86_400_000;
+
+  // Controls: time in state over the period, and the latest evidence inside it.
+  const history = gatherHistory(db, [{ days: 0, from: fromMs, to: toMs }], staleMs, monitorControls, opts.now);
+  const sources = new Set<string>([...monitorControls.keys(), COMPLIANCE_SOURCE]);
+  for (const r of db.prepare("SELECT DISTINCT monitor FROM finding_state").all() as { monitor: string }[]) sources.add(r.monitor);
+  const latestIn = db.prepare("SELECT * FROM observations WHERE monitor = ? AND started_at >= ? AND started_at < ? ORDER BY started_at DESC, id DESC LIMIT 1");
+  const evidence = new Map<string, ReportEvidence[]>();
+  const excerpts = new Map<string, ReportControl["excerpts"]>();
+  const add = <T>(m: Map<string, T[]>, k: string | undefined, v: T) => k && m.set(k, [...(m.get(k) ?? []), v]);
+  for (const source of sources) {
+    const o = latestIn.get(source, fromMs, toMs) as { started_at: number; outcome: string; evidence: string; findings_json: string } | undefined;
+    let findings: { rule: string; subject?: string; status: Status; message: string }[];
+    let at: number | null;
+    if (o) {
+      findings = JSON.parse(o.findings_json) as typeof findings;
+      at = o.started_at;
+      if (o.evidence && source !== COMPLIANCE_SOURCE) {
+        for (const c of controlsOfSource(source, monitorControls)) {
+          add(excerpts, c, { source, observed_at: iso(o.started_at), text: o.evidence.length > EXCERPT ? `${o.evidence.slice(0, EXCERPT)}\n… (shortened)` : o.evidence });
+        }
+      }
+    } else if (source === COMPLIANCE_SOURCE && toMs >= opts.now - 86_400_000) {
+      // No daily evaluation recorded in the period yet: the registers as they are now.
+      findings = complianceFindings(db, opts.now, opts);
+      at = opts.now;
+    } else continue;
+    for (const f of findings) {
+      const item: ReportEvidence = { source, rule: f.rule, subject: f.subject ?? "", status: f.status, state: findingState(f.rule, f.status), message: f.message, observed_at: at === null ? null : iso(at) };
+      if (/\.(probe_error|policy_error|not_applicable)$/.test(f.rule)) for (const c of controlsOfSource(source, monitorControls)) add(evidence, c, item);
+      else add(evidence, controlForFinding(source, f.rule, monitorControls), item);
+    }
+  }
+  const doors = doorSection(db, fromMs, toMs);
+  if (doors.configured) {
+    const open = db.prepare("SELECT count(*) AS n FROM alerts WHERE source = 'doors' AND opened_at < ? AND coalesce(resolved_at, ?) >= ?").get(toMs, toMs, fromMs) as { n: number };
+    add(evidence, "physical", { source: "doors", rule: "doors.sensors", subject: "", status: open.n ? "warn" : "pass", state: open.n ? "amber" : "green", message: `${doors.sensors.length} sensor(s); ${doors.after_hours.length} after-hours event(s); ${open.n} door alert(s) in the period`, observed_at: iso(toMs) } as ReportEvidence);
+  }
+
+  const controls: ReportControl[] = CATALOG.map((c) => {
+    const t = history.get(c.id)?.[0]?.ms ?? { green: 0, amber: 0, red: 0, grey: toMs - fromMs };
+    const ev = (evidence.get(c.id) ?? []).sort((a, b) => (b.state === a.state ? a.rule.localeCompare(b.rule) : ["red", "amber", "green", "grey"].indexOf(a.state) - ["red", "amber", "green", "grey"].indexOf(b.state)));
+    const seen = (["red", "amber", "green"] as const).filter((s) => t[s] > 0);
+    return {
+      id: c.id,
+      title: c.title,
+      summary: c.summary,
+      citations: c.citations,
+      requirement: c.requirement,
+      proposed_2025: c.proposed2025 ?? null,
+      evidence_kind: c.evidence,
+      worst_state: seen[0] ?? worstState(ev.map((e) => e.state)),
+      end_state: worstState(ev.map((e) => e.state)),
+      time_in_state_ms: t,
+      percent_in_state: percentInState(t),
+      evidence: ev.slice(0, 20),
+      excerpts: excerpts.get(c.id) ?? [],
+    };
+  });
+
+  const alerts = alertSection(db, fromMs, toMs, monitorControls);
+  const approvals = (db.prepare("SELECT * FROM audit WHERE action = 'baseline.approve' AND at >= ? AND at < ? ORDER BY id").all(fromMs, toMs) as AuditRow[]).map((r) => {
+    const d = JSON.parse(r.detail_json) as { reason?: string };
+    return { at: iso(r.at), actor: r.actor, monitor: r.target, reason: d.reason ?? "" };
+  });
+  const registers: ReportRegister[] = REGISTER_IDS.map((id) => {
+    const spec = REGISTERS[id];
+    return { id, title: spec.title, fields: spec.fields.map((f) => ({ name: f.name, label: f.label })), rows: listRegister(db, id).map((r) => ({ id: r.id, ...rowFields(spec, r) })) };
+  });
+  const v = verifyAudit(db);
+  const inPeriod = (db.prepare("SELECT count(*) AS n FROM audit WHERE at >= ? AND at < ?").get(fromMs, toMs) as { n: number }).n;
+  const counts: Record<ControlState, number> = { green: 0, amber: 0, red: 0, grey: 0 };
+  for (const c of controls) counts[c.worst_state]++;
+  return {
+    format: REPORT_FORMAT,
+    sha256: SEAL_PLACEHOLDER,
+    site: opts.site,
+    timezone: opts.timezone,
+    generated_at: iso(opts.now),
+    generated_by: opts.actor,
+    period: { from: opts.from, to: opts.to, from_utc: iso(fromMs), to_utc: iso(toMs) },
+    summary: { controls: counts, alerts: alerts.length, alerts_open_at_end: alerts.filter((a) => a.resolved_at === null || a.resolved_at >= iso(toMs)).length, audit_chain_ok: v.ok },
+    controls,
+    alerts,
+    baseline_approvals: approvals,
+    doors,
+    registers,
+    audit: { ok: v.ok, rows: v.rows, broken_at: v.ok ? null : v.brokenAt, reason: v.ok ? null : v.reason, entries_in_period: inPeriod },
+  };
+}
+
+function alertSection(db: Db, fromMs: number, toMs: number, monitorControls: ReadonlyMap<string, string>): ReportAlert[] {
+  const rows = db
+    .prepare("SELECT * FROM alerts WHERE opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?) ORDER BY opened_at, id")
+    .all(toMs, fromMs) as {
+    id: number;
+    source: string;
+    rule: string;
+    subject: string;
+    severity: string;
+    state: string;
+    message: string;
+    opened_at: number;
+    resolved_at: number | null;
+    ack_by: string | null;
+    ack_at: number | null;
+    ack_note: string | null;
+  }[];
+  return rows.map((r) => {
+    const ack = r.ack_by && r.ack_at ? { by: r.ack_by, at: iso(r.ack_at), note: r.ack_note ?? "" } : null;
+    const resolution =
+      r.resolved_at !== null
+        ? `resolved after ${hours(r.resolved_at - r.opened_at)}${ack ? `; acknowledged by ${ack.by}${ack.note ? `: ${ack.note}` : ""}` : ""}`
+        : ack
+          ? `acknowledged by ${ack.by}${ack.note ? `: ${ack.note}` : ""}; not yet resolved`
+          : "open, not acknowledged";
+    return {
+      id: r.id,
+      source: r.source,
+      control: controlForFinding(r.source, r.rule, monitorControls) ?? null,
+      rule: r.rule,
+      subject: r.subject,
+      severity: r.severity,
+      state: r.state,
+      message: r.message,
+      opened_at: iso(r.opened_at),
+      acknowledged: ack,
+      resolved_at: r.resolved_at === null ? null : iso(r.resolved_at),
+      resolution,
+    };
+  });
+}
+
+function doorSection(db: Db, fromMs: number, toMs: number): EvidenceReport["doors"] {
+  const sensors = tableExists(db, "door_state") ? (db.prepare("SELECT sensor_id FROM door_state ORDER BY sensor_id").all() as { sensor_id: string }[]).map((r) => r.sensor_id) : [];
+  if (!tableExists(db, "door_events") || sensors.length === 0) return { configured: false, sensors: [], note: "no door sensors configured", after_hours: [] };
+  // alarm = opened after hours with nobody declared on site; onsite = after hours, declared.
+  const rows = db
+    .prepare(
+      `SELECT e.received_at, e.sensor_id, e.state, e.outcome, o.declared_by, o.reason FROM door_events e
+       LEFT JOIN door_onsite o ON o.id = e.onsite_id
+       WHERE e.received_at >= ? AND e.received_at < ? AND e.outcome IN ('alarm', 'onsite') ORDER BY e.received_at, e.id LIMIT 5000`,
+    )
+    .all(fromMs, toMs) as { received_at: number; sensor_id: string; state: string | null; outcome: string; declared_by: string | null; reason: string | null }[];
+  return {
+    configured: true,
+    sensors,
+    note: rows.length === 0 ? "no door openings after hours in the period" : `${rows.length} door event(s) after hours`,
+    after_hours: rows.map((r) => ({
+      at: iso(r.received_at),
+      sensor: r.sensor_id,
+      state: r.state,
+      outcome: r.outcome,
+      onsite: r.declared_by ? { declared_by: r.declared_by, reason: r.reason ?? "" } : null,
+    })),
+  };
+}
+
+/** SHA-256 hex of a string (UTF-8). */
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** Seals rendered text: hashes it with the placeholder in place, then puts the hash there. */
+export function seal(text: string): { text: string; sha256: string } {
+  const at = text.indexOf(SEAL_PLACEHOLDER);
+  if (at < 0 || /[0-9a-f]{64}/.exec(text)?.index !== at) throw new Error("the seal placeholder must be the first 64-hex-digit string of the report");
+  const sha256 = sha256Hex(text);
+  return { text: text.slice(0, at) + sha256 + text.slice(at + 64), sha256 };
+}
+
+/** Checks a sealed report file: the first 64-hex string is the seal; zero it and hash. */
+export function verifySealedReport(text: string): { ok: boolean; sha256: string | null; computed: string | null } {
+  const m = /[0-9a-f]{64}/.exec(text);
+  if (!m) return { ok: false, sha256: null, computed: null };
+  const computed = sha256Hex(text.slice(0, m.index) + SEAL_PLACEHOLDER + text.slice(m.index + 64));
+  return { ok: computed === m[0], sha256: m[0], computed };
+}
+
+/** The JSON twin, sealed. */
+export function renderReportJson(r: EvidenceReport): { text: string; sha256: string } {
+  return seal(`${JSON.stringify({ ...r, sha256: SEAL_PLACEHOLDER }, null, 2)}\n`);
+}
+
+/** The standalone HTML report (print styles embedded), sealed. */
+export function renderReportHtml(r: EvidenceReport): { text: string; sha256: string } {
+  return seal(`<!doctype html>${(EvidenceReportPage({ r: { ...r, sha256: SEAL_PLACEHOLDER } }) as { toString(): string }).toString()}`);
+}
+
+export interface GeneratedReport {
+  report: EvidenceReport;
+  html: { text: string; sha256: string };
+  json: { text: string; sha256: string };
+  auditId: number;
+}
+
+/**
+ * Builds, renders and seals the report and records it in the audit log (action
+ * `report.generate`, both hashes). The caller writes the files (CLI) or serves them (console).
+ */
+export function generateEvidenceReport(db: Db, opts: ReportOptions & { address?: string; purpose?: string }): GeneratedReport {
+  const report = buildEvidenceReport(db, opts);
+  const html = renderReportHtml(report);
+  const json = renderReportJson(report);
+  const row = appendAudit(db, {
+    at: opts.now,
+    actor: opts.actor,
+    action: "report.generate",
+    target: `${opts.from}..${opts.to}`,
+    detail: { from: opts.from, to: opts.to, html_sha256: html.sha256, json_sha256: json.sha256, purpose: opts.purpose ?? "on request" },
+    ...(opts.address ? { address: opts.address } : {}),
+  });
+  return { report: { ...report, sha256: json.sha256 }, html, json, auditId: row.id };
+}

@@ -1,0 +1,265 @@
+/**
+ * SQL for the door tables (migration 003). Parameterized statements only; column names are
+ * snake_case here and camelCase for callers.
+ */
+import { createHash } from "node:crypto";
+import { appendAudit } from "../audit.js";
+import type { Db } from "../store/db.js";
+
+export type DoorState = "open" | "closed" | "unknown";
+export type DoorSource = "mqtt" | "gpio" | "webhook" | "simulate";
+/** What the engine made of an event (stored with it). */
+export type DoorOutcome = "alarm" | "onsite" | "business_hours" | "closed" | "no_change" | "initial" | "status";
+
+export interface DoorStateRow {
+  sensorId: string;
+  state: DoorState;
+  since: number | null;
+  lastSeenAt: number | null;
+  online: boolean;
+  tamper: boolean | null;
+  battery: number | null;
+  batteryLow: boolean | null;
+  malformed: number;
+}
+
+interface RawStateRow {
+  sensor_id: string;
+  state: DoorState;
+  since: number | null;
+  last_seen_at: number | null;
+  online: number;
+  tamper: number | null;
+  battery: number | null;
+  battery_low: number | null;
+  malformed: number;
+}
+
+const bool = (v: number | null) => (v === null ? null : v === 1);
+const int = (v: boolean | null | undefined) => (v === null || v === undefined ? null : v ? 1 : 0);
+
+function toState(r: RawStateRow): DoorStateRow {
+  return {
+    sensorId: r.sensor_id,
+    state: r.state,
+    since: r.since,
+    lastSeenAt: r.last_seen_at,
+    online: r.online === 1,
+    tamper: bool(r.tamper),
+    battery: r.battery,
+    batteryLow: bool(r.battery_low),
+    malformed: r.malformed,
+  };
+}
+
+/** sha256 (hex) of a raw payload as received. */
+export function payloadDigest(payload: string | Uint8Array): string {
+  return createHash("sha256").update(payload).digest("hex");
+}
+
+/** Creates the state row of each sensor that has none yet (state unknown). */
+export function ensureDoorStates(db: Db, sensorIds: readonly string[]): void {
+  const stmt = db.prepare("INSERT OR IGNORE INTO door_state (sensor_id) VALUES (?)");
+  db.transaction(() => {
+    for (const id of sensorIds) stmt.run(id);
+  })();
+}
+
+/** The state row of one sensor (undefined if never configured). */
+export function getDoorState(db: Db, sensorId: string): DoorStateRow | undefined {
+  const r = db.prepare("SELECT * FROM door_state WHERE sensor_id = ?").get(sensorId) as RawStateRow | undefined;
+  return r && toState(r);
+}
+
+/** Every sensor's state row. */
+export function listDoorStates(db: Db): DoorStateRow[] {
+  return (db.prepare("SELECT * FROM door_state ORDER BY sensor_id").all() as RawStateRow[]).map(toState);
+}
+
+export function saveDoorState(db: Db, s: DoorStateRow): void {
+  db.prepare(
+    `UPDATE door_state SET state = ?, since = ?, last_seen_at = ?, online = ?, tamper = ?, battery = ?, battery_low = ? WHERE sensor_id = ?`,
+  ).run(s.state, s.since, s.lastSeenAt, s.online ? 1 : 0, int(s.tamper), s.battery, int(s.batteryLow), s.sensorId);
+}
+
+/** Counts one refused payload against a sensor. */
+export function countMalformed(db: Db, sensorId: string): void {
+  db.prepare("UPDATE door_state SET malformed = malformed + 1 WHERE sensor_id = ?").run(sensorId);
+}
+
+export interface DoorEventRecord {
+  sensorId: string;
+  source: DoorSource;
+  receivedAt: number;
+  payloadSha256: string;
+  state?: "open" | "closed" | undefined;
+  online?: boolean | undefined;
+  tamper?: boolean | undefined;
+  battery?: number | undefined;
+  batteryLow?: boolean | undefined;
+  initial: boolean;
+  outcome: DoorOutcome;
+  onsiteId?: number | undefined;
+}
+
+export function insertDoorEvent(db: Db, e: DoorEventRecord): number {
+  const info = db
+    .prepare(
+      `INSERT INTO door_events (sensor_id, source, received_at, payload_sha256, state, online, tamper, battery, battery_low, initial, outcome, onsite_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      e.sensorId,
+      e.source,
+      e.receivedAt,
+      e.payloadSha256,
+      e.state ?? null,
+      int(e.online),
+      int(e.tamper),
+      e.battery ?? null,
+      int(e.batteryLow),
+      e.initial ? 1 : 0,
+      e.outcome,
+      e.onsiteId ?? null,
+    );
+  return Number(info.lastInsertRowid);
+}
+
+export interface StoredDoorEvent extends DoorEventRecord {
+  id: number;
+}
+
+/** The latest events, newest first (all sensors, or one). */
+export function recentDoorEvents(db: Db, opts: { sensorId?: string; limit?: number } = {}): StoredDoorEvent[] {
+  const limit = Math.min(Math.max(opts.limit ?? 50, 1), 10_000);
+  const rows = (
+    opts.sensorId
+      ? db.prepare("SELECT * FROM door_events WHERE sensor_id = ? ORDER BY id DESC LIMIT ?").all(opts.sensorId, limit)
+      : db.prepare("SELECT * FROM door_events ORDER BY id DESC LIMIT ?").all(limit)
+  ) as Array<Record<string, unknown>>;
+  return rows.map((r) => ({
+    id: r.id as number,
+    sensorId: r.sensor_id as string,
+    source: r.source as DoorSource,
+    receivedAt: r.received_at as number,
+    payloadSha256: r.payload_sha256 as string,
+    state: (r.state as "open" | "closed" | null) ?? undefined,
+    online: bool(r.online as number | null) ?? undefined,
+    tamper: bool(r.tamper as number | null) ?? undefined,
+    battery: (r.battery as number | null) ?? undefined,
+    batteryLow: bool(r.battery_low as number | null) ?? undefined,
+    initial: r.initial === 1,
+    outcome: r.outcome as DoorOutcome,
+    onsiteId: (r.onsite_id as number | null) ?? undefined,
+  }));
+}
+
+/**
+ * Deletes door events received before `cutoff` (unix ms), in batches so the daemon's writer is
+ * never held for long; also forgets webhook event ids older than `idsCutoff`. Returns events deleted.
+ */
+export function pruneDoorEvents(db: Db, cutoff: number, opts: { idsCutoff?: number; batch?: number } = {}): number {
+  const batch = opts.batch ?? 5000;
+  const stmt = db.prepare("DELETE FROM door_events WHERE id IN (SELECT id FROM door_events WHERE received_at < ? LIMIT ?)");
+  let total = 0;
+  for (;;) {
+    const n = stmt.run(cutoff, batch).changes;
+    total += n;
+    if (n < batch) break;
+  }
+  if (opts.idsCutoff !== undefined) db.prepare("DELETE FROM door_webhook_ids WHERE received_at < ?").run(opts.idsCutoff);
+  return total;
+}
+
+/** Records a webhook event id; false when it was seen before (a replay). */
+export function rememberWebhookId(db: Db, sensorId: string, eventId: string, at: number): boolean {
+  return db.prepare("INSERT OR IGNORE INTO door_webhook_ids (sensor_id, event_id, received_at) VALUES (?, ?, ?)").run(sensorId, eventId, at).changes === 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// On-site declarations
+
+export interface OnsiteDeclaration {
+  id: number;
+  declaredAt: number;
+  untilAt: number;
+  declaredBy: string;
+  reason: string;
+  actor: string;
+  cancelledAt: number | null;
+  cancelledBy: string | null;
+}
+
+interface RawOnsite {
+  id: number;
+  declared_at: number;
+  until_at: number;
+  declared_by: string;
+  reason: string;
+  actor: string;
+  cancelled_at: number | null;
+  cancelled_by: string | null;
+}
+
+const toOnsite = (r: RawOnsite): OnsiteDeclaration => ({
+  id: r.id,
+  declaredAt: r.declared_at,
+  untilAt: r.until_at,
+  declaredBy: r.declared_by,
+  reason: r.reason,
+  actor: r.actor,
+  cancelledAt: r.cancelled_at,
+  cancelledBy: r.cancelled_by,
+});
+
+/** The declaration covering instant `at`, if any (the one lasting longest). */
+export function activeOnsite(db: Db, at: number): OnsiteDeclaration | undefined {
+  const r = db
+    .prepare("SELECT * FROM door_onsite WHERE cancelled_at IS NULL AND declared_at <= ? AND until_at > ? ORDER BY until_at DESC LIMIT 1")
+    .get(at, at) as RawOnsite | undefined;
+  return r && toOnsite(r);
+}
+
+/** Declarations, newest first. */
+export function listOnsite(db: Db, limit = 20): OnsiteDeclaration[] {
+  return (db.prepare("SELECT * FROM door_onsite ORDER BY id DESC LIMIT ?").all(limit) as RawOnsite[]).map(toOnsite);
+}
+
+export interface OnsiteInput {
+  untilAt: number;
+  declaredBy: string;
+  reason: string;
+  /** Who recorded it, for the audit log (`os:alice`, `user:bob`). */
+  actor: string;
+  address?: string;
+  now: number;
+}
+
+/** Inserts a declaration and its audit entry in one transaction. Validation is the caller's (see onsite.ts). */
+export function insertOnsite(db: Db, d: OnsiteInput): OnsiteDeclaration {
+  return db.transaction(() => {
+    const info = db
+      .prepare("INSERT INTO door_onsite (declared_at, until_at, declared_by, reason, actor) VALUES (?, ?, ?, ?, ?)")
+      .run(d.now, d.untilAt, d.declaredBy, d.reason, d.actor);
+    const id = Number(info.lastInsertRowid);
+    appendAudit(db, {
+      at: d.now,
+      actor: d.actor,
+      action: "doors.onsite.declare",
+      target: `onsite:${id}`,
+      detail: { declared_by: d.declaredBy, until: new Date(d.untilAt).toISOString(), reason: d.reason },
+      ...(d.address ? { address: d.address } : {}),
+    });
+    return toOnsite(db.prepare("SELECT * FROM door_onsite WHERE id = ?").get(id) as RawOnsite);
+  })();
+}
+
+/** Ends a declaration early (audited). False when it does not exist or already ended. */
+export function cancelOnsite(db: Db, id: number, actor: string, now: number, address?: string): boolean {
+  return db.transaction(() => {
+    const n = db.prepare("UPDATE door_onsite SET cancelled_at = ?, cancelled_by = ? WHERE id = ? AND cancelled_at IS NULL AND until_at > ?").run(now, actor, id, now).changes;
+    if (n === 0) return false;
+    appendAudit(db, { at: now, actor, action: "doors.onsite.cancel", target: `onsite:${id}`, ...(address ? { address } : {}) });
+    return true;
+  })();
+}

@@ -1,0 +1,50 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createServer } from "node:http";
+import { parseAlertsConfig } from "../../../src/agent/alerts/config.js";
+import { applyFindings } from "../../../src/agent/alerts/engine.js";
+import { alertingTick } from "../../../src/agent/alerts/jobs.js";
+import { nullLogger } from "../../../src/agent/log.js";
+import { alerts, ctx, finding, memDb, MIN, outbox } from "./helpers.js";
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+});
+
+describe("alerting tick (the daemon's minute job)", () => {
+  it("settles flap windows, queues the digest once a day and pings the heartbeat when due", async () => {
+    let pings = 0;
+    const server = createServer((_q, r) => {
+      pings++;
+      r.writeHead(200).end();
+    });
+    const port = await new Promise<number>((r) => server.listen(0, "127.0.0.1", () => r((server.address() as { port: number }).port)));
+    closers.push(() => new Promise((r) => server.close(() => r())));
+    const a = parseAlertsConfig({
+      email: { smtp: { host: "127.0.0.1" }, from: "g@example.org", to: ["it@example.org"] },
+      digest: { at: "07:30" },
+      heartbeat: { url: `http://127.0.0.1:${port}/ping`, every: "5m" },
+      flap_window: "10m",
+    });
+    const db = memDb();
+    const t0 = Date.UTC(2026, 10, 28, 14, 0); // 07:00 in Phoenix
+    db.transaction(() => applyFindings(db, ctx(t0), "firewall", [finding("firewall.disabled", "fail")], true))();
+    db.transaction(() => applyFindings(db, ctx(t0 + MIN), "firewall", [], true))();
+    let kicks = 0;
+    let clock = t0 + 2 * MIN;
+    const deps = { db, config: { site: "Acme Phoenix", timezone: "America/Phoenix", alerts: a }, routes: [{ channel: "email", minSeverity: "warning" as const }], log: nullLogger, kick: () => kicks++, now: () => clock };
+    expect(await alertingTick(deps)).toEqual({ resolved: 0, digest: false, heartbeat: true });
+    clock = t0 + 11 * MIN;
+    expect(await alertingTick(deps)).toEqual({ resolved: 1, digest: false, heartbeat: true });
+    expect(alerts(db)[0]!.state).toBe("resolved");
+    clock = t0 + 12 * MIN;
+    expect(await alertingTick(deps)).toEqual({ resolved: 0, digest: false, heartbeat: undefined });
+    clock = t0 + 30 * MIN; // 07:30 local
+    expect(await alertingTick(deps)).toEqual({ resolved: 0, digest: true, heartbeat: true });
+    clock = t0 + 31 * MIN;
+    expect((await alertingTick(deps)).digest).toBe(false);
+    expect(outbox(db).map((r) => r.event)).toEqual(["firing", "resolved", "digest"]);
+    expect(pings).toBe(3);
+    expect(kicks).toBe(2);
+  });
+});
