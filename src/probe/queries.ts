@@ -19,7 +19,14 @@ export const COMMAND_QUERIES = {
   "ip6tables-save": { cmd: "ip6tables-save", args: [] },
   "iptables-legacy-save": { cmd: "iptables-legacy-save", args: [] },
   "ip6tables-legacy-save": { cmd: "ip6tables-legacy-save", args: [] },
+  "iptables-nft-save": { cmd: "iptables-nft-save", args: [] },
+  "ip6tables-nft-save": { cmd: "ip6tables-nft-save", args: [] },
   "ufw-status": { cmd: "ufw", args: ["status", "verbose"] },
+  // firewalld answers over D-Bus; zone listings (`--list-all --zone=X`) carry a parameter and go
+  // through the daemon's own rights (the fallback), as firewalld's read-only "info" calls allow.
+  "firewalld-state": { cmd: "firewall-cmd", args: ["--state"] },
+  "firewalld-default-zone": { cmd: "firewall-cmd", args: ["--get-default-zone"] },
+  "firewalld-active-zones": { cmd: "firewall-cmd", args: ["--get-active-zones"] },
 } as const satisfies Record<string, { cmd: string; args: readonly string[] }>;
 
 /** Root-only files (relative to the etc root), read with CAP_DAC_READ_SEARCH. */
