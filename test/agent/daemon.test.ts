@@ -38,16 +38,19 @@ describe("daemon", () => {
     try {
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(health.status).toBe(200);
-      expect(await health.json()).toMatchObject({ status: "ok", site: "Test <b>Site</b>", version: "test" });
-      let page = "";
-      for (let i = 0; i < 50 && !page.includes('data-status="fail"'); i++) {
-        page = await (await fetch(`http://127.0.0.1:${port}/`)).text();
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(page).toContain('<tr id="monitor-file" data-status="fail">');
-      expect(page).toContain("the thing is disabled");
+      expect(await health.json()).toMatchObject({ status: "ok", version: "test" });
+      // The console asks for a login, and names the site escaped.
+      const login = await fetch(`http://127.0.0.1:${port}/`, { redirect: "follow" });
+      const page = await login.text();
       expect(page).toContain("Test &lt;b&gt;Site&lt;/b&gt;");
       expect(page).not.toContain("<b>Site</b>");
+      // The first check ran and its failure is exported to Prometheus (loopback needs no token).
+      let metrics = "";
+      for (let i = 0; i < 50 && !/gatehouse_monitor_status\{[^}]*monitor="file"[^}]*status="fail"[^}]*\} 1/.test(metrics); i++) {
+        metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(metrics).toMatch(/gatehouse_monitor_status\{[^}]*monitor="file"[^}]*status="fail"[^}]*\} 1/);
     } finally {
       await d.stop();
     }

@@ -38,7 +38,7 @@ export interface GatehouseConfig {
   site: string;
   timezone: string;
   dataDir: string;
-  console: { listen: ListenAddress; tls: "auto" | "off" | { cert: string; key: string }; publicUrl?: string };
+  console: { listen: ListenAddress; tls: "auto" | "off" | { cert: string; key: string }; publicUrl?: string; passwordMaxAgeDays?: number };
   retention: { observationsMs: number; doorEventsMs: number };
   metrics: { tokenFile?: string };
   monitors: MonitorSetting[];
@@ -82,6 +82,8 @@ const coreSchema = z.strictObject({
         .union([z.enum(["auto", "off"]), z.strictObject({ cert: z.string().min(1), key: z.string().min(1) })])
         .default("auto"),
       public_url: z.url().optional(),
+      /** Force a password change at the next login once a password is this old (HIPAA password policy). */
+      password_max_age_days: z.number().int().min(1).max(3650).optional(),
     })
     .default({ listen: { host: "127.0.0.1", port: 8443 }, tls: "auto" }),
   retention: z
@@ -181,6 +183,7 @@ export function parseConfigText(text: string, file: string, monitors: readonly M
       listen: core.console.listen,
       tls: typeof tls === "string" ? tls : { cert: abs(tls.cert), key: abs(tls.key) },
       ...(core.console.public_url ? { publicUrl: core.console.public_url } : {}),
+      ...(core.console.password_max_age_days ? { passwordMaxAgeDays: core.console.password_max_age_days } : {}),
     },
     retention: { observationsMs: core.retention.observations, doorEventsMs: core.retention.door_events },
     metrics: core.metrics.token_file ? { tokenFile: core.metrics.token_file } : {},

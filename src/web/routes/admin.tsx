@@ -1,0 +1,199 @@
+/** Admin pages: users (with re-authentication), audit log with CSV export, settings. */
+import { z } from "zod";
+import { appendAudit } from "../../agent/audit.js";
+import { enqueue } from "../../agent/alerts/engine.js";
+import { instantAt } from "../../agent/doors/hours.js";
+import {
+  countActiveAdmins,
+  createEnrollment,
+  deleteUserSessions,
+  hasPendingEnrollment,
+  listUsers,
+  ROLES,
+  setDisabled,
+  setRole,
+  userById,
+  userByName,
+  USERNAME_RE,
+  type Role,
+} from "../auth/store.js";
+import type { Ctx } from "../context.js";
+import { auditCsv, maskedConfig, queryAudit } from "../data.js";
+import { idParam, readForm, text } from "../forms.js";
+import { respond } from "../render.js";
+import type { Routes } from "./table.js";
+import { AuditPage, AuditTable, SettingsPage, UsersPage, type AuditFilters } from "../../../views/pages/admin.js";
+
+const viewerOf = (c: Ctx) => ({ username: c.var.auth!.user.username, role: c.var.auth!.user.role });
+const actorOf = (c: Ctx) => `user:${c.var.auth!.user.username}`;
+
+const addUserForm = z.object({ username: text(64, 1).refine((s) => USERNAME_RE.test(s), { message: "lower-case letters, digits, . _ - (at most 64)" }), role: z.enum(ROLES) });
+const roleForm = z.object({ role: z.enum(ROLES) });
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)))
+  .optional()
+  .or(z.literal("").transform(() => undefined));
+const auditQuery = z.object({ actor: z.string().max(64).optional(), action: z.string().max(64).optional(), from: date, to: date });
+
+/** The console's base URL for links: the configured public URL, else this request's origin. */
+function baseUrl(c: Ctx): string {
+  const configured = c.var.web.config.console.publicUrl;
+  return (configured ?? new URL(c.req.url).origin).replace(/\/+$/, "");
+}
+
+export function adminRoutes(r: Routes): void {
+  const usersPage = (c: Ctx, opts: { link?: string; error?: string; notice?: string } = {}, status: 200 | 400 | 404 | 409 = 200) => {
+    const web = c.var.web;
+    const sessions = new Map((web.db.prepare("SELECT user_id, count(*) AS n FROM sessions GROUP BY user_id").all() as { user_id: number; n: number }[]).map((s) => [s.user_id, s.n]));
+    const users = listUsers(web.db).map((u) => ({ id: u.id, username: u.username, role: u.role, createdAt: u.createdAt, createdBy: u.createdBy, disabled: u.disabledAt !== null, sessions: sessions.get(u.id) ?? 0 }));
+    return respond(c, { page: () => <UsersPage site={web.config.site} viewer={viewerOf(c)} tz={web.config.timezone} users={users} link={opts.link} error={opts.error} notice={opts.notice} /> }, status);
+  };
+
+  r.add({ method: "GET", path: "/users", access: "admin" }, (c) => usersPage(c));
+
+  r.add({ method: "POST", path: "/users", access: "admin", reauth: true, back: "/users" }, async (c) => {
+    const web = c.var.web;
+    const f = await readForm(c, addUserForm);
+    if (!f.ok) return usersPage(c, { error: f.message }, 400);
+    if (userByName(web.db, f.data.username)) return usersPage(c, { error: "That user name is taken." }, 409);
+    if (hasPendingEnrollment(web.db, f.data.username, web.now())) return usersPage(c, { error: "An enrollment link for that name is already outstanding." }, 409);
+    const token = web.db.transaction(() => {
+      const t = createEnrollment(web.db, { kind: "enroll", username: f.data.username, role: f.data.role, createdBy: actorOf(c), now: web.now() });
+      appendAudit(web.db, { at: web.now(), actor: actorOf(c), action: "user.invite", target: `user:${f.data.username}`, address: c.var.address, detail: { before: null, after: { username: f.data.username, role: f.data.role } } });
+      return t;
+    })();
+    return usersPage(c, { link: `${baseUrl(c)}/enroll/${token}` });
+  });
+
+  const change = (path: string, apply: (c: Ctx, userId: number) => Promise<string | undefined> | string | undefined) =>
+    r.add({ method: "POST", path, access: "admin", reauth: true, back: "/users" }, async (c) => {
+      const id = idParam((c.req.param("id") ?? ""));
+      if (id === undefined || !userById(c.var.web.db, id)) return usersPage(c, { error: "No such user." }, 404);
+      const error = await apply(c, id);
+      if (error) return usersPage(c, { error }, 409);
+      return c.redirect("/users", 303);
+    });
+
+  change("/users/:id/role", async (c, id) => {
+    const web = c.var.web;
+    const f = await readForm(c, roleForm);
+    if (!f.ok) return f.message;
+    const u = userById(web.db, id)!;
+    const role: Role = f.data.role;
+    if (u.role === role) return undefined;
+    return web.db.transaction(() => {
+      if (u.role === "admin" && u.disabledAt === null && countActiveAdmins(web.db) <= 1) return "This is the last active administrator; make another one first.";
+      setRole(web.db, id, role);
+      appendAudit(web.db, { at: web.now(), actor: actorOf(c), action: "user.role_change", target: `user:${u.username}`, address: c.var.address, detail: { before: { role: u.role }, after: { role } } });
+      return undefined;
+    })();
+  });
+
+  change("/users/:id/disable", (c, id) => {
+    const web = c.var.web;
+    const u = userById(web.db, id)!;
+    if (u.disabledAt !== null) return undefined;
+    return web.db.transaction(() => {
+      if (u.role === "admin" && countActiveAdmins(web.db) <= 1) return "This is the last active administrator; it cannot be disabled.";
+      setDisabled(web.db, id, web.now());
+      // Disabling ends the user's sessions on the server at once.
+      const ended = deleteUserSessions(web.db, id);
+      appendAudit(web.db, { at: web.now(), actor: actorOf(c), action: "user.disable", target: `user:${u.username}`, address: c.var.address, detail: { before: { disabled: false }, after: { disabled: true }, sessions_ended: ended } });
+      return undefined;
+    })();
+  });
+
+  /** Lost phone or password: a one-time link to set both again; current sessions end now. */
+  r.add({ method: "POST", path: "/users/:id/reset", access: "admin", reauth: true, back: "/users" }, (c) => {
+    const web = c.var.web;
+    const id = idParam(c.req.param("id") ?? "");
+    const u = id === undefined ? undefined : userById(web.db, id);
+    if (!u) return usersPage(c, { error: "No such user." }, 404);
+    const token = web.db.transaction(() => {
+      web.db.prepare("UPDATE enrollments SET used_at = ? WHERE username = ? AND used_at IS NULL").run(web.now(), u.username);
+      const t = createEnrollment(web.db, { kind: "reset", username: u.username, role: u.role, createdBy: actorOf(c), now: web.now() });
+      const ended = deleteUserSessions(web.db, u.id);
+      appendAudit(web.db, { at: web.now(), actor: actorOf(c), action: "user.reset_link", target: `user:${u.username}`, address: c.var.address, detail: { sessions_ended: ended } });
+      return t;
+    })();
+    return usersPage(c, { link: `${baseUrl(c)}/enroll/${token}`, notice: `Reset link for ${u.username}: it sets a new password and authenticator.` });
+  });
+
+  change("/users/:id/enable", (c, id) => {
+    const web = c.var.web;
+    const u = userById(web.db, id)!;
+    if (u.disabledAt === null) return undefined;
+    web.db.transaction(() => {
+      setDisabled(web.db, id, null);
+      appendAudit(web.db, { at: web.now(), actor: actorOf(c), action: "user.enable", target: `user:${u.username}`, address: c.var.address, detail: { before: { disabled: true }, after: { disabled: false } } });
+    })();
+    return undefined;
+  });
+
+  const auditRows = (c: Ctx, limit: number) => {
+    const web = c.var.web;
+    const q = auditQuery.safeParse(c.req.query());
+    const tz = web.config.timezone;
+    const raw = q.success ? q.data : {};
+    const filters: AuditFilters = { actor: raw.actor ?? "", action: raw.action ?? "", from: raw.from ?? "", to: raw.to ?? "" };
+    const day = 86_400_000;
+    const rows = queryAudit(web.db, {
+      ...(filters.actor ? { actor: filters.actor } : {}),
+      ...(filters.action ? { actionPrefix: filters.action } : {}),
+      ...(filters.from ? { from: instantAt(filters.from, 0, 0, tz) } : {}),
+      ...(filters.to ? { to: instantAt(filters.to, 0, 0, tz) + day } : {}),
+      limit,
+    });
+    return { filters, rows, valid: q.success };
+  };
+
+  r.add({ method: "GET", path: "/audit", access: "admin" }, (c) => {
+    const web = c.var.web;
+    const { filters, rows, valid } = auditRows(c, 500);
+    const v = web.auditCheck();
+    const verify = v.ok ? { ok: true, text: `Hash chain intact (${v.rows} entries).` } : { ok: false, text: `Hash chain BROKEN: ${v.reason ?? "unknown"}. Someone changed or deleted audit rows.` };
+    const qs = new URLSearchParams(Object.entries(filters).filter(([, x]) => x) as [string, string][]).toString();
+    const view = rows.map((x) => ({ id: x.id, at: x.at, actor: x.actor, action: x.action, target: x.target, detail: x.detail_json === "{}" ? "" : x.detail_json, address: x.address }));
+    return respond(
+      c,
+      {
+        page: () => <AuditPage site={web.config.site} viewer={viewerOf(c)} tz={web.config.timezone} rows={view} filters={filters} verify={verify} csvHref={`/audit.csv${qs ? `?${qs}` : ""}`} />,
+        fragment: () => <AuditTable rows={view} tz={web.config.timezone} />,
+      },
+      valid ? 200 : 400,
+    );
+  });
+
+  r.add({ method: "GET", path: "/audit.csv", access: "admin" }, (c) => {
+    const web = c.var.web;
+    const { rows } = auditRows(c, 100_000);
+    appendAudit(web.db, { at: web.now(), actor: actorOf(c), action: "audit.export", address: c.var.address, detail: { rows: rows.length } });
+    return c.body(auditCsv(rows), 200, { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": 'attachment; filename="gatehouse-audit.csv"' });
+  });
+
+  const settingsPage = (c: Ctx, opts: { notice?: string; error?: string } = {}) => {
+    const web = c.var.web;
+    return respond(c, { page: () => <SettingsPage site={web.config.site} viewer={viewerOf(c)} configText={maskedConfig(web.config)} channels={web.routes.map((x) => x.channel)} notice={opts.notice} error={opts.error} /> });
+  };
+
+  r.add({ method: "GET", path: "/settings", access: "admin" }, (c) => {
+    const sent = c.req.query("sent");
+    return settingsPage(c, sent === undefined ? {} : /^\d+$/.test(sent) && sent !== "0" ? { notice: `Test notification queued for ${sent} channel(s); see the outbox for delivery.` } : { error: "No notification channel is configured." });
+  });
+
+  r.add({ method: "POST", path: "/settings/test-notification", access: "admin" }, (c) => {
+    const web = c.var.web;
+    const now = web.now();
+    const ids = web.db.transaction(() => {
+      const out = enqueue(web.db, { site: web.config.site, routes: web.routes, now }, "test", [
+        { alertId: null, severity: "info", source: "gatehouse", rule: "gatehouse.test", subject: "", message: `test notification requested by ${c.var.auth!.user.username}`, since: now },
+      ]);
+      appendAudit(web.db, { at: now, actor: actorOf(c), action: "notify.test", address: c.var.address, detail: { channels: web.routes.map((x) => x.channel), queued: out.length } });
+      return out;
+    })();
+    if (ids.length) web.onEnqueued();
+    return c.redirect(`/settings?sent=${ids.length}`, 303);
+  });
+}

@@ -1,0 +1,193 @@
+/** Monitor detail: findings, facts, evidence, history, drift against the baseline, approval. */
+import type { FC } from "hono/jsx";
+import type { FactValue, Status } from "../../src/monitors/monitor.js";
+import { Notice, StatusBadge, Time } from "../components/format.js";
+import { Layout, type Viewer } from "../layouts/console.js";
+
+export interface DriftRow {
+  fact: string;
+  before: FactValue | undefined;
+  after: FactValue | undefined;
+  added: string[];
+  removed: string[];
+}
+
+export interface MonitorView {
+  id: string;
+  title: string;
+  control: string;
+  status: Status;
+  checkedAt: number | undefined;
+  outcome: string | undefined;
+  error: string | undefined;
+  findings: { rule: string; subject: string; status: Status; message: string; since: number; kind: string }[];
+  facts: [string, FactValue][];
+  evidence: string;
+  history: { at: number; status: Status; outcome: string; durationMs: number }[];
+  baseline: { approvedAt: number; approvedBy: string; reason: string } | undefined;
+  tracksBaseline: boolean;
+  drift: DriftRow[];
+  canApprove: boolean;
+  notice?: string | undefined;
+  error2?: string | undefined;
+}
+
+const show = (v: FactValue | undefined): string => (v === undefined ? "(absent)" : Array.isArray(v) ? v.join(", ") || "(empty list)" : JSON.stringify(v));
+
+export const MonitorFindings: FC<{ m: MonitorView; tz: string }> = ({ m, tz }) => (
+  <section id="monitor-findings" aria-labelledby="findings-h">
+    <h2 id="findings-h">Findings</h2>
+    <p>
+      <StatusBadge status={m.status} /> last checked <Time ms={m.checkedAt} tz={tz} />
+      {m.error ? <span> — probe error: {m.error}</span> : null}
+    </p>
+    {m.findings.length === 0 ? (
+      <p>No findings.</p>
+    ) : (
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Status</th>
+            <th scope="col">Rule</th>
+            <th scope="col">What</th>
+            <th scope="col">Since</th>
+          </tr>
+        </thead>
+        <tbody>
+          {m.findings.map((f) => (
+            <tr data-status={f.status}>
+              <td>
+                <StatusBadge status={f.status} />
+              </td>
+              <td>
+                <code>{f.rule}</code>
+                {f.subject ? <span> ({f.subject})</span> : null}
+              </td>
+              <td>{f.message}</td>
+              <td>
+                <Time ms={f.since} tz={tz} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    )}
+  </section>
+);
+
+export const MonitorPage: FC<{ site: string; viewer: Viewer; m: MonitorView; tz: string }> = ({ site, viewer, m, tz }) => (
+  <Layout title={m.title} site={site} viewer={viewer}>
+    <p>
+      Control: <strong>{m.control}</strong> · monitor id <code>{m.id}</code>
+    </p>
+    <Notice kind="ok" text={m.notice} />
+    <Notice kind="error" text={m.error2} />
+    <MonitorFindings m={m} tz={tz} />
+
+    <section id="monitor-baseline" aria-labelledby="baseline-h">
+      <h2 id="baseline-h">Baseline</h2>
+      {!m.tracksBaseline ? (
+        <p>This monitor has no baseline: it is judged by policy only.</p>
+      ) : (
+        <>
+          {m.baseline ? (
+            <p>
+              Approved <Time ms={m.baseline.approvedAt} tz={tz} /> by {m.baseline.approvedBy}
+              {m.baseline.reason ? <span> — “{m.baseline.reason}”</span> : null}
+            </p>
+          ) : (
+            <p>No baseline approved yet.</p>
+          )}
+          {m.drift.length ? (
+            <table id="drift">
+              <caption>Differences from the approved baseline</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Fact</th>
+                  <th scope="col">Approved</th>
+                  <th scope="col">Now</th>
+                </tr>
+              </thead>
+              <tbody>
+                {m.drift.map((d) => (
+                  <tr>
+                    <th scope="row">
+                      <code>{d.fact}</code>
+                    </th>
+                    <td>{d.removed.length || d.added.length ? d.removed.map((x) => <del>{x}</del>) : show(d.before)}</td>
+                    <td>{d.removed.length || d.added.length ? d.added.map((x) => <ins>{x}</ins>) : show(d.after)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : m.baseline ? (
+            <p>What is observed now matches the baseline.</p>
+          ) : null}
+          {m.canApprove && m.checkedAt !== undefined && m.outcome === "ok" ? (
+            <form method="post" action={`/monitors/${encodeURIComponent(m.id)}/baseline`} class="stack narrow" id="approve-form">
+              <p>
+                Approve what was observed at <Time ms={m.checkedAt} tz={tz} /> as the new baseline.
+              </p>
+              <label for="reason">Reason (required, kept in the audit log)</label>
+              <textarea id="reason" name="reason" required maxlength={500} rows={2}></textarea>
+              <button type="submit">Approve as new baseline</button>
+            </form>
+          ) : null}
+        </>
+      )}
+    </section>
+
+    <section aria-labelledby="facts-h">
+      <h2 id="facts-h">Facts</h2>
+      {m.facts.length === 0 ? (
+        <p>No facts observed yet.</p>
+      ) : (
+        <table id="facts">
+          <tbody>
+            {m.facts.map(([k, v]) => (
+              <tr>
+                <th scope="row">
+                  <code>{k}</code>
+                </th>
+                <td>{show(v)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+
+    <section aria-labelledby="evidence-h">
+      <h2 id="evidence-h">Evidence</h2>
+      <pre id="evidence">{m.evidence || "(none)"}</pre>
+    </section>
+
+    <section aria-labelledby="history-h">
+      <h2 id="history-h">History</h2>
+      <table id="history">
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Status</th>
+            <th scope="col">Outcome</th>
+            <th scope="col">Took</th>
+          </tr>
+        </thead>
+        <tbody>
+          {m.history.map((h) => (
+            <tr>
+              <td>
+                <Time ms={h.at} tz={tz} />
+              </td>
+              <td>
+                <StatusBadge status={h.status} />
+              </td>
+              <td>{h.outcome}</td>
+              <td>{h.durationMs} ms</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  </Layout>
+);
