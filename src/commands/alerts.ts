@@ -2,13 +2,12 @@
  * `gatehouse alerts list|ack|silence|silences|unsilence`: read and act on alerts from the shell.
  * Every change is audited with the operating-system user as the actor.
  */
-import { openStore } from "../agent/store/db.js";
 import { AlertActionError, ackAlert, listAlerts, type AlertView } from "../agent/alerts/manage.js";
 import { addSilence, endSilence, listSilences, SilenceError } from "../agent/alerts/silences.js";
 import { parseDuration } from "../agent/config/helpers.js";
 import { UserError } from "../agent/errors.js";
 import { formatTime } from "../agent/notify/render.js";
-import { configOption, loadConfigFrom, osActor, parseCommandArgs, type Command } from "./command.js";
+import { configOption, osActor, parseCommandArgs, withStore, type Command } from "./command.js";
 
 const usage = [
   "gatehouse alerts list [--all | --state firing|acknowledged|resolved] [--json] [--config FILE]",
@@ -53,60 +52,58 @@ export const alertsCommand: Command = {
     const { values, positionals } = parseCommandArgs(argv, options, usage);
     const [sub, arg, ...rest] = positionals;
     if (rest.length > 0) throw new UserError(`unexpected arguments: ${rest.join(" ")}\nusage: ${usage}`, 3);
-    const config = loadConfigFrom(values.config);
-    const db = openStore(config.dataDir);
-    const now = Date.now();
-    try {
-      switch (sub) {
-        case "list": {
-          const state = values.all ? "all" : (values.state ?? "open");
-          if (!["all", "open", "firing", "acknowledged", "resolved"].includes(state)) throw new UserError(`--state must be firing, acknowledged or resolved\nusage: ${usage}`, 3);
-          const list = listAlerts(db, { state: state as "open" });
-          if (values.json) io.out(JSON.stringify(list, null, 2));
-          else io.out(list.length ? list.map(line).join("\n") : state === "open" ? "no open alerts" : "no alerts");
-          return 0;
+    return withStore(values.config, (db) => {
+      const now = Date.now();
+      try {
+        switch (sub) {
+          case "list": {
+            const state = values.all ? "all" : (values.state ?? "open");
+            if (!["all", "open", "firing", "acknowledged", "resolved"].includes(state)) throw new UserError(`--state must be firing, acknowledged or resolved\nusage: ${usage}`, 3);
+            const list = listAlerts(db, { state: state as "open" });
+            if (values.json) io.out(JSON.stringify(list, null, 2));
+            else io.out(list.length ? list.map(line).join("\n") : state === "open" ? "no open alerts" : "no alerts");
+            return 0;
+          }
+          case "ack": {
+            const id = positiveId(arg);
+            if (values.note === undefined) throw new UserError(`--note is required: say what is being done\nusage: ${usage}`, 3);
+            io.out(line(ackAlert(db, id, { actor: osActor(), note: values.note, now })));
+            return 0;
+          }
+          case "silence": {
+            if (arg !== undefined) throw new UserError(`unexpected argument "${arg}"\nusage: ${usage}`, 3);
+            if (!values.match || !values.for || values.reason === undefined) throw new UserError(`--match, --for and --reason are required\nusage: ${usage}`, 3);
+            const forMs = parseDuration(values.for);
+            if (forMs === undefined) throw new UserError(`--for: expected a duration like 30m, 2h or 1d, got "${values.for}"`, 3);
+            const s = addSilence(db, { match: values.match, forMs, reason: values.reason, actor: osActor(), now });
+            io.out(`silence #${s.id}: ${s.match} until ${formatTime(s.expiresAt)} (${s.reason})`);
+            return 0;
+          }
+          case "silences": {
+            const list = listSilences(db, { now, all: values.all ?? false });
+            if (values.json) io.out(JSON.stringify(list, null, 2));
+            else
+              io.out(
+                list.length
+                  ? list.map((s) => `#${s.id}  ${s.match}  until ${formatTime(s.expiresAt)}${s.endedAt ? ` (lifted ${formatTime(s.endedAt)} by ${s.endedBy})` : ""}  by ${s.createdBy}: ${s.reason}`).join("\n")
+                  : "no active silences",
+              );
+            return 0;
+          }
+          case "unsilence": {
+            const id = positiveId(arg);
+            const s = endSilence(db, id, { actor: osActor(), now });
+            if (!s) throw new UserError(`no active silence #${id}`, 1);
+            io.out(`silence #${id} lifted`);
+            return 0;
+          }
+          default:
+            throw new UserError(`${sub ? `unknown sub-command "${sub}"` : "missing sub-command"}\nusage: ${usage}`, 3);
         }
-        case "ack": {
-          const id = positiveId(arg);
-          if (values.note === undefined) throw new UserError(`--note is required: say what is being done\nusage: ${usage}`, 3);
-          io.out(line(ackAlert(db, id, { actor: osActor(), note: values.note, now })));
-          return 0;
-        }
-        case "silence": {
-          if (arg !== undefined) throw new UserError(`unexpected argument "${arg}"\nusage: ${usage}`, 3);
-          if (!values.match || !values.for || values.reason === undefined) throw new UserError(`--match, --for and --reason are required\nusage: ${usage}`, 3);
-          const forMs = parseDuration(values.for);
-          if (forMs === undefined) throw new UserError(`--for: expected a duration like 30m, 2h or 1d, got "${values.for}"`, 3);
-          const s = addSilence(db, { match: values.match, forMs, reason: values.reason, actor: osActor(), now });
-          io.out(`silence #${s.id}: ${s.match} until ${formatTime(s.expiresAt)} (${s.reason})`);
-          return 0;
-        }
-        case "silences": {
-          const list = listSilences(db, { now, all: values.all ?? false });
-          if (values.json) io.out(JSON.stringify(list, null, 2));
-          else
-            io.out(
-              list.length
-                ? list.map((s) => `#${s.id}  ${s.match}  until ${formatTime(s.expiresAt)}${s.endedAt ? ` (lifted ${formatTime(s.endedAt)} by ${s.endedBy})` : ""}  by ${s.createdBy}: ${s.reason}`).join("\n")
-                : "no active silences",
-            );
-          return 0;
-        }
-        case "unsilence": {
-          const id = positiveId(arg);
-          const s = endSilence(db, id, { actor: osActor(), now });
-          if (!s) throw new UserError(`no active silence #${id}`, 1);
-          io.out(`silence #${id} lifted`);
-          return 0;
-        }
-        default:
-          throw new UserError(`${sub ? `unknown sub-command "${sub}"` : "missing sub-command"}\nusage: ${usage}`, 3);
+      } catch (e) {
+        if (e instanceof AlertActionError || e instanceof SilenceError) throw new UserError(e.message, 1);
+        throw e;
       }
-    } catch (e) {
-      if (e instanceof AlertActionError || e instanceof SilenceError) throw new UserError(e.message, 1);
-      throw e;
-    } finally {
-      db.close();
-    }
+    });
   },
 };

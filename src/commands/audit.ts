@@ -1,7 +1,6 @@
 /** `gatehouse audit verify`: walks the audit log's hash chain; exit 0 intact, 2 broken. */
 import { verifyAudit } from "../agent/audit.js";
-import { openStore } from "../agent/store/db.js";
-import { configOption, loadConfigFrom, parseCommandArgs, type Command } from "./command.js";
+import { configOption, parseCommandArgs, withStore, type Command } from "./command.js";
 
 const usage = "gatehouse audit verify [--config FILE]";
 
@@ -11,18 +10,18 @@ export const auditVerifyCommand: Command = {
   usage,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, configOption, usage);
-    const config = loadConfigFrom(values.config);
-    const db = openStore(config.dataDir, { readonly: true });
-    try {
-      const v = verifyAudit(db);
-      if (v.ok) {
-        io.out(`audit log intact: ${v.rows} entries, hash chain verified`);
-        return 0;
-      }
-      io.out(`AUDIT LOG BROKEN at entry ${v.brokenAt}: ${v.reason}`);
-      return 2;
-    } finally {
-      db.close();
-    }
+    return withStore(
+      values.config,
+      (db) => {
+        const v = verifyAudit(db);
+        if (v.ok) {
+          io.out(`audit log intact: ${v.rows} entries, hash chain verified`);
+          return 0;
+        }
+        io.out(`AUDIT LOG BROKEN at entry ${v.brokenAt}: ${v.reason}`);
+        return 2;
+      },
+      { readonly: true },
+    );
   },
 };

@@ -1,9 +1,9 @@
 /** `gatehouse baseline approve ID [--reason TEXT]` and `baseline show ID`. */
-import { openAgent, selectMonitors } from "../agent/agent.js";
+import { selectMonitors } from "../agent/agent.js";
 import { UserError } from "../agent/errors.js";
 import { runMonitor } from "../agent/runner.js";
 import { getBaseline } from "../agent/store/observations.js";
-import { configOption, loadConfigFrom, osActor, parseCommandArgs, type Command } from "./command.js";
+import { configOption, onePositional, osActor, parseCommandArgs, withAgent, type Command } from "./command.js";
 import { approveBaseline } from "../agent/baseline.js";
 
 const approveUsage = 'gatehouse baseline approve ID [--reason TEXT] [--config FILE]';
@@ -15,11 +15,8 @@ export const baselineApproveCommand: Command = {
   usage: approveUsage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { ...configOption, reason: { type: "string" } }, approveUsage);
-    const id = positionals[0];
-    if (!id || positionals.length > 1) throw new UserError(`expected one monitor id\nusage: ${approveUsage}`, 3);
-    const config = loadConfigFrom(values.config);
-    const agent = openAgent(config);
-    try {
+    const id = onePositional(positionals, "monitor id", approveUsage);
+    return withAgent(values.config, async (agent, config) => {
       const [setting] = selectMonitors(config, [id]);
       const before = await runMonitor(agent.runner, setting!);
       if (before.outcome !== "ok") throw new UserError(`cannot approve ${id}: ${before.error ?? "the monitor observed nothing"}`, 3);
@@ -27,9 +24,7 @@ export const baselineApproveCommand: Command = {
       const after = await runMonitor(agent.runner, setting!);
       io.out(`approved baseline for ${id} (${Object.keys(facts).length} facts); status now ${after.status}`);
       return 0;
-    } finally {
-      agent.close();
-    }
+    });
   },
 };
 
@@ -39,25 +34,23 @@ export const baselineShowCommand: Command = {
   usage: showUsage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { ...configOption, json: { type: "boolean" } }, showUsage);
-    const id = positionals[0];
-    if (!id || positionals.length > 1) throw new UserError(`expected one monitor id\nusage: ${showUsage}`, 3);
-    const config = loadConfigFrom(values.config);
-    selectMonitors(config, [id]);
-    const agent = openAgent(config);
-    try {
-      const b = getBaseline(agent.db, id);
-      if (!b) {
-        io.out(`no baseline approved for ${id}; run: gatehouse baseline approve ${id} --reason "…"`);
-        return 1;
-      }
-      if (values.json) io.out(JSON.stringify({ monitor: id, approved_at: new Date(b.approvedAt).toISOString(), approved_by: b.approvedBy, reason: b.reason, facts: b.facts }, null, 2));
-      else {
-        io.out(`${id}: approved ${new Date(b.approvedAt).toISOString()} by ${b.approvedBy}${b.reason ? ` — ${b.reason}` : ""}`);
-        for (const [k, v] of Object.entries(b.facts)) io.out(Array.isArray(v) ? `  ${k}:\n${v.map((x) => `    - ${x}`).join("\n")}` : `  ${k}: ${JSON.stringify(v)}`);
-      }
-      return 0;
-    } finally {
-      agent.close();
-    }
+    const id = onePositional(positionals, "monitor id", showUsage);
+    return withAgent(
+      values.config,
+      (agent) => {
+        const b = getBaseline(agent.db, id);
+        if (!b) {
+          io.out(`no baseline approved for ${id}; run: gatehouse baseline approve ${id} --reason "…"`);
+          return 1;
+        }
+        if (values.json) io.out(JSON.stringify({ monitor: id, approved_at: new Date(b.approvedAt).toISOString(), approved_by: b.approvedBy, reason: b.reason, facts: b.facts }, null, 2));
+        else {
+          io.out(`${id}: approved ${new Date(b.approvedAt).toISOString()} by ${b.approvedBy}${b.reason ? ` — ${b.reason}` : ""}`);
+          for (const [k, v] of Object.entries(b.facts)) io.out(Array.isArray(v) ? `  ${k}:\n${v.map((x) => `    - ${x}`).join("\n")}` : `  ${k}: ${JSON.stringify(v)}`);
+        }
+        return 0;
+      },
+      (config) => selectMonitors(config, [id]),
+    );
   },
 };

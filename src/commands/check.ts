@@ -1,8 +1,8 @@
 /** `gatehouse check`: run monitors once, record, print a table or JSON, exit like a Nagios plugin. */
-import { openAgent, runAll, selectMonitors } from "../agent/agent.js";
+import { runAll, selectMonitors } from "../agent/agent.js";
 import { exitCodeFor, worstStatus } from "../agent/evaluator.js";
 import type { MonitorRun } from "../agent/runner.js";
-import { configOption, loadConfigFrom, parseCommandArgs, type Command } from "./command.js";
+import { configOption, parseCommandArgs, withAgent, type Command } from "./command.js";
 
 const usage = "gatehouse check [--config FILE] [--monitor ID]... [--json]";
 
@@ -46,17 +46,13 @@ export const checkCommand: Command = {
   usage,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { ...configOption, monitor: { type: "string", multiple: true }, json: { type: "boolean" } }, usage);
-    const config = loadConfigFrom(values.config);
-    const agent = openAgent(config);
-    try {
+    return withAgent(values.config, async (agent, config) => {
       const settings = selectMonitors(config, values.monitor ?? []);
       const at = Date.now();
       const runs = await runAll(agent, settings);
       const json = checkJson(config.site, at, runs);
       io.out(values.json ? JSON.stringify(json, null, 2) : checkTable(runs));
       return exitCodeFor(json.status);
-    } finally {
-      agent.close();
-    }
+    });
   },
 };

@@ -3,8 +3,10 @@
  * returns the exit code. Errors thrown are rendered once, by src/cli.ts.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { openAgent, type Agent } from "../agent/agent.js";
 import { loadConfig, resolveConfigPath, type GatehouseConfig } from "../agent/config/load.js";
 import { UserError } from "../agent/errors.js";
+import { openStore, type Db } from "../agent/store/db.js";
 
 export interface Command {
   /** The words that select it, e.g. ["baseline", "approve"]. */
@@ -34,6 +36,47 @@ export const configOption = { config: { type: "string" } } as const;
 /** Loads the config named by --config / $GATEHOUSE_CONFIG / the default path. */
 export function loadConfigFrom(flag: string | undefined): GatehouseConfig {
   return loadConfig(resolveConfigPath(flag));
+}
+
+/**
+ * Loads the config named by `flag`, opens the agent, runs `fn` and closes the agent however it
+ * ends. `check` runs on the config before anything is opened, so a bad argument found there
+ * never creates or migrates a database.
+ */
+export async function withAgent<T>(
+  flag: string | undefined,
+  fn: (agent: Agent, config: GatehouseConfig) => Promise<T> | T,
+  check?: (config: GatehouseConfig) => void,
+): Promise<T> {
+  const config = loadConfigFrom(flag);
+  check?.(config);
+  const agent = openAgent(config);
+  try {
+    return await fn(agent, config);
+  } finally {
+    agent.close();
+  }
+}
+
+/** Like `withAgent` for commands that need only the database (no monitors, no channels). */
+export async function withStore<T>(
+  flag: string | undefined,
+  fn: (db: Db, config: GatehouseConfig) => Promise<T> | T,
+  opts: { readonly?: boolean } = {},
+): Promise<T> {
+  const config = loadConfigFrom(flag);
+  const db = openStore(config.dataDir, opts);
+  try {
+    return await fn(db, config);
+  } finally {
+    db.close();
+  }
+}
+
+/** The single, non-empty positional argument a command takes; anything else is a usage error (exit 3). */
+export function onePositional(positionals: readonly string[], what: string, usage: string): string {
+  if (positionals.length !== 1 || !positionals[0]) throw new UserError(`expected one ${what}\nusage: ${usage}`, 3);
+  return positionals[0]!;
 }
 
 /** The operating-system user running a CLI command, for the audit log. */

@@ -5,7 +5,7 @@ import { appendAudit } from "../agent/audit.js";
 import { UserError } from "../agent/errors.js";
 import { backupDatabase, restoreDatabase } from "../agent/store/backup.js";
 import { DB_FILE, openDatabase, openStore } from "../agent/store/db.js";
-import { configOption, loadConfigFrom, osActor, parseCommandArgs, type Command } from "./command.js";
+import { configOption, loadConfigFrom, onePositional, osActor, parseCommandArgs, type Command } from "./command.js";
 
 const backupUsage = "gatehouse db backup FILE [--config FILE | --data-dir DIR]";
 const restoreUsage = "gatehouse db restore FILE [--config FILE | --data-dir DIR] [--force]";
@@ -15,18 +15,13 @@ function dataDirOf(values: { config?: string; "data-dir"?: string }): string {
   return values["data-dir"] ?? loadConfigFrom(values.config).dataDir;
 }
 
-function onePositional(positionals: string[], usage: string): string {
-  if (positionals.length !== 1) throw new UserError(`expected one FILE\nusage: ${usage}`, 3);
-  return positionals[0]!;
-}
-
 export const dbBackupCommand: Command = {
   words: ["db", "backup"],
   summary: "copy the live database to FILE (SQLite online backup; safe while the daemon runs)",
   usage: backupUsage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { ...configOption, "data-dir": { type: "string" } }, backupUsage);
-    const file = onePositional(positionals, backupUsage);
+    const file = onePositional(positionals, "FILE", backupUsage);
     const dataDir = dataDirOf(values);
     if (!existsSync(join(dataDir, DB_FILE))) throw new UserError(`no database in ${dataDir} (nothing to back up)`, 1);
     // Read-only: a backup never migrates or otherwise changes the live database.
@@ -47,7 +42,7 @@ export const dbRestoreCommand: Command = {
   usage: restoreUsage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { ...configOption, "data-dir": { type: "string" }, force: { type: "boolean" } }, restoreUsage);
-    const file = onePositional(positionals, restoreUsage);
+    const file = onePositional(positionals, "FILE", restoreUsage);
     const dataDir = dataDirOf(values);
     const r = await restoreDatabase(dataDir, file, { force: values.force ?? false });
     const live = join(dataDir, DB_FILE);

@@ -3,9 +3,10 @@
  * as an installer would while testing a sensor) and `doors onsite --until 21:30 --by NAME
  * --reason TEXT` (after-hours openings recorded without alerts until then; audited).
  */
-import { openAgent, type Agent } from "../agent/agent.js";
+import type { Agent } from "../agent/agent.js";
 import { alertPolicyOf } from "../agent/alerts/config.js";
 import { appendAudit } from "../agent/audit.js";
+import type { GatehouseConfig } from "../agent/config/load.js";
 import { inputKind } from "../agent/doors/config.js";
 import { fmtMs } from "../agent/doors/engine.js";
 import { localTime } from "../agent/doors/hours.js";
@@ -14,7 +15,7 @@ import { declareOnsite, OnsiteError, parseUntil } from "../agent/doors/onsite.js
 import { activeOnsite, cancelOnsite, listDoorStates } from "../agent/doors/store.js";
 import { UserError } from "../agent/errors.js";
 import { nullLogger } from "../agent/log.js";
-import { configOption, loadConfigFrom, osActor, parseCommandArgs, type Command } from "./command.js";
+import { configOption, osActor, parseCommandArgs, withAgent, type Command } from "./command.js";
 
 const listUsage = "gatehouse doors [--config FILE] [--json]";
 const simulateUsage = "gatehouse doors simulate ID open|closed [--config FILE]";
@@ -46,9 +47,7 @@ export const doorsListCommand: Command = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { ...configOption, json: { type: "boolean" } }, listUsage);
     if (positionals.length > 0) throw new UserError(`unknown doors subcommand "${positionals[0]}"\nusage: ${listUsage}\n       ${simulateUsage}\n       ${onsiteUsage}`, 3);
-    const config = loadConfigFrom(values.config);
-    const agent = openAgent(config);
-    try {
+    return withAgent(values.config, (agent, config) => {
       engineOf(agent); // creates state rows for newly configured sensors
       const states = new Map(listDoorStates(agent.db).map((s) => [s.sensorId, s]));
       const alerts = agent.db.prepare("SELECT subject, rule, severity FROM alerts WHERE source = 'doors' AND state != 'resolved' ORDER BY id").all() as Array<{
@@ -101,9 +100,7 @@ export const doorsListCommand: Command = {
       for (const row of table) io.out(row.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
       if (onsite) io.out(`\non site until ${clock(onsite.untilAt, tz)} (${tz}): ${onsite.declaredBy} — ${onsite.reason} [#${onsite.id}]`);
       return rows.some((r) => r.alerts.length > 0) ? 1 : 0;
-    } finally {
-      agent.close();
-    }
+    });
   },
 };
 
@@ -115,35 +112,38 @@ export const doorsSimulateCommand: Command = {
     const { values, positionals } = parseCommandArgs(argv, configOption, simulateUsage);
     const [id, state] = positionals;
     if (!id || (state !== "open" && state !== "closed") || positionals.length !== 2) throw new UserError(`expected a sensor id and open or closed\nusage: ${simulateUsage}`, 3);
-    const config = loadConfigFrom(values.config);
-    checkDoorsWiring(config);
-    if (!config.doors.sensors.some((s) => s.id === id)) {
-      throw new UserError(`unknown door sensor "${id}"; configured: ${config.doors.sensors.map((s) => s.id).join(", ") || "(none)"}`, 3);
-    }
-    const agent = openAgent(config);
-    try {
-      const engine = engineOf(agent);
-      const actor = osActor();
-      const result = agent.db.transaction(() => {
-        appendAudit(agent.db, { actor, action: "doors.simulate", target: `door:${id}`, detail: { state } });
-        return engine.handle({ sensorId: id, source: "simulate", payload: `simulate ${id} ${state} by ${actor}`, signal: { state } });
-      })();
-      if (!result) throw new UserError(`the engine did not accept the event for ${id}`, 3);
-      const what: Record<string, string> = {
-        alarm: "ALARM raised",
-        onsite: "after hours, covered by an on-site declaration: recorded without an alert",
-        business_hours: "inside business hours: recorded",
-        closed: "closed: alerts raised by the opening resolve (once it stays closed for alerts.flap_window)",
-        no_change: "no change",
-        initial: "initial state recorded",
-        status: "recorded",
-      };
-      io.out(`${id}: ${result.state.state} — ${what[result.outcome] ?? result.outcome} (event #${result.eventId})`);
-      if (result.outboxIds.length > 0) io.out(`${result.outboxIds.length} notification(s) queued; the running daemon delivers them`);
-      return 0;
-    } finally {
-      agent.close();
-    }
+    // Checked before the agent opens: a wrong sensor id never touches the database.
+    const sensorExists = (config: GatehouseConfig): void => {
+      checkDoorsWiring(config);
+      if (!config.doors.sensors.some((s) => s.id === id)) {
+        throw new UserError(`unknown door sensor "${id}"; configured: ${config.doors.sensors.map((s) => s.id).join(", ") || "(none)"}`, 3);
+      }
+    };
+    return withAgent(
+      values.config,
+      (agent) => {
+        const engine = engineOf(agent);
+        const actor = osActor();
+        const result = agent.db.transaction(() => {
+          appendAudit(agent.db, { actor, action: "doors.simulate", target: `door:${id}`, detail: { state } });
+          return engine.handle({ sensorId: id, source: "simulate", payload: `simulate ${id} ${state} by ${actor}`, signal: { state } });
+        })();
+        if (!result) throw new UserError(`the engine did not accept the event for ${id}`, 3);
+        const what: Record<string, string> = {
+          alarm: "ALARM raised",
+          onsite: "after hours, covered by an on-site declaration: recorded without an alert",
+          business_hours: "inside business hours: recorded",
+          closed: "closed: alerts raised by the opening resolve (once it stays closed for alerts.flap_window)",
+          no_change: "no change",
+          initial: "initial state recorded",
+          status: "recorded",
+        };
+        io.out(`${id}: ${result.state.state} — ${what[result.outcome] ?? result.outcome} (event #${result.eventId})`);
+        if (result.outboxIds.length > 0) io.out(`${result.outboxIds.length} notification(s) queued; the running daemon delivers them`);
+        return 0;
+      },
+      sensorExists,
+    );
   },
 };
 
@@ -158,9 +158,7 @@ export const doorsOnsiteCommand: Command = {
       onsiteUsage,
     );
     if (positionals.length > 0) throw new UserError(`unexpected argument "${positionals[0]}"\nusage: ${onsiteUsage}`, 3);
-    const config = loadConfigFrom(values.config);
-    const agent = openAgent(config);
-    try {
+    return withAgent(values.config, (agent, config) => {
       const now = Date.now();
       if (values.cancel !== undefined) {
         const id = Number(values.cancel);
@@ -180,9 +178,7 @@ export const doorsOnsiteCommand: Command = {
         if (e instanceof OnsiteError) throw new UserError(e.message, 3);
         throw e;
       }
-    } finally {
-      agent.close();
-    }
+    });
   },
 };
 

@@ -2,13 +2,11 @@
  * `gatehouse notify test`: send a test notification through every channel (and ping the
  * heartbeat) and report each result. `gatehouse notify status`: what is queued, what failed.
  */
-import { openAgent } from "../agent/agent.js";
 import { listNotices } from "../agent/alerts/manage.js";
 import type { Notification } from "../agent/alerts/notification.js";
-import { openStore } from "../agent/store/db.js";
 import { lastHeartbeat, pingHeartbeat } from "../agent/notify/heartbeat.js";
 import { formatTime } from "../agent/notify/render.js";
-import { configOption, loadConfigFrom, parseCommandArgs, type Command } from "./command.js";
+import { configOption, parseCommandArgs, withAgent, withStore, type Command } from "./command.js";
 
 const usage = "gatehouse notify test [--config FILE]";
 
@@ -19,9 +17,7 @@ export const notifyTestCommand: Command = {
   usage,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, configOption, usage);
-    const config = loadConfigFrom(values.config);
-    const agent = openAgent(config);
-    try {
+    return withAgent(values.config, async (agent, config) => {
       const hb = config.alerts.heartbeat;
       if (agent.channels.length === 0 && !hb) {
         io.out("no notification channels are configured (see alerts.email, alerts.webhook, alerts.syslog in the config)");
@@ -50,9 +46,7 @@ export const notifyTestCommand: Command = {
         io.out(`heartbeat: ${r.ok ? `ok (HTTP ${r.status})` : `FAILED: ${r.error}`}`);
       }
       return failed > 0 ? 2 : 0;
-    } finally {
-      agent.close();
-    }
+    });
   },
 };
 
@@ -65,9 +59,7 @@ export const notifyStatusCommand: Command = {
   usage: statusUsage,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { ...configOption, json: { type: "boolean" } }, statusUsage);
-    const config = loadConfigFrom(values.config);
-    const db = openStore(config.dataDir);
-    try {
+    return withStore(values.config, (db) => {
       const pending = listNotices(db, { pending: true });
       const hb = lastHeartbeat(db);
       if (values.json) {
@@ -80,8 +72,6 @@ export const notifyStatusCommand: Command = {
         if (hb) io.out(`heartbeat: last ${formatTime(hb.at)} ${hb.ok ? "ok" : `FAILED: ${hb.error}`}`);
       }
       return pending.some((p) => p.attempts > 0) ? 1 : 0;
-    } finally {
-      db.close();
-    }
+    });
   },
 };

@@ -4,7 +4,7 @@ import { probeClient } from "../probe/client.js";
 import { DEFAULT_PROBE_SOCKET } from "../probe/protocol.js";
 import { QUERY_NAMES } from "../probe/queries.js";
 import { runProbe } from "../probe/run.js";
-import { parseCommandArgs, type Command } from "./command.js";
+import { onePositional, parseCommandArgs, type Command } from "./command.js";
 
 const serveUsage = "gatehouse probe serve [--socket PATH]";
 const queryUsage = `gatehouse probe query NAME [--socket PATH]   (NAME: ${QUERY_NAMES.join(", ")})`;
@@ -27,8 +27,8 @@ export const probeQueryCommand: Command = {
   usage: queryUsage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, socketOption, queryUsage);
-    if (positionals.length !== 1) throw new UserError(`expected one query NAME\nusage: ${queryUsage}`, 3);
-    const r = await probeClient({ socketPath: socketOf(values.socket) }).query(positionals[0]!);
+    const name = onePositional(positionals, "query NAME", queryUsage);
+    const r = await probeClient({ socketPath: socketOf(values.socket) }).query(name);
     if (!r.ok) throw new UserError(`gatehouse-probe: ${r.error.type}: ${r.error.message}`, r.error.type === "refused" ? 3 : 2);
     io.out(r.kind === "file" ? r.text.replace(/\n$/, "") : r.kind === "dir" ? r.entries.join("\n") : r.stdout.replace(/\n$/, ""));
     return 0;

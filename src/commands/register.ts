@@ -6,8 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { UserError } from "../agent/errors.js";
 import { exportRegisterCsv, importRegisterCsv, listRegister, RegisterError, registerSpec, REGISTER_IDS, rowFields } from "../agent/compliance/registers.js";
-import { openStore } from "../agent/store/db.js";
-import { configOption, loadConfigFrom, osActor, parseCommandArgs, type Command } from "./command.js";
+import { configOption, osActor, parseCommandArgs, withStore, type Command } from "./command.js";
 
 const ids = REGISTER_IDS.join("|");
 const listUsage = `gatehouse register list ${ids} [--json] [--config FILE]`;
@@ -32,16 +31,13 @@ export const registerListCommand: Command = {
     const { values, positionals } = parseCommandArgs(argv, { ...configOption, json: { type: "boolean" } }, listUsage);
     const s = spec(positionals[0], listUsage);
     if (positionals.length > 1) throw new UserError(`unexpected argument "${positionals[1]}"\nusage: ${listUsage}`, 3);
-    const db = openStore(loadConfigFrom(values.config).dataDir);
-    try {
+    return withStore(values.config, (db) => {
       const rows: Record<string, unknown>[] = listRegister(db, s.id).map((r) => ({ id: r.id, ...rowFields(s, r) }));
       if (values.json) io.out(JSON.stringify(rows, null, 2));
       else if (rows.length === 0) io.out(`${s.title}: no entries`);
       else for (const r of rows) io.out(`#${r.id} ${s.fields.map((f) => `${f.name}=${JSON.stringify(r[f.name] ?? "")}`).join(" ")}`);
       return 0;
-    } finally {
-      db.close();
-    }
+    });
   },
 };
 
@@ -52,17 +48,14 @@ export const registerExportCommand: Command = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { ...configOption, out: { type: "string" } }, exportUsage);
     const s = spec(positionals[0], exportUsage);
-    const db = openStore(loadConfigFrom(values.config).dataDir);
-    try {
+    return withStore(values.config, (db) => {
       const csv = exportRegisterCsv(db, s.id);
       if (values.out) {
         writeFileSync(values.out, csv, { mode: 0o600 });
         io.out(`wrote ${values.out}`);
       } else io.out(csv.replace(/\r\n$/, ""));
       return 0;
-    } finally {
-      db.close();
-    }
+    });
   },
 };
 
@@ -81,8 +74,7 @@ export const registerImportCommand: Command = {
     } catch (e) {
       throw new UserError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 3);
     }
-    const db = openStore(loadConfigFrom(values.config).dataDir);
-    try {
+    return withStore(values.config, (db) => {
       const r = importRegisterCsv(db, { name: osActor(), role: "admin" }, s.id, text);
       if (!r.ok) {
         io.err(`${file}: nothing imported; fix these rows and try again:`);
@@ -91,8 +83,6 @@ export const registerImportCommand: Command = {
       }
       io.out(`${s.title}: ${r.added} added, ${r.updated} updated`);
       return 0;
-    } finally {
-      db.close();
-    }
+    });
   },
 };

@@ -7,8 +7,7 @@ import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { UserError } from "../agent/errors.js";
 import { isIsoDate } from "../agent/compliance/registers.js";
 import { generateEvidenceReport, ReportError, verifySealedReport } from "../agent/compliance/report.js";
-import { openStore } from "../agent/store/db.js";
-import { configOption, loadConfigFrom, osActor, parseCommandArgs, type Command } from "./command.js";
+import { configOption, onePositional, osActor, parseCommandArgs, withStore, type Command } from "./command.js";
 
 const usage = "gatehouse report --from YYYY-MM-DD --to YYYY-MM-DD --out FILE.html [--json] [--config FILE]";
 const verifyUsage = "gatehouse report verify FILE";
@@ -37,9 +36,7 @@ export const reportCommand: Command = {
     if (positionals.length) throw new UserError(`unexpected argument "${positionals[0]}"\nusage: ${usage}`, 3);
     for (const k of ["from", "to", "out"] as const) if (!values[k]) throw new UserError(`--${k} is required\nusage: ${usage}`, 3);
     for (const k of ["from", "to"] as const) if (!isIsoDate(values[k]!)) throw new UserError(`--${k} must be a date YYYY-MM-DD, got "${values[k]}"`, 3);
-    const config = loadConfigFrom(values.config);
-    const db = openStore(config.dataDir);
-    try {
+    return withStore(values.config, (db, config) => {
       let g;
       try {
         g = db.transaction(() =>
@@ -61,9 +58,7 @@ export const reportCommand: Command = {
         io.out(`controls: ${s.controls.green} green, ${s.controls.amber} amber, ${s.controls.red} red, ${s.controls.grey} without evidence; ${s.alerts} alerts; audit chain ${s.audit_chain_ok ? "verified" : "BROKEN"}`);
       }
       return 0;
-    } finally {
-      db.close();
-    }
+    });
   },
 };
 
@@ -73,19 +68,19 @@ export const reportVerifyCommand: Command = {
   usage: verifyUsage,
   async run(argv, io) {
     const { positionals } = parseCommandArgs(argv, configOption, verifyUsage); // --config accepted like everywhere, unused
-    if (positionals.length !== 1) throw new UserError(`expected one file\nusage: ${verifyUsage}`, 3);
+    const file = onePositional(positionals, "file", verifyUsage);
     let text: string;
     try {
-      text = readFileSync(positionals[0]!, "utf8");
+      text = readFileSync(file, "utf8");
     } catch (e) {
-      throw new UserError(`cannot read ${positionals[0]}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 3);
+      throw new UserError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 3);
     }
     const v = verifySealedReport(text);
     if (!v.sha256) {
-      io.out(`${positionals[0]}: no seal found (not a Gatehouse report?)`);
+      io.out(`${file}: no seal found (not a Gatehouse report?)`);
       return 2;
     }
-    io.out(v.ok ? `${positionals[0]}: seal intact (sha256 ${v.sha256})` : `${positionals[0]}: ALTERED: sealed ${v.sha256}, content hashes to ${v.computed}`);
+    io.out(v.ok ? `${file}: seal intact (sha256 ${v.sha256})` : `${file}: ALTERED: sealed ${v.sha256}, content hashes to ${v.computed}`);
     return v.ok ? 0 : 2;
   },
 };

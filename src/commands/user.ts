@@ -2,9 +2,8 @@
 import { consoleUrl } from "../agent/agent.js";
 import { appendAudit } from "../agent/audit.js";
 import { UserError } from "../agent/errors.js";
-import { openStore } from "../agent/store/db.js";
 import { createEnrollment, hasPendingEnrollment, ROLES, userByName, USERNAME_RE, type Role } from "../web/auth/store.js";
-import { configOption, loadConfigFrom, osActor, parseCommandArgs, type Command } from "./command.js";
+import { configOption, onePositional, osActor, parseCommandArgs, withStore, type Command } from "./command.js";
 
 const usage = "gatehouse user add NAME --role admin|manager|viewer [--config FILE]";
 
@@ -14,14 +13,11 @@ export const userAddCommand: Command = {
   usage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { ...configOption, role: { type: "string" } }, usage);
-    const name = positionals[0]?.toLowerCase();
-    if (!name || positionals.length > 1) throw new UserError(`expected one user name\nusage: ${usage}`, 3);
+    const name = onePositional(positionals, "user name", usage).toLowerCase();
     if (!USERNAME_RE.test(name)) throw new UserError(`"${positionals[0]}" is not a valid user name: use lower-case letters, digits, . _ - (at most 64, starting with a letter or digit)`, 3);
     const role = values.role as Role | undefined;
     if (!role || !ROLES.includes(role)) throw new UserError(`--role must be one of ${ROLES.join(", ")}\nusage: ${usage}`, 3);
-    const config = loadConfigFrom(values.config);
-    const db = openStore(config.dataDir);
-    try {
+    return withStore(values.config, (db, config) => {
       const now = Date.now();
       if (userByName(db, name)) throw new UserError(`a console user named "${name}" already exists`, 1);
       if (hasPendingEnrollment(db, name, now)) throw new UserError(`an enrollment link for "${name}" is already outstanding (valid 24 hours from its creation)`, 1);
@@ -33,8 +29,6 @@ export const userAddCommand: Command = {
       })();
       io.out(`user ${name} (${role}): give them this one-time enrollment link (valid 24 hours):\n  ${consoleUrl(config)}enroll/${token}`);
       return 0;
-    } finally {
-      db.close();
-    }
+    });
   },
 };

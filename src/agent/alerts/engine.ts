@@ -11,6 +11,7 @@ import { findingKey } from "../evaluator.js";
 import type { Db } from "../store/db.js";
 import { DEFAULT_POLICY, type AlertPolicy } from "./config.js";
 import { controlMapper } from "./controls.js";
+import type { AlertRow as AlertTableRow } from "./rows.js";
 import { meetsSeverity, type Notification, type NotificationEvent, type NotificationItem } from "./notification.js";
 import { activeSilences, silenceCovers, type Silence } from "./silences.js";
 import { decide, noticeDue, severityFor, type OpenAlert, type Severity } from "./transitions.js";
@@ -34,21 +35,8 @@ export interface AlertContext {
   controlOf?: (source: string) => string | undefined;
 }
 
-interface AlertRow {
-  id: number;
-  key: string;
-  source: string;
-  rule: string;
-  subject: string;
-  severity: Severity;
-  state: "firing" | "acknowledged";
-  message: string;
-  opened_at: number;
-  last_notified_at: number | null;
-  flap_count: number;
-  good_since: number | null;
-  good_message: string | null;
-}
+/** The engine only ever reads alerts that are still open. */
+type AlertRow = AlertTableRow & { state: "firing" | "acknowledged" };
 
 const toOpen = (r: AlertRow): OpenAlert => ({
   id: r.id,

@@ -4,66 +4,10 @@
  */
 import { appendAudit } from "../audit.js";
 import type { Db } from "../store/db.js";
-import { canAcknowledge, type AlertState, type Severity } from "./transitions.js";
+import { readAlerts, type AlertView } from "./rows.js";
+import { canAcknowledge, type AlertState } from "./transitions.js";
 
-/** An alert as the console shows it. */
-export interface AlertView {
-  id: number;
-  key: string;
-  source: string;
-  rule: string;
-  subject: string;
-  severity: Severity;
-  state: AlertState;
-  message: string;
-  openedAt: number;
-  lastNotifiedAt: number | null;
-  resolvedAt: number | null;
-  ack: { by: string; at: number; note: string } | null;
-  flapCount: number;
-  /** While open: the finding is good again since then, resolution pending the flap window. */
-  goodSince: number | null;
-  /** The silence that held back its last notice, if any. */
-  silencedBy: number | null;
-}
-
-interface Row {
-  id: number;
-  key: string;
-  source: string;
-  rule: string;
-  subject: string;
-  severity: Severity;
-  state: AlertState;
-  message: string;
-  opened_at: number;
-  last_notified_at: number | null;
-  resolved_at: number | null;
-  ack_by: string | null;
-  ack_at: number | null;
-  ack_note: string | null;
-  flap_count: number;
-  good_since: number | null;
-  silenced_by: number | null;
-}
-
-const toView = (r: Row): AlertView => ({
-  id: r.id,
-  key: r.key,
-  source: r.source,
-  rule: r.rule,
-  subject: r.subject,
-  severity: r.severity,
-  state: r.state,
-  message: r.message,
-  openedAt: r.opened_at,
-  lastNotifiedAt: r.last_notified_at,
-  resolvedAt: r.resolved_at,
-  ack: r.ack_by !== null && r.ack_at !== null ? { by: r.ack_by, at: r.ack_at, note: r.ack_note ?? "" } : null,
-  flapCount: r.flap_count,
-  goodSince: r.good_since,
-  silencedBy: r.silenced_by,
-});
+export type { AlertView } from "./rows.js";
 
 /** An alert action was refused; the message is safe to show. */
 export class AlertActionError extends Error {
@@ -86,13 +30,12 @@ export function listAlerts(db: Db, opts: { state?: "open" | AlertState | "all"; 
   }
   args.push(Math.min(Math.max(opts.limit ?? 200, 1), 1000));
   const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY opened_at DESC, id DESC LIMIT ?`;
-  return (db.prepare(sql).all(...args) as Row[]).map(toView);
+  return readAlerts(db, sql, ...args);
 }
 
 /** One alert, or undefined. */
 export function getAlert(db: Db, id: number): AlertView | undefined {
-  const r = db.prepare("SELECT * FROM alerts WHERE id = ?").get(id) as Row | undefined;
-  return r && toView(r);
+  return readAlerts(db, "SELECT * FROM alerts WHERE id = ?", id)[0];
 }
 
 /**

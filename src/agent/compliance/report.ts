@@ -10,6 +10,7 @@
  * zeros back and hash again (README.md shows the shell commands; `verifySealedReport` does it).
  */
 import { createHash } from "node:crypto";
+import type { AlertRow } from "../alerts/rows.js";
 import { appendAudit, verifyAudit, type AuditRow } from "../audit.js";
 import { zoneOffsetMs } from "../doors/hours.js";
 import type { Db } from "../store/db.js";
@@ -235,20 +236,7 @@ export function buildEvidenceReport(db: Db, opts: ReportOptions): EvidenceReport
 function alertSection(db: Db, fromMs: number, toMs: number, monitorControls: ReadonlyMap<string, string>): ReportAlert[] {
   const rows = db
     .prepare("SELECT * FROM alerts WHERE opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?) ORDER BY opened_at, id")
-    .all(toMs, fromMs) as {
-    id: number;
-    source: string;
-    rule: string;
-    subject: string;
-    severity: string;
-    state: string;
-    message: string;
-    opened_at: number;
-    resolved_at: number | null;
-    ack_by: string | null;
-    ack_at: number | null;
-    ack_note: string | null;
-  }[];
+    .all(toMs, fromMs) as AlertRow[];
   return rows.map((r) => {
     const ack = r.ack_by && r.ack_at ? { by: r.ack_by, at: iso(r.ack_at), note: r.ack_note ?? "" } : null;
     const resolution =

@@ -5,7 +5,7 @@
  */
 import type { Db } from "../store/db.js";
 import { instantAt, localTime } from "./hours.js";
-import { insertOnsite, type OnsiteDeclaration } from "./store.js";
+import { insertOnsite, type OnsiteDeclaration, type OnsiteInput } from "./store.js";
 
 /** A declaration may cover at most this long, so a forgotten one cannot silence doors for days. */
 export const MAX_ONSITE_MS = 24 * 3_600_000;
@@ -45,14 +45,8 @@ export function parseUntil(text: string, now: number, timezone: string): number 
   return at;
 }
 
-export interface DeclareOnsite {
-  untilAt: number;
-  declaredBy: string;
-  reason: string;
-  actor: string;
-  address?: string;
-  now: number;
-}
+/** A declaration as asked for; `declareOnsite` validates it before the store records it. */
+export type DeclareOnsite = OnsiteInput;
 
 /** Validates and records a declaration (with its audit entry, in one transaction). */
 export function declareOnsite(db: Db, d: DeclareOnsite): OnsiteDeclaration {

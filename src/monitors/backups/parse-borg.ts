@@ -4,6 +4,7 @@
  */
 import { ProbeError } from "../monitor.js";
 import { oneLine, type AccessError, type AccessErrorKind } from "./access-error.js";
+import { parseJsonOutput } from "./json-output.js";
 
 export interface BorgArchive {
   name: string;
@@ -20,12 +21,7 @@ export interface BorgList {
 
 /** Parses `borg list --json --last 1` run with TZ=UTC. */
 export function parseBorgList(text: string): BorgList {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new ProbeError(`borg list: output is not JSON (starts with ${JSON.stringify(text.slice(0, 40))})`);
-  }
+  const data = parseJsonOutput("borg list", text);
   if (typeof data !== "object" || data === null || !Array.isArray((data as { archives?: unknown }).archives)) {
     throw new ProbeError('borg list: expected an object with an "archives" array');
   }

@@ -4,6 +4,7 @@
  */
 import { ProbeError } from "../monitor.js";
 import { oneLine, type AccessError } from "./access-error.js";
+import { parseJsonOutput } from "./json-output.js";
 
 export interface ResticSnapshot {
   id: string;
@@ -23,12 +24,7 @@ export interface ResticSnapshots {
 
 /** Parses `restic snapshots --json`: a JSON array of snapshot objects. */
 export function parseResticSnapshots(text: string): ResticSnapshots {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new ProbeError(`restic snapshots: output is not JSON (starts with ${JSON.stringify(text.slice(0, 40))})`);
-  }
+  const data = parseJsonOutput("restic snapshots", text);
   // restic prints `null` instead of `[]` for an empty repository in some versions.
   if (data === null) return { count: 0, latest: null };
   if (!Array.isArray(data)) throw new ProbeError("restic snapshots: expected a JSON array of snapshots");

@@ -19,28 +19,11 @@ import { parseNftRuleset, parseNftTextTableFlags } from "../../../src/monitors/f
 import { parseUfwConf, parseUfwStatus } from "../../../src/monitors/firewall/parse-ufw.js";
 import type { FilterTable } from "../../../src/monitors/firewall/ruleset.js";
 import { ProbeError } from "../../../src/monitors/monitor.js";
+import { fixtureCases, parseOutcome as outcome } from "../../helpers/fixture-cases.js";
 
 const FIXTURES = join(import.meta.dirname, "../../fixtures/firewall");
 
-function cases(dir: string, ext: string): { name: string; input: string; expected: unknown }[] {
-  return readdirSync(join(FIXTURES, dir))
-    .filter((f) => f.endsWith(ext) && !f.endsWith(".expected.json") && f !== "RECORDED-WITH.txt")
-    .map((f) => ({
-      name: f,
-      input: readFileSync(join(FIXTURES, dir, f), "utf8"),
-      expected: JSON.parse(readFileSync(join(FIXTURES, dir, f.slice(0, -ext.length) + ".expected.json"), "utf8")),
-    }));
-}
-
-/** Parses, or captures the ProbeError message; anything else thrown is a crash and fails. */
-function outcome(fn: () => unknown): unknown {
-  try {
-    return JSON.parse(JSON.stringify(fn()));
-  } catch (e) {
-    if (!(e instanceof ProbeError)) throw e;
-    return { error: e.message };
-  }
-}
+const cases = (dir: string, ext: string) => fixtureCases(FIXTURES, dir, ext);
 
 const tables = (ts: FilterTable[]) => ts.map((t) => ({ table: `${t.family} ${t.name}`, items: t.items, unreadable: t.unreadable }));
 

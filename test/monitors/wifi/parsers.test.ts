@@ -12,29 +12,13 @@ import { parseHostapdConf } from "../../../src/monitors/wifi/parse-hostapd-conf.
 import { parseNmcliDevices, parseNmcliWifiList, splitTerse, type WifiNetwork } from "../../../src/monitors/wifi/parse-nmcli.js";
 import { hostapdSecurity, scanSecurity } from "../../../src/monitors/wifi/security.js";
 import { ProbeError } from "../../../src/monitors/monitor.js";
+import { fixtureCases, parseOutcome as outcome } from "../../helpers/fixture-cases.js";
 
 const FIXTURES = join(import.meta.dirname, "../../fixtures/wifi");
 const FIELDS = scanCommand(undefined).fields;
 const nodeWifiParse = createRequire(import.meta.url)("node-wifi/src/linux/scan/parser.js") as (stdout: string) => Omit<WifiNetwork, "active">[];
 
-function cases(dir: string, ext: string) {
-  return readdirSync(join(FIXTURES, dir))
-    .filter((f) => f.endsWith(ext) && f !== "RECORDED-WITH.txt")
-    .map((f) => ({
-      name: f,
-      input: readFileSync(join(FIXTURES, dir, f), "utf8"),
-      expected: JSON.parse(readFileSync(join(FIXTURES, dir, f.slice(0, -ext.length) + ".expected.json"), "utf8")) as unknown,
-    }));
-}
-
-function outcome(fn: () => unknown): unknown {
-  try {
-    return JSON.parse(JSON.stringify(fn()));
-  } catch (e) {
-    if (!(e instanceof ProbeError)) throw e;
-    return { error: e.message };
-  }
-}
+const cases = (dir: string, ext: string) => fixtureCases(FIXTURES, dir, ext);
 
 const fixture = (p: string) => readFileSync(join(FIXTURES, p), "utf8");
 
