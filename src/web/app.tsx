@@ -8,7 +8,7 @@ import { bodyLimit } from "hono/body-limit";
 import { auditChecker } from "./data.js";
 import { peerAddress, type Env, type Web, type WebDeps } from "./context.js";
 import { respond } from "./render.js";
-import { csrfGuard, redactPath, securityHeaders } from "./security.js";
+import { csrfGuard, hostGuard, redactPath, securityHeaders } from "./security.js";
 import { loadSession } from "./session.js";
 import { loadAssets } from "./static.js";
 import { adminRoutes } from "./routes/admin.js";
@@ -62,6 +62,7 @@ export function buildConsole(deps: WebDeps): Console {
   const app = new Hono<Env>();
 
   app.use("*", securityHeaders(web.https));
+  app.use("*", hostGuard(web.https, web.config.console.publicUrl));
   app.use("*", async (c, next) => {
     c.set("web", web);
     c.set("address", peerAddress(c));

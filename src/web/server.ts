@@ -3,7 +3,7 @@
  * the TLS material, hand out the first-admin setup link when nobody can sign in yet, and listen.
  */
 import { createServer as createHttpsServer } from "node:https";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { serve as serveHttp, type ServerType } from "@hono/node-server";
 import { consoleUrl } from "../agent/agent.js";
@@ -41,7 +41,9 @@ export function issueSetupLinkIfNeeded(db: Db, config: GatehouseConfig, now = Da
   const token = createEnrollment(db, { kind: "setup", username: null, role: "admin", createdBy: "gatehouse", now });
   const link = `${consoleUrl(config)}enroll/${token}`;
   const file = join(config.dataDir, SETUP_LINK_FILE);
-  writeFileSync(file, `${link}\n(one-time link to create the first administrator; valid 24 hours; delete this file once used)\n`, { mode: 0o600 });
+  // Created afresh: `mode` applies only to a new file, and an older one may be readable by others.
+  rmSync(file, { force: true });
+  writeFileSync(file, `${link}\n(one-time link to create the first administrator; valid 24 hours; delete this file once used)\n`, { mode: 0o600, flag: "wx" });
   return { link, file };
 }
 

@@ -54,7 +54,7 @@ export function loadSession(): MiddlewareHandler<Env> {
         if (s) {
           web.db.transaction(() => {
             deleteSession(web.db, s.idHash);
-            if (user) appendAudit(web.db, { at: now, actor: user.username, action: "session.expired", address: c.var.address, detail: { reason: ended ?? "unknown" } });
+            if (user) appendAudit(web.db, { at: now, actor: `user:${user.username}`, action: "session.expired", address: c.var.address, detail: { reason: ended ?? "unknown" } });
           })();
         }
         clearSessionCookie(c);

@@ -21,6 +21,8 @@ export const CONSOLE_KEY_FILE = "console.key";
 export function loadOrCreateConsoleKey(dataDir: string): Buffer {
   const file = join(dataDir, CONSOLE_KEY_FILE);
   if (existsSync(file)) {
+    // Tightened like the TLS key: a restore or a hand copy may have left it readable by others.
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
     const key = Buffer.from(readFileSync(file, "utf8").trim(), "base64");
     if (key.length !== 32) throw new Error(`${file} is not a 32-byte base64 key; restore it from backup (without it second factors cannot be checked)`);
     return key;

@@ -229,6 +229,12 @@ describe.runIf(canRun({ tools: ["chromium"] }))("console in Chromium", () => {
     expect(adminCreds).toBeDefined();
     db.prepare("INSERT INTO alerts (key, source, rule, severity, state, message, opened_at) VALUES ('k-nojs', 'firewall', 'firewall.other', 'warning', 'firing', 'second alert', ?)").run(Date.now());
     const ctx = await newContext({ javaScriptEnabled: false });
+    // Under Referrer-Policy: same-origin the browser's own form posts carry the real Origin (the
+    // CSRF check refuses "null", which Chromium sent under the former no-referrer policy).
+    const posts: Promise<string>[] = [];
+    ctx.on("request", (r) => {
+      if (r.method() === "POST") posts.push(r.allHeaders().then((h) => `${h["origin"] ?? "(none)"} ${h["sec-fetch-site"] ?? "(none)"}`));
+    });
     const page = await ctx.newPage();
     await page.goto(`${base}/login`);
     await page.fill("#username", adminCreds!.username);
@@ -243,6 +249,7 @@ describe.runIf(canRun({ tools: ["chromium"] }))("console in Chromium", () => {
     await page.waitForURL(`${base}/alerts`);
     expect(await page.textContent("#alerts-acknowledged")).toContain("checked without JavaScript");
     await shot(page, "14-no-javascript-alerts");
+    expect(await Promise.all(posts)).toEqual([`${base} same-origin`, `${base} same-origin`]);
     expect(violations).toEqual([]);
   });
 });

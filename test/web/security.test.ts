@@ -9,7 +9,7 @@ const EXPECTED_CSP =
 function expectHeaders(res: Response, https = true): void {
   expect(res.headers.get("Content-Security-Policy")).toBe(EXPECTED_CSP);
   expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
-  expect(res.headers.get("Referrer-Policy")).toBe("no-referrer");
+  expect(res.headers.get("Referrer-Policy")).toBe("same-origin");
   expect(res.headers.get("Permissions-Policy")).toMatch(/camera=\(\)/);
   expect(res.headers.get("X-Frame-Options")).toBe("DENY");
   if (https) expect(res.headers.get("Strict-Transport-Security")).toMatch(/max-age=\d{7,}/);
@@ -104,6 +104,7 @@ describe("CSRF", () => {
     ["Sec-Fetch-Site: same-site", { Origin: ORIGIN, "Sec-Fetch-Site": "same-site" }],
     ["Origin: null and no Sec-Fetch-Site", { Origin: "null" }],
     ["Origin: null from a cross-site page", { Origin: "null", "Sec-Fetch-Site": "cross-site" }],
+    ["Origin: null claiming Sec-Fetch-Site: same-origin", { Origin: "null", "Sec-Fetch-Site": "same-origin" }],
     ["an origin differing only in scheme", { Origin: "http://gh.test" }],
     ["an origin differing only in port", { Origin: "https://gh.test:8443" }],
   ];
@@ -124,7 +125,7 @@ describe("CSRF", () => {
     });
   }
 
-  it("accepts a same-origin post: Origin without Sec-Fetch-Site (older browser), and Chromium's Origin: null with Sec-Fetch-Site: same-origin (no-referrer policy)", async () => {
+  it("accepts a same-origin post: Origin with Sec-Fetch-Site (current browsers, Referrer-Policy: same-origin), and Origin alone (older browser)", async () => {
     const h = makeHarness();
     const u = await addUser(h, "alice", "manager");
     const cookie = await signIn(h, u);
@@ -132,8 +133,8 @@ describe("CSRF", () => {
     h.db.prepare("INSERT INTO alerts (key, source, rule, severity, state, message, opened_at) VALUES ('k2', 'firewall', 'firewall.x', 'critical', 'firing', 'm', 1)").run();
     const res = await call(h, "/alerts/1/ack", { cookie, form: { note: "ok" }, bare: true, headers: { Origin: ORIGIN } });
     expect(res.status).toBe(303);
-    const chromium = await call(h, "/alerts/2/ack", { cookie, form: { note: "ok" }, bare: true, headers: { Origin: "null", "Sec-Fetch-Site": "same-origin" } });
-    expect(chromium.status).toBe(303);
+    const current = await call(h, "/alerts/2/ack", { cookie, form: { note: "ok" }, bare: true, headers: { Origin: ORIGIN, "Sec-Fetch-Site": "same-origin" } });
+    expect(current.status).toBe(303);
   });
 
   it("never changes state on GET", async () => {

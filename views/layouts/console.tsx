@@ -37,7 +37,7 @@ export const Layout: FC<{ title: string; site: string; viewer?: Viewer | undefin
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <meta name="htmx-config" content={HTMX_CONFIG} />
-      <meta name="referrer" content="no-referrer" />
+      <meta name="referrer" content="same-origin" />
       <title>{`${title} — Gatehouse — ${site}`}</title>
       <link rel="stylesheet" href="/static/console.css" />
       <script src="/static/htmx.min.js" defer></script>

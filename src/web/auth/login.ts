@@ -1,13 +1,14 @@
 /**
  * Login: throttle first (cheap), then password (argon2id), then the second factor (TOTP, each
  * step once, or a single-use recovery code). Every outcome is audited; nothing typed by the user
- * except the user name reaches the audit log.
+ * reaches the audit log except the name of an existing account.
  */
+import { createHmac } from "node:crypto";
 import { appendAudit } from "../../agent/audit.js";
 import type { Web } from "../context.js";
 import { verifyPassword } from "./passwords.js";
 import { claimTotpStep, createSession, unusedRecoveryCodes, useRecoveryCode, userByName, type User } from "./store.js";
-import { checkThrottle, recordFailure } from "./throttle.js";
+import { checkThrottle, recordFailure, throttleAddress } from "./throttle.js";
 import { checkTotp } from "./totp.js";
 import { unseal } from "./tokens.js";
 
@@ -31,24 +32,28 @@ export type AuthResult = { ok: true; user: User } | { ok: false; status: 401 | 4
 export async function authenticate(web: Web, input: { username: string; password: string; code: string; address: string }, purpose: "login" | "reauth"): Promise<AuthResult> {
   const { db } = web;
   const account = normalizeUsername(input.username);
-  const actor = `user:${account}`;
+  const user = userByName(db, account);
+  // A name that is no account is often a password typed in the wrong field: it is neither audited
+  // nor kept in the throttling table in clear (that table holds a keyed hash of every name).
+  const actor = user ? `user:${user.username}` : "user:(unknown)";
+  const accountKey = throttleAccount(web.consoleKey, account);
   const address = input.address;
+  const addressKey = throttleAddress(address);
   const now = web.now();
-  const verdict = checkThrottle(db, account, address, now);
+  const verdict = checkThrottle(db, accountKey, addressKey, now);
   if (!verdict.allowed) {
-    appendAudit(db, { at: now, actor, action: `${purpose}.throttled`, address, detail: { reason: verdict.reason, retry_after_s: Math.ceil(verdict.retryAfterMs / 1000) } });
+    if (throttleAuditDue(db, [`account:${accountKey}`, `address:${addressKey}`], now)) appendAudit(db, { at: now, actor, action: `${purpose}.throttled`, address, detail: { reason: verdict.reason, retry_after_s: Math.ceil(verdict.retryAfterMs / 1000) } });
     const wait = Math.ceil(verdict.retryAfterMs / 1000);
     return { ok: false, status: 429, retryAfterMs: verdict.retryAfterMs, message: `Too many failed attempts. Try again in ${wait} second${wait === 1 ? "" : "s"}.` };
   }
+  // The attempt counts as a failure from now until it succeeds: checked and recorded in one
+  // synchronous step, so parallel attempts racing through the password check see each other.
+  recordFailure(db, accountKey, addressKey, now);
   const fail = (reason: string, message = GENERIC): AuthResult => {
-    db.transaction(() => {
-      recordFailure(db, account, address, web.now());
-      appendAudit(db, { at: web.now(), actor, action: `${purpose}.failure`, address, detail: { reason } });
-    })();
+    appendAudit(db, { at: web.now(), actor, action: `${purpose}.failure`, address, detail: { reason } });
     return { ok: false, status: 401, message };
   };
 
-  const user = userByName(db, account);
   const passwordOk = await verifyPassword(user?.passwordHash, input.password);
   if (!user || !passwordOk) return fail(user ? "bad_password" : "unknown_user");
   if (user.disabledAt !== null) return fail("disabled");
@@ -71,8 +76,34 @@ export async function authenticate(web: Web, input: { username: string; password
   } else {
     return fail(code.length === 0 ? "no_code" : "bad_code");
   }
-  db.prepare("DELETE FROM auth_failures WHERE account = ?").run(account);
+  db.prepare("DELETE FROM auth_failures WHERE account = ?").run(accountKey);
   return { ok: true, user };
+}
+
+const THROTTLE_AUDIT_EVERY_MS = 60_000;
+const lastThrottleAudit = new WeakMap<Web["db"], Map<string, number>>();
+
+/**
+ * Whether a throttled refusal should be audited now: at most once a minute per throttled account
+ * or address. Refusals cost an attacker nothing, and the audit log is append-only and re-verified
+ * in full when rows are added, so one row per refusal would let anyone grow it without bound.
+ */
+function throttleAuditDue(db: Web["db"], keys: string[], now: number): boolean {
+  let seen = lastThrottleAudit.get(db);
+  if (!seen) lastThrottleAudit.set(db, (seen = new Map()));
+  const recent = (k: string) => {
+    const t = seen.get(k);
+    return t !== undefined && now >= t && now - t < THROTTLE_AUDIT_EVERY_MS;
+  };
+  if (keys.some(recent)) return false;
+  if (seen.size > 10_000) seen.clear();
+  for (const k of keys) seen.set(k, now);
+  return true;
+}
+
+/** The throttling key of a typed account name: a keyed hash, so a mistyped password is not kept. */
+export function throttleAccount(consoleKey: Buffer, account: string): string {
+  return createHmac("sha256", consoleKey).update("gatehouse-throttle-account\0").update(account).digest("hex");
 }
 
 const REPLAYED = "This code was already used. Wait for the next code from your authenticator app.";
