@@ -3,8 +3,9 @@
  * Prometheus. Every figure is read from the store at scrape time, so it is right whichever
  * process wrote it, plus the standard process metrics of this process.
  *
- * Access: from a loopback address, or with `Authorization: Bearer <token>` where the token is
- * the content of `tokenFile` (read once, at start-up). Mounted by the web app (src/web).
+ * Access: without a `tokenFile`, loopback callers only. With one, every caller must present
+ * `Authorization: Bearer <token>` (read once, at start-up), loopback included: behind a local
+ * reverse proxy every request looks local. Mounted by the web app (src/web).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -271,7 +272,7 @@ export function metricsApp(deps: MetricsDeps): Hono {
   app.get("/metrics", async (c) => {
     const addr = remoteAddress(c);
     const local = addr !== undefined && LOOPBACK.test(addr);
-    if (!local) {
+    if (expected !== undefined || !local) {
       const m = /^Bearer (\S+)$/.exec(c.req.header("authorization") ?? "");
       const ok = expected !== undefined && m !== null && timingSafeEqual(tokenDigest(m[1]!), expected);
       if (!ok) {

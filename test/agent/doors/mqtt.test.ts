@@ -12,7 +12,7 @@ import { parseMqttConfig } from "../../../src/agent/doors/config.js";
 import { MqttDoorInput, mqttRoutes } from "../../../src/agent/doors/mqtt.js";
 import { checkDoorsWiring, pruneDoorData, startDoors } from "../../../src/agent/doors/index.js";
 import { parseDoorsConfig } from "../../../src/agent/doors/config.js";
-import { signWebhook } from "../../../src/agent/doors/webhook.js";
+import { signDoorEvent } from "../../../src/agent/doors/webhook.js";
 import { writeFileSync } from "node:fs";
 import { IMMEDIATE } from "./helpers.js";
 import { getDoorState, recentDoorEvents } from "../../../src/agent/doors/store.js";
@@ -226,7 +226,7 @@ describe.skipIf(!canRun({ tools: ["mosquitto", "mosquitto_passwd", "openssl"] })
       await vi.waitFor(() => expect(kicks.length).toBe(1), { timeout: 10_000 });
       const body = '{"id":"acs-1","state":"open"}';
       const ts = String(Math.floor(now / 1000));
-      const res = await doors.webhook.request("/api/doors/lobby/events", { method: "POST", headers: { "x-gatehouse-timestamp": ts, "x-gatehouse-signature": signWebhook("lobby-secret-0123456789", ts, body) }, body });
+      const res = await doors.webhook.request("/api/doors/lobby/events", { method: "POST", headers: { "x-gatehouse-timestamp": ts, "x-gatehouse-signature": signDoorEvent("lobby-secret-0123456789", ts, "lobby", body) }, body });
       expect(res.status).toBe(202);
       await vi.waitFor(() => expect(kicks.length).toBe(2), { timeout: 10_000 });
       expect(openAlerts(db).map((a) => a.subject).sort()).toEqual(["lobby", "server-room"]);

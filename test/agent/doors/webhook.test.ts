@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { recentDoorEvents } from "../../../src/agent/doors/store.js";
-import { doorWebhookApp, loadWebhookSecrets, signWebhook } from "../../../src/agent/doors/webhook.js";
+import { doorWebhookApp, loadWebhookSecrets, signDoorEvent } from "../../../src/agent/doors/webhook.js";
 import { clock, engineFor, memoryDb, openAlerts, quiet } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gh-webhook-"));
@@ -35,7 +35,7 @@ function setup() {
       headers: {
         "content-type": "application/json",
         "x-gatehouse-timestamp": ts,
-        "x-gatehouse-signature": opts.sig ?? signWebhook(opts.secret ?? SECRET, ts, body),
+        "x-gatehouse-signature": opts.sig ?? signDoorEvent(opts.secret ?? SECRET, ts, opts.id ?? "lobby", body),
         ...opts.headers,
       },
       body,
@@ -61,10 +61,10 @@ describe("door webhook", () => {
       await post(body, { secret: "another-secret-0123456789" }),
       await post(body, { sig: "sha256=" + "0".repeat(64) }),
       await post(body, { sig: "sha256=abc" }),
-      await post(body, { sig: signWebhook(SECRET, "1", body) }),
+      await post(body, { sig: signDoorEvent(SECRET, "1", "lobby", body) }),
       await post(body, { sig: "" }),
       await post(body, { headers: { "x-gatehouse-timestamp": "soon" } }),
-      await post(body.replace("open", "closed"), { sig: signWebhook(SECRET, String(Math.floor(Date.parse("2026-11-28T03:00:00Z") / 1000)), body) }),
+      await post(body.replace("open", "closed"), { sig: signDoorEvent(SECRET, String(Math.floor(Date.parse("2026-11-28T03:00:00Z") / 1000)), "lobby", body) }),
     ];
     for (const res of cases) {
       expect(res.status).toBe(401);
@@ -134,7 +134,7 @@ describe("door webhook", () => {
     const bin = new Uint8Array([0xff, 0xfe, 0xfd]);
     const ts = String(Math.floor(Date.parse("2026-11-28T03:00:00Z") / 1000));
     const { app } = { app: doorWebhookApp({ db, engine, log: quiet, now: () => Date.parse("2026-11-28T03:00:00Z") }) };
-    const res = await app.request("/api/doors/lobby/events", { method: "POST", headers: { "x-gatehouse-timestamp": ts, "x-gatehouse-signature": signWebhook(SECRET, ts, bin) }, body: bin });
+    const res = await app.request("/api/doors/lobby/events", { method: "POST", headers: { "x-gatehouse-timestamp": ts, "x-gatehouse-signature": signDoorEvent(SECRET, ts, "lobby", bin) }, body: bin });
     expect(res.status).toBe(400);
     expect(engine.stats().malformed).toBe(bodies.length + 1);
     expect(recentDoorEvents(db)).toEqual([]);
@@ -144,6 +144,17 @@ describe("door webhook", () => {
     const { app } = setup();
     expect((await app.request("/api/doors/lobby/events", { method: "GET" })).status).toBe(404);
     expect((await app.request("/api/doors/lobby", { method: "POST" })).status).toBe(404);
+  });
+
+  it("an event signed for another door is refused (the sensor id is signed)", async () => {
+    const { db, c, post } = setup();
+    const body = JSON.stringify({ id: "evt-cross-door", state: "open" });
+    const ts = String(Math.floor(c.now / 1000));
+    const res = await post(body, { sig: signDoorEvent(SECRET, ts, "back-door", body) });
+    expect(res.status).toBe(401);
+    expect(recentDoorEvents(db)).toHaveLength(0);
+    // The same event signed for this door is accepted: the refusal was the id, nothing else.
+    expect((await post(body)).status).toBe(202);
   });
 
   it("secrets: unreadable or short secret files are refused at start, naming the sensor", () => {
