@@ -45,7 +45,13 @@ describe.skipIf(!ready)("firewall: event-driven re-check under gatehouse serve",
   });
 
   afterAll(async () => {
-    daemon?.kill("SIGKILL");
+    // SIGTERM: the daemon stops its `nft monitor` child; a SIGKILL would orphan it.
+    if (daemon && daemon.exitCode === null) {
+      const exited = new Promise((r) => daemon!.once("exit", r));
+      daemon.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      daemon.kill("SIGKILL");
+    }
     await ns?.destroy();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
