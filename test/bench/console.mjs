@@ -49,8 +49,8 @@ export async function seedSession(dataDir) {
  * Brings up `gatehouse serve` on `configFile`, waits for its first check cycle, seeds a session and
  * checks that the overview answers 200 with it. Returns {proc, base, cookie, authenticated}.
  */
-export async function consoleUnderTest(configFile, dataDir, port, monitorCount, notes) {
-  const proc = startGatehouse(configFile, { env: { GATEHOUSE_LOG_LEVEL: "info" } });
+export async function consoleUnderTest(configFile, dataDir, port, monitorCount, notes, { nodeArgs = [] } = {}) {
+  const proc = startGatehouse(configFile, { env: { GATEHOUSE_LOG_LEVEL: "info" }, nodeArgs });
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${base}/healthz`, 60_000, proc);

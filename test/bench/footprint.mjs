@@ -38,12 +38,16 @@ export async function footprint(notes = []) {
     const [ghPort, barePort, monitPort, nePort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const { file, ids } = await writeAllMonitorsConfig(dir, { port: ghPort });
     const nodeArgs = process.env.GH_BENCH_HEAP_PROF ? ["--heap-prof", `--heap-prof-dir=${process.env.GH_BENCH_HEAP_PROF}`] : [];
+    // Experiments (never the default): extra node flags for BOTH Node processes, e.g. "--max-semi-space-size=1".
+    const expArgs = (process.env.GH_BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+    nodeArgs.push(...expArgs);
+    if (expArgs.length) notes.push(`- footprint: experiment, both Node processes ran with \`${expArgs.join(" ")}\`${process.env.MALLOC_ARENA_MAX ? ` and MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX}` : ""}.`);
 
     const subjects = [];
     const gh = startGatehouse(file, { env: { GATEHOUSE_LOG_LEVEL: "info" }, nodeArgs });
     procs.push(gh);
     subjects.push({ key: "gh", name: `gatehouse serve (${ids.length} monitors: ${ids.join(", ")})`, proc: gh, url: `http://127.0.0.1:${ghPort}/` , health: `http://127.0.0.1:${ghPort}/healthz` });
-    const bare = start(process.execPath, [join(root, "test/bench/anchors/bare-hono-sqlite.mjs"), String(barePort)]);
+    const bare = start(process.execPath, [...expArgs, join(root, "test/bench/anchors/bare-hono-sqlite.mjs"), String(barePort)]);
     procs.push(bare);
     subjects.push({ key: "bare", name: "bare hono + better-sqlite3", proc: bare, url: `http://127.0.0.1:${barePort}/`, health: `http://127.0.0.1:${barePort}/healthz` });
     if (anchor("monit", notes)) {
@@ -96,6 +100,7 @@ export async function footprint(notes = []) {
     return result;
   } finally {
     await Promise.all(procs.map((p) => stop(p)));
+    if (procs[0]?.stuckOnStop) notes.push("- footprint: `gatehouse serve` logged \"gatehouse stopped\" but did not exit within 5 s of SIGTERM until its `nft monitor ruleset` child (firewall watch) was signalled: the watch's child keeps the process alive (see report).");
     cleanDir(dir);
   }
 }

@@ -70,6 +70,8 @@ async function seed(dataDir, ids, notes) {
       `- history: seeding ran at ${fmt(1000 / perRowMs, 0)} observations/s; a year for all ${ids.length} monitors (${(ids.length * MINUTES_PER_YEAR).toLocaleString("en")} rows) would take ~${fmt((perRowMs * ids.length * MINUTES_PER_YEAR) / 60_000)} min, so ${nMonitors} monitor(s) × ${rowsPerMonitor.toLocaleString("en")} minutes were seeded; database size and prune time scale linearly with rows (extrapolated figure in the table).`,
     );
   }
+  db.pragma("wal_checkpoint(TRUNCATE)");
+  const obsBytes = dbBytes(dataDir);
   let doorEvents = 0;
   let seedDoorMs = 0;
   if (doorBudget > 0) {
@@ -92,7 +94,7 @@ async function seed(dataDir, ids, notes) {
   } else notes.push("- history: no door store in this build; door events not seeded.");
   db.pragma("wal_checkpoint(TRUNCATE)");
   db.close();
-  return { nMonitors, rowsPerMonitor, observations, doorEvents, seedObsMs, seedDoorMs, perRowMs };
+  return { nMonitors, rowsPerMonitor, observations, doorEvents, seedObsMs, seedDoorMs, perRowMs, obsBytes, doorBytes: dbBytes(dataDir) - obsBytes };
 }
 
 const dbBytes = (dataDir) => ["gatehouse.db", "gatehouse.db-wal"].reduce((a, f) => a + (statSync(join(dataDir, f), { throwIfNoEntry: false })?.size ?? 0), 0);

@@ -85,14 +85,55 @@ export function start(cmd, args, opts = {}) {
   return p;
 }
 
-/** Stops a process we started: SIGTERM, then SIGKILL after `graceMs`. */
+/** Pids of every descendant of `pid` (from /proc/PID/task/PID/children), deepest last. */
+export function descendants(pid) {
+  const out = [];
+  const walk = (p) => {
+    let kids = [];
+    try {
+      kids = readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      /* gone */
+    }
+    for (const k of kids) {
+      out.push(k);
+      walk(k);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Stops a process we started and everything it started: SIGTERM; after `graceMs` SIGTERM to its
+ * children too (a daemon that waits on a child it forgot to stop then exits by itself, so profiles
+ * are still written); then SIGKILL to whatever is left. Only pids descended from `p` are signalled.
+ */
 export async function stop(p, graceMs = 5000) {
   if (!p || p.exitCode !== null || p.signalCode !== null) return;
   const done = new Promise((r) => p.once("exit", r));
+  const kids = descendants(p.pid);
   p.kill("SIGTERM");
-  const t = setTimeout(() => p.kill("SIGKILL"), graceMs);
-  await done;
-  clearTimeout(t);
+  const timeout = (ms) => new Promise((r) => setTimeout(() => r("timeout"), ms));
+  if ((await Promise.race([done, timeout(graceMs)])) === "timeout") {
+    p.stuckOnStop = true;
+    for (const k of [...kids, ...descendants(p.pid)]) if (alive(k)) process.kill(k, "SIGTERM");
+    if ((await Promise.race([done, timeout(3000)])) === "timeout") {
+      kids.push(...descendants(p.pid)); // e.g. a watch child restarted meanwhile
+      p.kill("SIGKILL");
+    }
+    await done;
+  }
+  for (const k of kids) if (alive(k)) process.kill(k, "SIGKILL");
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -5,7 +5,7 @@
 //                                         `gatehouse serve` with every monitor (--heap-prof, plus a
 //                                         heap snapshot via --heapsnapshot-signal summarized by type)
 // Profiles are written to bench-results/profiles/ (ignored by git).
-import { readdirSync, readFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { consoleUnderTest } from "./console.mjs";
 import { checksDone, cleanDir, freePort, root, rssKiB, sleep, startGatehouse, stop, tempDir, wrk, writeAllMonitorsConfig } from "./lib.mjs";
@@ -61,19 +61,45 @@ const dir = tempDir("prof");
 try {
   if (what === "console") {
     const port = await freePort();
-    const { file, ids } = await writeAllMonitorsConfig(dir, { port });
-    process.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${outDir}`;
+    const { file, ids: all } = await writeAllMonitorsConfig(dir, { port });
+    // The firewall watch's `nft monitor` child keeps serve from exiting on SIGTERM, and a CPU profile
+    // is only written on a clean exit: profile without it (it plays no part in rendering pages).
+    writeFileSync(file, readFileSync(file, "utf8").replace(/^  firewall: .*$/m, "  firewall: { enabled: false }"));
+    const ids = all.filter((x) => x !== "firewall");
     const notes = [];
-    const gh = await consoleUnderTest(file, join(dir, "data"), port, ids.length, notes);
-    delete process.env.NODE_OPTIONS;
+    const gh = await consoleUnderTest(file, join(dir, "data"), port, ids.length, notes, { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${outDir}`] });
     const headers = gh.cookie ? { Cookie: gh.cookie } : {};
     const r = await wrk(`${gh.base}/`, { seconds: 8, headers });
     console.log(`overview under profile: ${r.rps.toFixed(0)} req/s, p99 ${r.p99Ms.toFixed(1)} ms`, notes.join(" "));
-    await stop(gh.proc);
+    const t0 = Date.now();
+    await stop(gh.proc, 60_000);
+    console.log(`serve stopped in ${Date.now() - t0} ms (exit ${gh.proc.exitCode ?? gh.proc.signalCode})`);
     await sleep(500);
     const prof = readdirSync(outDir).filter((f) => f.endsWith(".cpuprofile")).map((f) => join(outDir, f));
     for (const p of prof) {
       console.log(`\n${p}\nTop self time:`);
+      console.log(topSelf(p).join("\n"));
+      console.log("\nInclusive time in project code:");
+      console.log(inclusiveByFile(p).join("\n"));
+    }
+  } else if (what === "idle") {
+    // CPU profile of an idle serve (after its start-up cycle): what burns CPU when nothing happens.
+    const port = await freePort();
+    const { file, ids: all } = await writeAllMonitorsConfig(dir, { port });
+    writeFileSync(file, readFileSync(file, "utf8").replace(/^  firewall: .*$/m, "  firewall: { enabled: false }"));
+    const ids = all.filter((x) => x !== "firewall");
+    const gh = startGatehouse(file, { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${outDir}`] });
+    const t0 = Date.now();
+    while (checksDone(gh) < ids.length && Date.now() - t0 < 180_000) await sleep(200);
+    const { cpuMs } = await import("./lib.mjs");
+    const c0 = cpuMs(gh.pid);
+    const idleS = Number(process.env.GH_BENCH_IDLE_S ?? 45);
+    await sleep(idleS * 1000);
+    console.log(`idle CPU over ${idleS} s: ${(((cpuMs(gh.pid) - c0) / (idleS * 1000)) * 100).toFixed(2)} % of a core`);
+    await stop(gh, 30_000);
+    const prof = readdirSync(outDir).filter((f) => f.endsWith(".cpuprofile")).map((f) => join(outDir, f));
+    for (const p of prof) {
+      console.log(`\n${p}\nTop self time (whole run, start-up included):`);
       console.log(topSelf(p).join("\n"));
       console.log("\nInclusive time in project code:");
       console.log(inclusiveByFile(p).join("\n"));
@@ -125,6 +151,17 @@ try {
     }
     console.log(`heap snapshot ${snap}: ${(total / 2 ** 20).toFixed(1)} MiB of JS heap objects (self sizes)`);
     for (const [k, v] of [...byType.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`  ${(v / 2 ** 20).toFixed(2).padStart(7)} MiB  ${k}`);
+    // The largest single strings are usually module source texts V8 keeps for lazy compilation.
+    const big = [];
+    const iId = nf.indexOf("id");
+    for (let i = 0; i < s.nodes.length; i += W) {
+      if (typeNames[s.nodes[i + iType]] !== "string") continue;
+      const size = s.nodes[i + iSize];
+      if (size > 40_000) big.push([size, s.strings[s.nodes[i + iName]].slice(0, 90).replace(/\s+/g, " "), s.nodes[i + iId]]);
+    }
+    big.sort((a, b) => b[0] - a[0]);
+    console.log(`largest strings (> 40 KB: ${big.length}, ${(big.reduce((a, b) => a + b[0], 0) / 2 ** 20).toFixed(2)} MiB):`);
+    for (const [size, head] of big.slice(0, 25)) console.log(`  ${(size / 1024).toFixed(0).padStart(6)} KiB  ${head}`);
     console.log("largest by constructor:");
     for (const [k, v] of [...byCtor.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${(v / 2 ** 20).toFixed(2).padStart(7)} MiB  ${k}`);
   }

@@ -43,7 +43,7 @@ await section("footprint", async () => {
   const { gh, bare, monit, ne } = r.subjects;
   const idleS = fmt(r.idleMs / 1000, 0);
   const x = gh.rssKiB / bare.rssKiB;
-  rows.push({ figure: `1. idle RSS, MiB (median over ${idleS} s after warm-up; ${gh.name.replace(/^gatehouse serve /, "")})`, gatehouse: MiB(gh.rssKiB), anchor: `${MiB(bare.rssKiB)} bare hono + better-sqlite3`, ratio: `${ratio(gh.rssKiB, bare.rssKiB)}${verdict(x <= 1.3)}`, goal: "≤ 1.3x" });
+  rows.push({ figure: `1. idle RSS, MiB (median over ${idleS} s after warm-up; ${gh.name.replace(/^gatehouse serve \((.*)\)$/, "$1")})`, gatehouse: MiB(gh.rssKiB), anchor: `${MiB(bare.rssKiB)} bare hono + better-sqlite3`, ratio: `${ratio(gh.rssKiB, bare.rssKiB)}${verdict(x <= 1.3)}`, goal: "≤ 1.3x" });
   if (monit) rows.push({ figure: "1. idle RSS, MiB, vs monit (comparable checks)", gatehouse: MiB(gh.rssKiB), anchor: `${MiB(monit.rssKiB)} monit`, ratio: ratio(gh.rssKiB, monit.rssKiB), goal: "context" });
   if (ne) rows.push({ figure: "1. idle RSS, MiB, vs prometheus-node-exporter", gatehouse: MiB(gh.rssKiB), anchor: `${MiB(ne.rssKiB)} node-exporter`, ratio: ratio(gh.rssKiB, ne.rssKiB), goal: "context" });
   rows.push({ figure: "1. peak RSS through the first full check cycle, MiB", gatehouse: MiB(r.cycle.peakRssKiB), anchor: `${MiB(bare.maxRssKiB)} bare (idle max)`, ratio: ratio(r.cycle.peakRssKiB, bare.maxRssKiB), goal: "context" });
@@ -94,7 +94,7 @@ await section("history", async () => {
   if (!r) return;
   const full = r.nMonitors === r.monitors && r.rowsPerMonitor >= 525_600;
   const scale = (r.monitors * 525_600) / r.observations;
-  rows.push({ figure: `4. database size, MiB (${r.observations.toLocaleString("en")} observations${r.doorEvents ? ` + ${r.doorEvents.toLocaleString("en")} door events` : ""})`, gatehouse: fmt(r.sizeBytes / 2 ** 20), anchor: full ? "—" : `≈ ${fmt((r.sizeBytes * scale) / 2 ** 20, 0)} extrapolated to a year × ${r.monitors} monitors`, ratio: `${fmt(r.sizeBytes / (r.observations + r.doorEvents), 0)} B/row`, goal: "context" });
+  rows.push({ figure: `4. database size, MiB (${r.observations.toLocaleString("en")} observations${r.doorEvents ? ` + ${r.doorEvents.toLocaleString("en")} door events` : ""})`, gatehouse: fmt(r.sizeBytes / 2 ** 20), anchor: full ? "—" : `≈ ${fmt((r.obsBytes * scale + (r.doorEvents ? (r.doorBytes * 1_000_000) / r.doorEvents : 0)) / 2 ** 20, 0)} extrapolated to a year × ${r.monitors} monitors + 1M door events`, ratio: `${fmt(r.sizeBytes / (r.observations + r.doorEvents), 0)} B/row`, goal: "context" });
   rows.push({ figure: "4. start-up (spawn → /healthz 200), ms", gatehouse: fmt(r.full.startupMs, 0), anchor: `${fmt(r.empty.startupMs, 0)} same, empty data dir`, ratio: ratio(r.full.startupMs, r.empty.startupMs), goal: "≤ 1.5x" });
   rows.push({ figure: "4. overview p99 ms, seeded data dir", gatehouse: fmt(r.full.overview.p99Ms, 2), anchor: `${fmt(r.empty.overview.p99Ms, 2)} empty data dir`, ratio: ratio(r.full.overview.p99Ms, r.empty.overview.p99Ms), goal: "≤ 1.5x" });
   if (r.full.history) rows.push({ figure: "4. monitor history page p99 ms, seeded", gatehouse: fmt(r.full.history.p99Ms, 2), anchor: `${fmt(r.empty.history?.p99Ms, 2)} empty data dir`, ratio: ratio(r.full.history.p99Ms, r.empty.history?.p99Ms), goal: "≤ 1.5x" });
