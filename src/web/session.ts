@@ -10,6 +10,8 @@ import { appendAudit } from "../agent/audit.js";
 import type { Ctx, Env } from "./context.js";
 import { deleteSession, sessionByCookie, touchSession, userById } from "./auth/store.js";
 
+const TOUCH_EVERY_MS = 30_000;
+
 export const SESSION_COOKIE = "__Host-gh_session";
 
 /** Sets the session cookie (no Max-Age: it ends with the browser; the server enforces both limits). */
@@ -47,7 +49,9 @@ export function loadSession(): MiddlewareHandler<Env> {
       }
       if (s && user && !ended) {
         const background = c.req.method === "GET" && c.req.header("HX-Request") === "true";
-        if (!background) touchSession(web.db, s.idHash, now);
+        // Activity is recorded at most every 30 s: each write is an fsync, and the 15-minute
+        // idle logoff does not need finer time.
+        if (!background && now - s.lastSeenAt >= TOUCH_EVERY_MS) touchSession(web.db, s.idHash, now);
         c.set("auth", { user, session: s });
         c.set("cookieValue", cookie);
       } else {

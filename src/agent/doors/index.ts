@@ -12,7 +12,7 @@ import type { Db } from "../store/db.js";
 import { inputKind, type GpioInputConfig, type SensorConfig } from "./config.js";
 import { DoorEngine } from "./engine.js";
 import { GpioDoorInput } from "./gpio.js";
-import { MqttDoorInput } from "./mqtt.js";
+import type { MqttDoorInput } from "./mqtt.js";
 import { pruneDoorEvents } from "./store.js";
 import { doorWebhookApp, loadWebhookSecrets } from "./webhook.js";
 
@@ -66,7 +66,11 @@ export async function startDoors(opts: StartDoorsOptions): Promise<DoorsService>
   const engine = doorEngine(opts);
   const webhook = doorWebhookApp({ db: opts.db, engine, log: opts.log, secrets: loadWebhookSecrets(engine), ...(opts.now ? { now: opts.now } : {}) });
   const mqttSensors = opts.config.doors.sensors.filter((s) => inputKind(s) === "mqtt");
-  const mqtt = mqttSensors.length > 0 && opts.config.mqtt ? new MqttDoorInput({ config: opts.config.mqtt, sensors: mqttSensors, engine, log: opts.log }) : undefined;
+  // The mqtt client library costs ~14 MiB of resident memory: load it only when a sensor uses it.
+  const mqtt =
+    mqttSensors.length > 0 && opts.config.mqtt
+      ? new (await import("./mqtt.js")).MqttDoorInput({ config: opts.config.mqtt, sensors: mqttSensors, engine, log: opts.log })
+      : undefined;
   const gpio = opts.config.doors.sensors
     .filter((s): s is SensorConfig & { input: { gpio: GpioInputConfig } } => inputKind(s) === "gpio")
     .map((sensor) => new GpioDoorInput({ sensor, engine, log: opts.log }));

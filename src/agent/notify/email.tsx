@@ -3,7 +3,7 @@
  * file, connection/greeting/socket timeouts so a silent server cannot hang delivery, a stable
  * Message-ID per notice (the outbox row's) so a retried message can be recognised as the same.
  */
-import nodemailer, { type Transporter } from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
 import { NotificationEmail } from "../../../views/emails/notification.js";
 import type { EmailConfig } from "../alerts/config.js";
@@ -55,7 +55,7 @@ export function describeSmtpError(e: unknown): string {
  * unreadable password file is a visible, retried delivery error rather than a crash at start-up.
  */
 export function emailChannel(c: EmailConfig, opts: { name: string; to?: readonly string[]; routed?: boolean } = { name: "email" }): Channel {
-  let transport: Transporter<SMTPTransport.SentMessageInfo> | undefined;
+  let transport: Promise<Transporter<SMTPTransport.SentMessageInfo>> | undefined;
   return {
     name: opts.name,
     kind: "email",
@@ -63,10 +63,18 @@ export function emailChannel(c: EmailConfig, opts: { name: string; to?: readonly
     ...(c.controls ? { controls: c.controls } : {}),
     routed: opts.routed ?? true,
     async send(msg: OutboxMessage) {
-      transport ??= nodemailer.createTransport(transportOptions(c));
+      // nodemailer (~13 MiB resident) is loaded at the first email, not at start-up.
+      // One promise, so concurrent first sends share one transport.
+      transport ??= import("nodemailer")
+        .then((m) => m.default.createTransport(transportOptions(c)))
+        .catch((e: unknown) => {
+          transport = undefined; // an unreadable secret file may be fixed before the retry
+          throw e;
+        });
+      const t = await transport;
       const m = renderEmail(msg);
       try {
-        await transport.sendMail({
+        await t.sendMail({
           from: c.from,
           to: [...(opts.to ?? c.to)],
           subject: m.subject,
@@ -80,7 +88,7 @@ export function emailChannel(c: EmailConfig, opts: { name: string; to?: readonly
       }
     },
     close() {
-      transport?.close();
+      void transport?.then((t) => t.close(), () => undefined);
     },
   };
 }

@@ -4,7 +4,6 @@
  */
 import { createHmac } from "node:crypto";
 import { Secret, TOTP } from "otpauth";
-import QRCode from "qrcode";
 
 export const TOTP_PERIOD = 30;
 
@@ -35,7 +34,9 @@ export function totpUri(secret: string, username: string, issuer: string): strin
 }
 
 /** The QR code of the URI as an SVG document (served from a route, never inlined). */
-export function totpQrSvg(uri: string): Promise<string> {
+export async function totpQrSvg(uri: string): Promise<string> {
+  // Loaded on first enrollment only: the QR library is not needed the rest of the daemon's life.
+  const { default: QRCode } = await import("qrcode");
   return QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2 });
 }
 
