@@ -3,13 +3,14 @@
  * memory, disks, NICs with MACs) and encryption at rest of each mounted data volume. A new disk
  * or NIC is drift against the approved baseline; an unencrypted data volume is a warning.
  */
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { CommandNotFound } from "../../agent/exec.js";
 import { parseWith } from "../../agent/config/helpers.js";
-import { ProbeError, defineMonitor, type Facts, type Monitor, type PolicyFinding } from "../monitor.js";
+import { ProbeError, defineMonitor, type Facts, type Monitor, type PolicyFinding, type ProbeContext } from "../monitor.js";
 import { parseLsblk, type MountedVolume } from "./parse-lsblk.js";
 import { parseSystemInfo } from "./parse-system-info.js";
-import { snapshot, systeminformationSource, type SystemInfoSource } from "./system-info.js";
+import { snapshot, type SystemInfoSnapshot, type SystemInfoSource } from "./system-info.js";
 
 const ConfigSchema = z.strictObject({});
 
@@ -65,8 +66,22 @@ function policy(facts: Facts): PolicyFinding[] {
   return out;
 }
 
-/** Builds the inventory monitor over a SystemInfoSource (systeminformation by default). */
-export function createInventoryMonitor(source: SystemInfoSource = systeminformationSource): Monitor<InventoryConfig> {
+/** The built collector next to this module (dist/src/monitors/inventory/collect.js). */
+export const INVENTORY_COLLECTOR = fileURLToPath(new URL("./collect.js", import.meta.url));
+
+/** Runs systeminformation in a child node process through the exec module; parses its JSON. */
+async function collectInChild(ctx: ProbeContext): Promise<SystemInfoSnapshot> {
+  const r = await ctx.run(process.execPath, [INVENTORY_COLLECTOR], { timeoutMs: 60_000, maxOutputBytes: 4 * 1024 * 1024, signal: ctx.signal });
+  const parsed: unknown = JSON.parse(r.stdout);
+  if (!parsed || typeof parsed !== "object" || !("osInfo" in parsed) || !("networkInterfaces" in parsed)) throw new Error("collector printed an unexpected shape");
+  return parsed as SystemInfoSnapshot;
+}
+
+/**
+ * Builds the inventory monitor. With a SystemInfoSource (recorded answers in tests) it reads in
+ * process; by default it runs the collector in a child process.
+ */
+export function createInventoryMonitor(source?: SystemInfoSource): Monitor<InventoryConfig> {
   return defineMonitor<InventoryConfig>({
     id: "inventory",
     title: "Asset inventory and encryption at rest",
@@ -77,7 +92,7 @@ export function createInventoryMonitor(source: SystemInfoSource = systeminformat
     async probe(ctx) {
       let snap;
       try {
-        snap = await snapshot(source);
+        snap = source ? await snapshot(source) : await collectInChild(ctx);
       } catch (e) {
         throw new ProbeError(`systeminformation failed: ${(e as Error).message}`);
       }

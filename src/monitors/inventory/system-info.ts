@@ -2,8 +2,8 @@
  * Where the inventory comes from: the fields of systeminformation's answers that the monitor
  * reads. The probe takes a SystemInfoSource so that recorded answers can stand in for the
  * library (which reads /proc, /sys and runs its own helpers) without a seam in the probe.
+ * The library itself is only loaded by collect.ts, in a child process (see index.ts).
  */
-import si from "systeminformation";
 
 export interface SiOs {
   distro: string;
@@ -56,19 +56,6 @@ export interface SystemInfoSource {
   blockDevices(): Promise<SiBlockDevice[]>;
   networkInterfaces(): Promise<SiNic[]>;
 }
-
-/** The real source: the systeminformation package. */
-export const systeminformationSource: SystemInfoSource = {
-  osInfo: () => si.osInfo(),
-  cpu: () => si.cpu(),
-  mem: () => si.mem(),
-  diskLayout: () => si.diskLayout(),
-  blockDevices: () => si.blockDevices(),
-  networkInterfaces: async () => {
-    const n = await si.networkInterfaces();
-    return Array.isArray(n) ? n : [n];
-  },
-};
 
 /** All six answers, as recorded in fixtures. */
 export interface SystemInfoSnapshot {

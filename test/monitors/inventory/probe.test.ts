@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../../src/agent/config/errors.js";
-import { createInventoryMonitor, LSBLK_ARGV } from "../../../src/monitors/inventory/index.js";
+import { createInventoryMonitor, INVENTORY_COLLECTOR, LSBLK_ARGV } from "../../../src/monitors/inventory/index.js";
 import type { SystemInfoSnapshot, SystemInfoSource } from "../../../src/monitors/inventory/system-info.js";
 import { ProbeError } from "../../../src/monitors/monitor.js";
 import { testProbeContext } from "../../helpers/probe-context.js";
@@ -88,5 +88,37 @@ describe("inventory probe (recorded systeminformation, replayed lsblk)", () => {
 
   it("config takes no keys", () => {
     expect(() => createInventoryMonitor(recorded("vm")).parseConfig({ disks: true })).toThrow(ConfigError);
+  });
+});
+
+describe("inventory probe: the collector child process", () => {
+  const snapshotFile = join(FIX, "systeminformation", "vm.json");
+  const collector = [process.execPath, INVENTORY_COLLECTOR];
+
+  it("by default runs systeminformation in a child node process and reads its JSON", async () => {
+    const m = createInventoryMonitor();
+    const run = replayRun([
+      { argv: collector, stdoutFile: snapshotFile },
+      { argv: [...LSBLK_ARGV], stdoutFile: join(FIX, "lsblk", "vm-whole-disk-root.txt") },
+    ]);
+    const obs = await m.probe(testProbeContext({ run }), m.parseConfig(undefined));
+    expect(run.calls).toEqual([collector, [...LSBLK_ARGV]]);
+    expect(obs.facts["inventory.network_interfaces"]).toEqual(["eth0 02:fc:00:00:00:01"]);
+  });
+
+  it.each([
+    ["not JSON", "systeminformation: oops"],
+    ["the wrong shape", '{"hello":1}'],
+    ["empty output", ""],
+  ])("a collector that prints %s is a clear probe error", async (_name, stdout) => {
+    const m = createInventoryMonitor();
+    const run = replayRun([{ argv: collector, stdout }]);
+    await expect(m.probe(testProbeContext({ run }), m.parseConfig(undefined))).rejects.toThrow(/^systeminformation failed: /);
+  });
+
+  it("a collector that crashes is a clear probe error", async () => {
+    const m = createInventoryMonitor();
+    const run = replayRun([{ argv: collector, code: 1, stderr: "Error: boom" }]);
+    await expect(m.probe(testProbeContext({ run }), m.parseConfig(undefined))).rejects.toThrow(ProbeError);
   });
 });
