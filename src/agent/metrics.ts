@@ -10,7 +10,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Hono, type Context } from "hono";
-import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import type { Db } from "./store/db.js";
 import { listNightlyBackups } from "./store/backup.js";
 
@@ -41,8 +41,13 @@ function columns(db: Db, table: string): Set<string> {
   return new Set((db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map((c) => c.name));
 }
 
-/** Builds the registry with every Gatehouse metric; exported for tests and other exporters. */
-export function createMetricsRegistry(deps: MetricsDeps): Registry {
+/**
+ * Builds the registry with every Gatehouse metric; exported for tests and other exporters.
+ * prom-client is loaded here, at the first scrape: a box nobody scrapes pays neither its memory
+ * nor its process collectors' timers.
+ */
+export async function createMetricsRegistry(deps: MetricsDeps): Promise<Registry> {
+  const { collectDefaultMetrics, Gauge, Registry } = await import("prom-client");
   const { db } = deps;
   const now = deps.now ?? Date.now;
   const registry = new Registry();
@@ -267,7 +272,7 @@ export function metricsApp(deps: MetricsDeps): Hono {
     if (token.length < 16) throw new Error(`metrics token file ${deps.tokenFile}: the token must be at least 16 characters`);
     expected = tokenDigest(token);
   }
-  const registry = createMetricsRegistry(deps);
+  let registry: Promise<Registry> | undefined;
   const app = new Hono();
   app.get("/metrics", async (c) => {
     const addr = remoteAddress(c);
@@ -282,12 +287,18 @@ export function metricsApp(deps: MetricsDeps): Hono {
       }
     }
     let body: string;
+    let reg: Registry;
     try {
-      body = await registry.metrics();
+      registry ??= createMetricsRegistry(deps).catch((e: unknown) => {
+        registry = undefined; // try again at the next scrape
+        throw e;
+      });
+      reg = await registry;
+      body = await reg.metrics();
     } catch {
       return c.text("metrics are not available right now\n", 503);
     }
-    c.header("Content-Type", registry.contentType);
+    c.header("Content-Type", reg.contentType);
     c.header("Cache-Control", "no-store");
     return c.body(body);
   });

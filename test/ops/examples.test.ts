@@ -16,7 +16,7 @@ const METRIC = /\b((?:gatehouse|process|nodejs)_[a-z0-9_]+)/g;
 async function exposed(): Promise<Set<string>> {
   const db = openDatabase(":memory:");
   try {
-    const text = await createMetricsRegistry({ db, dataDir: "/nonexistent" }).metrics();
+    const text = await (await createMetricsRegistry({ db, dataDir: "/nonexistent" })).metrics();
     const names = new Set(parsePrometheusTextFormat(text).map((f) => f.name));
     // Families with no sample yet still declare themselves in HELP lines.
     for (const m of text.matchAll(/^# HELP (\S+)/gm)) names.add(m[1]!);

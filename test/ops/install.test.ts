@@ -119,7 +119,7 @@ describe.runIf(built && canRun({ tools: ["sh", "useradd", "groupadd", "systemctl
 
   it("installs units that verify and point at the installed application", async () => {
     const unit = readFileSync(join(root, "etc/systemd/system/gatehouse.service"), "utf8");
-    expect(unit).toMatch(new RegExp(`^ExecStart=${process.execPath.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} /opt/gatehouse/dist/src/cli.js serve`, "m"));
+    expect(unit).toMatch(new RegExp(`^ExecStart=${process.execPath.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} (--\\S+ )*/opt/gatehouse/dist/src/cli.js serve`, "m"));
     for (const u of ["gatehouse.service", "gatehouse-probe.service"]) {
       const r = await run("systemd-analyze", ["verify", "--man=no", join(root, "etc/systemd/system", u)]);
       expect(r.stderr.trim(), u).toBe("");
