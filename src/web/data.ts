@@ -8,7 +8,7 @@ import { worstStatus } from "../agent/evaluator.js";
 import type { Db } from "../agent/store/db.js";
 import { currentFindings, latestObservation } from "../agent/store/observations.js";
 import { CONTROL_IDS, type ControlId, type Status } from "../monitors/monitor.js";
-import type { AlertView } from "../../views/fragments/alerts-list.js";
+import { readAlerts, type AlertView } from "../agent/alerts/rows.js";
 import type { ControlTile } from "../../views/fragments/overview-tiles.js";
 
 const CONTROL_TITLES: Record<ControlId, string> = {
@@ -127,43 +127,13 @@ export function auditChecker(db: Db): () => ConsoleFacts["audit"] {
   };
 }
 
-interface AlertRow {
-  id: number;
-  source: string;
-  rule: string;
-  subject: string;
-  severity: string;
-  state: "firing" | "acknowledged" | "resolved";
-  message: string;
-  opened_at: number;
-  resolved_at: number | null;
-  ack_by: string | null;
-  ack_at: number | null;
-  ack_note: string | null;
-}
-
 /** Open alerts and the 50 most recently resolved. */
 export function listAlerts(db: Db): AlertView[] {
-  const rows = db
-    .prepare(
-      `SELECT * FROM (SELECT * FROM alerts WHERE state != 'resolved' ORDER BY opened_at DESC)
-       UNION ALL SELECT * FROM (SELECT * FROM alerts WHERE state = 'resolved' ORDER BY resolved_at DESC LIMIT 50)`,
-    )
-    .all() as AlertRow[];
-  return rows.map((r) => ({
-    id: r.id,
-    source: r.source,
-    rule: r.rule,
-    subject: r.subject,
-    severity: r.severity,
-    state: r.state,
-    message: r.message,
-    openedAt: r.opened_at,
-    resolvedAt: r.resolved_at,
-    ackBy: r.ack_by,
-    ackAt: r.ack_at,
-    ackNote: r.ack_note,
-  }));
+  return readAlerts(
+    db,
+    `SELECT * FROM (SELECT * FROM alerts WHERE state != 'resolved' ORDER BY opened_at DESC)
+     UNION ALL SELECT * FROM (SELECT * FROM alerts WHERE state = 'resolved' ORDER BY resolved_at DESC LIMIT 50)`,
+  );
 }
 
 export interface AuditQuery {

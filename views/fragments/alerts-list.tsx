@@ -1,21 +1,9 @@
 /** Alerts by state, each firing one with an acknowledge form (manager and admin). */
 import type { FC } from "hono/jsx";
+import type { AlertView } from "../../src/agent/alerts/rows.js";
 import { Time } from "../components/format.js";
 
-export interface AlertView {
-  id: number;
-  source: string;
-  rule: string;
-  subject: string;
-  severity: string;
-  state: "firing" | "acknowledged" | "resolved";
-  message: string;
-  openedAt: number;
-  resolvedAt: number | null;
-  ackBy: string | null;
-  ackAt: number | null;
-  ackNote: string | null;
-}
+export type { AlertView };
 
 const Group: FC<{ title: string; id: string; alerts: AlertView[]; tz: string; canAck: boolean }> = ({ title, id, alerts, tz, canAck }) => (
   <section aria-labelledby={`${id}-h`} id={id}>
@@ -35,8 +23,8 @@ const Group: FC<{ title: string; id: string; alerts: AlertView[]; tz: string; ca
             <p>{a.message}</p>
             {a.state === "acknowledged" ? (
               <p class="ack">
-                Acknowledged by {a.ackBy ?? "?"} <Time ms={a.ackAt} tz={tz} />
-                {a.ackNote ? `: ${a.ackNote}` : ""}
+                Acknowledged by {a.ack?.by ?? "?"} <Time ms={a.ack?.at} tz={tz} />
+                {a.ack?.note ? `: ${a.ack.note}` : ""}
               </p>
             ) : null}
             {a.state === "resolved" ? (

@@ -2,7 +2,7 @@
  * The `alerts` table as the code reads it: one row type for `SELECT * FROM alerts` and one
  * mapping to the camelCase view the CLI and console show. The engine, the manage functions and
  * the evidence report read the same columns; keeping the row here means a new column is added
- * once. (src/web/data.ts still maps its own narrower row; it can move to `readAlerts` later.)
+ * once; the console lists alerts through `readAlerts` too.
  */
 import type { Db } from "../store/db.js";
 import type { AlertState, Severity } from "./transitions.js";
