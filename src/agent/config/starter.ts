@@ -26,7 +26,8 @@ monitors:
   # backups:  [ { name: nightly, path: /srv/backup, max_age: 26h } ]
   # antivirus: { max_signature_age: 3d }
   # accounts:  { max_password_age_days: 180, sudo_allow: [alice] }
-  # tls:       { endpoints: ["messaging.example.org:443"], warn_days: 21 }
+  # tls:       { endpoints: ["messaging.example.org:443"], warn_days: 21,
+  #              cert_files: ["${o.dataDir}/tls/console.crt"] }   # the console's own certificate
 
 alerts:
   renotify_after: 4h
