@@ -33,14 +33,6 @@ const STATUSES = ["pass", "warn", "fail", "unknown"] as const;
 const RANK: Record<string, number> = { pass: 0, warn: 1, unknown: 2, fail: 3 };
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 
-function tableExists(db: Db, name: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-}
-
-function columns(db: Db, table: string): Set<string> {
-  return new Set((db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map((c) => c.name));
-}
-
 /**
  * Builds the registry with every Gatehouse metric; exported for tests and other exporters.
  * prom-client is loaded here, at the first scrape: a box nobody scrapes pays neither its memory
@@ -192,14 +184,9 @@ export async function createMetricsRegistry(deps: MetricsDeps): Promise<Registry
     },
   });
 
-  // Door sensors, from the doors area's door_state table (migration 3) when it is present.
-  const doors = (): { sensor_id: string; state: string; online: number | null; last_seen_at: number | null }[] => {
-    if (!tableExists(db, "door_state")) return [];
-    const cols = columns(db, "door_state");
-    const online = cols.has("online") ? "online" : "NULL";
-    const seen = cols.has("last_seen_at") ? "last_seen_at" : "NULL";
-    return db.prepare(`SELECT sensor_id, state, ${online} AS online, ${seen} AS last_seen_at FROM door_state ORDER BY sensor_id`).all() as ReturnType<typeof doors>;
-  };
+  // Door sensors (migration 3 creates door_state; every store is migrated before use).
+  const doorRows = db.prepare("SELECT sensor_id, state, online, last_seen_at FROM door_state ORDER BY sensor_id");
+  const doors = () => doorRows.all() as { sensor_id: string; state: string; online: number | null; last_seen_at: number | null }[];
   new Gauge({
     name: "gatehouse_door_state",
     help: "Current state of each door sensor (open, closed, unknown): 1 for the current state, 0 for the others.",

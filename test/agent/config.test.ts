@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/agent/config/errors.js";
-import { parseDuration } from "../../src/agent/config/helpers.js";
+import { duration, parseDuration, parseWith } from "../../src/agent/config/helpers.js";
 import { loadConfig, parseConfigText, resolveConfigPath } from "../../src/agent/config/load.js";
 import { starterConfig } from "../../src/agent/config/starter.js";
 import { fileMonitor } from "../helpers/file-monitor.js";
@@ -82,6 +82,16 @@ describe("config loader", () => {
     expect(issuesOf("site: x\nsite: y\n")[0]).toMatch(/YAML syntax/);
   });
 
+  it("checks the console password age and the metrics token file", () => {
+    expect(parse("site: x\nconsole: { password_max_age_days: 90 }\n").console.passwordMaxAgeDays).toBe(90);
+    expect(parse("site: x\nmetrics: { token_file: /etc/gatehouse/metrics.token }\n").metrics).toEqual({ tokenFile: "/etc/gatehouse/metrics.token" });
+    const lines = issuesOf(["site: x", 'console: { password_max_age_days: "soon" }', "metrics: { token_file: metrics.token, colour: 1 }"].join("\n"));
+    expect(lines.some((l) => l.startsWith("console.password_max_age_days (line 2):"))).toBe(true);
+    expect(lines.some((l) => l.startsWith("metrics.token_file (line 3): expected an absolute path"))).toBe(true);
+    expect(lines).toContain("metrics.colour (line 3): unknown key");
+    expect(issuesOf("site: x\nconsole: { password_max_age_days: 0 }\n")[0]).toMatch(/^console.password_max_age_days \(line 2\):/);
+  });
+
   it("survives garbage without throwing anything but ConfigError", () => {
     const samples = ["\u0000\u0001", "{{{{", "site: [1,2", "a: &a [*a]", ": :", "site: !!binary AAAA", "x".repeat(10000), "site: 1\nconsole: 5"];
     for (const s of samples) {
@@ -128,6 +138,25 @@ describe("durations", () => {
     ["3d", 259_200_000],
     ["1h30m", 5_400_000],
     ["1w", 604_800_000],
+    ["50ms", 50],
+    ["1m30s", 90_000],
   ])("%s", (s, ms) => expect(parseDuration(s)).toBe(ms));
+
+  it("zero only where the owner allows it, numbers only where they mean milliseconds, and a bound", () => {
+    expect(() => parseWith(duration(), "0")).toThrow(/expected a duration like 90s, 2m, 26h or 3d, got "0"/);
+    expect(() => parseWith(duration(), 5)).toThrow(/got "5"/);
+    expect(parseWith(duration({ allowZero: true }), 0)).toBe(0);
+    expect(parseWith(duration({ allowZero: true }), "0s")).toBe(0);
+    expect(parseWith(duration({ numberIsMs: true }), 50)).toBe(50);
+    expect(() => parseWith(duration({ numberIsMs: true }), -1)).toThrow(/got "-1"/);
+    expect(() => parseWith(duration({ maxMs: 10_000, expected: "a debounce" }), "1h")).toThrow(/expected a debounce, got "1h"/);
+    expect(() => parseWith(duration(), { h: 1 })).toThrow();
+  });
+
+  it("alerts take a numeric 0 to turn flap damping and grouping off", () => {
+    const c = parse("site: x\nalerts: { flap_window: 0, group_wait: 0 }\n");
+    expect(c.alerts.flap_window).toBe(0);
+    expect(c.alerts.group_wait).toBe(0);
+  });
   it.each(["", "h", "10", "-1h", "1x", "0s", "1 h"])("refuses %j", (s) => expect(parseDuration(s)).toBeUndefined());
 });

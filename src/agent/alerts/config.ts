@@ -6,24 +6,15 @@
 import { z } from "zod";
 import { CONTROL_IDS } from "../../monitors/monitor.js";
 import { ConfigError, type ConfigIssue } from "../config/errors.js";
-import { duration, parseDuration, parseWith, secretFile } from "../config/helpers.js";
+import { duration, parseWith, secretFile } from "../config/helpers.js";
 
 const severity = z.enum(["info", "warning", "critical"]);
 /** Which controls a channel wants; absent = all of them. */
 const controls = z.array(z.enum(CONTROL_IDS)).min(1).optional();
 const channelName = z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, { message: "expected a short lower-case name like it-team" });
 
-/** A duration that may also be "0" (turns the feature off). */
-const durationOrZero = () =>
-  z.string().transform((s, ctx) => {
-    if (/^\s*0+(\.0+)?[smhdw]?\s*$/.test(s)) return 0;
-    const ms = parseDuration(s);
-    if (ms === undefined) {
-      ctx.addIssue({ code: "custom", message: `expected a duration like 30s, 10m or 0, got "${s}"` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+/** A duration that may also be 0 (turns the feature off). */
+const durationOrZero = () => duration({ allowZero: true, expected: "a duration like 30s, 10m or 0" });
 
 const smtp = z.strictObject({
   host: z.string().min(1),

@@ -27,23 +27,45 @@ function zodIssues(i: z.core.$ZodIssue): ConfigIssue[] {
   return [{ path, message: i.message }];
 }
 
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
-/** Parses `90s`, `2m`, `26h`, `3d`, `1w`, `1h30m` into milliseconds; undefined if malformed. */
+/** Parses `50ms`, `90s`, `2m`, `26h`, `3d`, `1w`, `1h30m` into milliseconds; undefined if malformed or zero. */
 export function parseDuration(text: string): number | undefined {
   const s = text.trim();
-  if (!/^(\d+(\.\d+)?[smhdw])+$/.test(s)) return undefined;
+  if (!/^(\d+(\.\d+)?(ms|[smhdw]))+$/.test(s)) return undefined;
   let total = 0;
-  for (const m of s.matchAll(/(\d+(?:\.\d+)?)([smhdw])/g)) total += Number(m[1]) * UNIT_MS[m[2]!]!;
+  for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ms|[smhdw])/g)) total += Number(m[1]) * UNIT_MS[m[2]!]!;
   return total > 0 ? total : undefined;
 }
 
-/** A zod schema for a duration string such as `26h`; the output is milliseconds. */
-export const duration = () =>
-  z.string().transform((s, ctx) => {
-    const ms = parseDuration(s);
-    if (ms === undefined) {
-      ctx.addIssue({ code: "custom", message: `expected a duration like 90s, 2m, 26h or 3d, got "${s}"` });
+export interface DurationOptions {
+  /** Accept `0` (number or string, with or without a unit): the feature is off. */
+  allowZero?: boolean;
+  /** Largest accepted value in milliseconds. */
+  maxMs?: number;
+  /** Accept a bare whole number as milliseconds (short timings such as a debounce). */
+  numberIsMs?: boolean;
+  /** What the error says is expected, e.g. "a debounce like 50ms or 0.2s". */
+  expected?: string;
+}
+
+/**
+ * A zod schema for a duration string such as `26h`; the output is milliseconds. Every config
+ * owner uses this one parser, with options for zero ("off") and an upper bound.
+ */
+export const duration = (opts: DurationOptions = {}) =>
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const text = String(v).trim();
+    const zero = opts.allowZero && /^0+(\.0+)?(ms|[smhdw])?$/.test(text);
+    const ms = zero
+      ? 0
+      : typeof v === "number"
+        ? opts.numberIsMs && Number.isInteger(v) && v >= 0
+          ? v
+          : undefined
+        : parseDuration(text);
+    if (ms === undefined || (opts.maxMs !== undefined && ms > opts.maxMs)) {
+      ctx.addIssue({ code: "custom", message: `expected ${opts.expected ?? "a duration like 90s, 2m, 26h or 3d"}, got "${text}"` });
       return z.NEVER;
     }
     return ms;

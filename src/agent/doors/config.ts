@@ -3,7 +3,7 @@
  * problem names its key path (`doors.sensors[1].input.gpio.line`).
  */
 import { z } from "zod";
-import { duration, parseDuration, parseWith, secretFile } from "../config/helpers.js";
+import { duration, parseWith, secretFile } from "../config/helpers.js";
 
 export const DAY_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
 export type DayName = (typeof DAY_NAMES)[number];
@@ -80,18 +80,9 @@ const isoDate = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Numbe
   message: "expected a date like 2026-12-25",
 });
 
-/** Milliseconds: a number (ms) or a duration such as `50ms`, `0.2s`, `1s`. */
+/** Milliseconds: a number (ms) or a duration such as `50ms`, `0.2s`, `1s`; 0 turns debounce off. */
 const shortDuration = () =>
-  z.union([z.number().int().min(0).max(10_000), z.string()]).transform((v, ctx) => {
-    if (typeof v === "number") return v;
-    const ms = /^(\d+)ms$/.exec(v.trim());
-    const value = ms ? Number(ms[1]) : parseDuration(v);
-    if (value === undefined || value > 10_000) {
-      ctx.addIssue({ code: "custom", message: `expected a debounce like 50ms or 0.2s (at most 10s), got "${v}"` });
-      return z.NEVER;
-    }
-    return value;
-  });
+  duration({ allowZero: true, numberIsMs: true, maxMs: 10_000, expected: "a debounce like 50ms or 0.2s (at most 10s)" });
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
