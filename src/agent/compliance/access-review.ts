@@ -29,11 +29,8 @@ export function accessReviewPrefill(db: Db): AccessReviewPrefill {
     lines.push(`sudo users: ${list(f["accounts.sudo_users"]).join(", ") || "(none)"}`);
     lines.push(`uid 0: ${list(f["accounts.uid0"]).join(", ") || "(none)"}`);
   } else lines.push("system accounts: the accounts monitor has no current observation; review /etc/passwd and sudoers by hand");
-  const hasUsers = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'").get() !== undefined;
-  if (hasUsers) {
-    const users = db.prepare("SELECT username, role, disabled_at FROM users ORDER BY username").all() as { username: string; role: string; disabled_at: number | null }[];
-    lines.push(`console users: ${users.map((u) => `${u.username} (${u.role}${u.disabled_at ? ", disabled" : ""})`).join(", ") || "(none)"}`);
-  }
+  const users = db.prepare("SELECT username, role, disabled_at FROM users ORDER BY username").all() as { username: string; role: string; disabled_at: number | null }[];
+  lines.push(`console users: ${users.map((u) => `${u.username} (${u.role}${u.disabled_at ? ", disabled" : ""})`).join(", ") || "(none)"}`);
   const accounts = lines.join("\n");
   const previous = listRegister(db, "access_review").at(-1);
   let changes = "";

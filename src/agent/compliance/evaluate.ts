@@ -120,7 +120,6 @@ export function registerFindings(reg: RegisterSnapshot, today: string, policy: C
 /** Console users as the two-factor control sees them. */
 export interface ConsoleUserStats {
   /** Whether the console's users table exists at all. */
-  available: boolean;
   enabled: number;
   /** Enabled users without a TOTP secret (the console enforces TOTP, so this should be 0). */
   withoutTotp: string[];
@@ -129,7 +128,7 @@ export interface ConsoleUserStats {
 /** Two-factor and audit-chain findings. Pure. */
 export function platformFindings(users: ConsoleUserStats, audit: AuditVerification): Finding[] {
   const out: Finding[] = [];
-  if (!users.available || users.enabled === 0) out.push(f("two_factor_no_evidence", "unknown", "No console users yet, so no administrative access to check"));
+  if (users.enabled === 0) out.push(f("two_factor_no_evidence", "unknown", "No console users yet, so no administrative access to check"));
   else if (users.withoutTotp.length) out.push(f("two_factor", "fail", `Console users without two-factor: ${users.withoutTotp.join(", ")}`));
   else out.push(f("two_factor", "pass", `${users.enabled} console user(s), every one enrolled with TOTP (enforced at login)`));
   out.push(
@@ -142,10 +141,6 @@ export function platformFindings(users: ConsoleUserStats, audit: AuditVerificati
   return out;
 }
 
-function tableExists(db: Db, name: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-}
-
 /** Reads every register. */
 export function registerSnapshot(db: Db): RegisterSnapshot {
   return Object.fromEntries(REGISTER_IDS.map((id) => [id, listRegister(db, id)])) as RegisterSnapshot;
@@ -153,9 +148,8 @@ export function registerSnapshot(db: Db): RegisterSnapshot {
 
 /** Reads the console users' two-factor state. */
 export function consoleUserStats(db: Db): ConsoleUserStats {
-  if (!tableExists(db, "users")) return { available: false, enabled: 0, withoutTotp: [] };
   const rows = db.prepare("SELECT username, totp_secret_sealed FROM users WHERE disabled_at IS NULL ORDER BY username").all() as { username: string; totp_secret_sealed: string }[];
-  return { available: true, enabled: rows.length, withoutTotp: rows.filter((r) => r.totp_secret_sealed === "").map((r) => r.username) };
+  return { enabled: rows.length, withoutTotp: rows.filter((r) => r.totp_secret_sealed === "").map((r) => r.username) };
 }
 
 export interface ComplianceOptions {

@@ -125,10 +125,6 @@ export function localMidnight(date: string, tz: string): number {
 const iso = (ms: number) => new Date(ms).toISOString();
 const EXCERPT = 1500;
 
-function tableExists(db: Db, name: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-}
-
 function hours(ms: number): string {
   const h = ms / 3_600_000;
   return h < 1 ? `${Math.max(1, Math.round(ms / 60_000))} min` : h < 48 ? `${h.toFixed(1)} h` : `${(h / 24).toFixed(1)} days`;
@@ -263,8 +259,8 @@ function alertSection(db: Db, fromMs: number, toMs: number, monitorControls: Rea
 }
 
 function doorSection(db: Db, fromMs: number, toMs: number): EvidenceReport["doors"] {
-  const sensors = tableExists(db, "door_state") ? (db.prepare("SELECT sensor_id FROM door_state ORDER BY sensor_id").all() as { sensor_id: string }[]).map((r) => r.sensor_id) : [];
-  if (!tableExists(db, "door_events") || sensors.length === 0) return { configured: false, sensors: [], note: "no door sensors configured", after_hours: [] };
+  const sensors = (db.prepare("SELECT sensor_id FROM door_state ORDER BY sensor_id").all() as { sensor_id: string }[]).map((r) => r.sensor_id);
+  if (sensors.length === 0) return { configured: false, sensors: [], note: "no door sensors configured", after_hours: [] };
   // alarm = opened after hours with nobody declared on site; onsite = after hours, declared.
   const rows = db
     .prepare(

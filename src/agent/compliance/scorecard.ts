@@ -188,13 +188,8 @@ export function gatherSources(db: Db, opts: ScorecardOptions): SourceSnapshot[] 
   return [...sources.values()];
 }
 
-function tableExists(db: Db, name: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-}
-
 /** Door sensors as a source: configured sensors, offline ones and open door alerts. */
 function doorsSnapshot(db: Db, now: number): SourceSnapshot | undefined {
-  if (!tableExists(db, "door_state")) return undefined;
   const sensors = db.prepare("SELECT sensor_id, online, state FROM door_state ORDER BY sensor_id").all() as { sensor_id: string; online: number; state: string }[];
   if (sensors.length === 0) return { source: "doors", lastAt: now, outcome: "ok", findings: [{ rule: "doors.sensors_no_evidence", subject: "", status: "unknown", message: "No door sensors configured" }] };
   const alerts = db.prepare("SELECT rule, subject, severity, message, opened_at FROM alerts WHERE source = 'doors' AND state != 'resolved' AND good_since IS NULL").all() as {
@@ -341,7 +336,7 @@ export function rolledHistory(
 
 /** Time in state for door alerts: red while a critical door alert was open, amber for warning. */
 export function doorsHistory(db: Db, windows: readonly { from: number; to: number }[]): TimeInState[] {
-  const sensors = tableExists(db, "door_state") ? (db.prepare("SELECT count(*) AS n FROM door_state").get() as { n: number }).n : 0;
+  const sensors = (db.prepare("SELECT count(*) AS n FROM door_state").get() as { n: number }).n;
   const to = Math.max(...windows.map((w) => w.to));
   const from = Math.min(...windows.map((w) => w.from));
   const alerts = db
