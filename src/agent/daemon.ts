@@ -5,7 +5,7 @@
  */
 import type { ServerType } from "@hono/node-server";
 import { openAgent, type Agent } from "./agent.js";
-import { enqueueReminders, type AlertContext } from "./alerts/engine.js";
+import type { AlertContext } from "./alerts/engine.js";
 import { addAlertingJobs } from "./alerts/jobs.js";
 import { runComplianceEvaluation } from "./compliance/evaluate.js";
 import { runMonthlyReport } from "./compliance/monthly.js";
@@ -148,13 +148,6 @@ function addHousekeeping(
   d: { config: GatehouseConfig; log: Logger; kick: () => void; alertCtx: () => AlertContext },
 ): void {
   const { config, log, kick, alertCtx } = d;
-  scheduler.add({
-    id: "alerting:reminders",
-    schedule: "* * * * *",
-    run: async () => {
-      if (enqueueReminders(agent.db, alertCtx(), config.alerts.renotify_after) > 0) kick();
-    },
-  });
   addAlertingJobs(scheduler, { db: agent.db, config, routes: agent.runner.routes, ...(agent.runner.consoleUrl ? { consoleUrl: agent.runner.consoleUrl } : {}), log, kick });
   scheduler.add({
     id: "retention:observations",

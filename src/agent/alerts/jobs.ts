@@ -1,7 +1,8 @@
 /**
  * The daemon's periodic alerting work, registered on the scheduler (so it stops with it):
- * once a minute, resolve alerts whose flap window has passed, queue the daily digest when due,
- * and ping the heartbeat when due.
+ * once a minute, resolve alerts whose flap window has passed, queue reminders for alerts still
+ * firing and unacknowledged after `renotify_after`, queue the daily digest when due, and ping
+ * the heartbeat when due.
  */
 import type { GatehouseConfig } from "../config/load.js";
 import type { Db } from "../store/db.js";
@@ -10,7 +11,7 @@ import { heartbeatTick } from "../notify/heartbeat.js";
 import type { Scheduler } from "../scheduler.js";
 import { alertPolicyOf } from "./config.js";
 import { enqueueDigestIfDue } from "./digest.js";
-import { settleAlerts, type ChannelRoute } from "./engine.js";
+import { enqueueReminders, settleAlerts, type ChannelRoute } from "./engine.js";
 
 /** What the minute tick needs from the daemon. */
 export interface AlertingJobDeps {
@@ -25,24 +26,26 @@ export interface AlertingJobDeps {
 }
 
 /** One minute's alerting work; returns what it did (for tests and logs). */
-export async function alertingTick(d: AlertingJobDeps): Promise<{ resolved: number; digest: boolean; heartbeat: boolean | undefined }> {
+export async function alertingTick(d: AlertingJobDeps): Promise<{ resolved: number; reminders: number; digest: boolean; heartbeat: boolean | undefined }> {
   const now = (d.now ?? Date.now)();
   const a = d.config.alerts;
-  const { resolved, digest } = d.db.transaction(() => {
-    const ids = settleAlerts(d.db, { site: d.config.site, routes: d.routes, now, policy: alertPolicyOf(a), ...(d.consoleUrl ? { consoleUrl: d.consoleUrl } : {}) });
+  const { resolved, reminders, digest } = d.db.transaction(() => {
+    const ctx = { site: d.config.site, routes: d.routes, now, policy: alertPolicyOf(a), ...(d.consoleUrl ? { consoleUrl: d.consoleUrl } : {}) };
+    const ids = settleAlerts(d.db, ctx);
+    const reminded = enqueueReminders(d.db, ctx, a.renotify_after);
     const dg = a.digest
       ? enqueueDigestIfDue(d.db, { channel: "digest", at: a.digest.at, timezone: d.config.timezone, site: d.config.site, now, ...(d.consoleUrl ? { consoleUrl: d.consoleUrl } : {}) })
       : undefined;
-    return { resolved: ids.length, digest: dg !== undefined };
+    return { resolved: ids.length, reminders: reminded, digest: dg !== undefined };
   })();
-  if (resolved > 0 || digest) d.kick();
+  if (resolved > 0 || reminders > 0 || digest) d.kick();
   let heartbeat: boolean | undefined;
   if (a.heartbeat) {
     const r = await heartbeatTick(d.db, a.heartbeat, now);
     heartbeat = r?.ok;
     if (r && !r.ok) d.log.warn({ error: r.error }, "heartbeat ping failed");
   }
-  return { resolved, digest, heartbeat };
+  return { resolved, reminders, digest, heartbeat };
 }
 
 /** Registers the minute tick on the daemon's scheduler. */

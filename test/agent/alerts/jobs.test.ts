@@ -33,18 +33,35 @@ describe("alerting tick (the daemon's minute job)", () => {
     let kicks = 0;
     let clock = t0 + 2 * MIN;
     const deps = { db, config: { site: "Acme Phoenix", timezone: "America/Phoenix", alerts: a }, routes: [{ channel: "email", minSeverity: "warning" as const }], log: nullLogger, kick: () => kicks++, now: () => clock };
-    expect(await alertingTick(deps)).toEqual({ resolved: 0, digest: false, heartbeat: true });
+    expect(await alertingTick(deps)).toEqual({ resolved: 0, reminders: 0, digest: false, heartbeat: true });
     clock = t0 + 11 * MIN;
-    expect(await alertingTick(deps)).toEqual({ resolved: 1, digest: false, heartbeat: true });
+    expect(await alertingTick(deps)).toEqual({ resolved: 1, reminders: 0, digest: false, heartbeat: true });
     expect(alerts(db)[0]!.state).toBe("resolved");
     clock = t0 + 12 * MIN;
-    expect(await alertingTick(deps)).toEqual({ resolved: 0, digest: false, heartbeat: undefined });
+    expect(await alertingTick(deps)).toEqual({ resolved: 0, reminders: 0, digest: false, heartbeat: undefined });
     clock = t0 + 30 * MIN; // 07:30 local
-    expect(await alertingTick(deps)).toEqual({ resolved: 0, digest: true, heartbeat: true });
+    expect(await alertingTick(deps)).toEqual({ resolved: 0, reminders: 0, digest: true, heartbeat: true });
     clock = t0 + 31 * MIN;
     expect((await alertingTick(deps)).digest).toBe(false);
     expect(outbox(db).map((r) => r.event)).toEqual(["firing", "resolved", "digest"]);
     expect(pings).toBe(3);
     expect(kicks).toBe(2);
+  });
+
+  it("queues a reminder for an alert still firing after renotify_after, not before", async () => {
+    const a = parseAlertsConfig({ email: { smtp: { host: "127.0.0.1" }, from: "g@example.org", to: ["it@example.org"] }, renotify_after: "4h", group_wait: "0s" });
+    const db = memDb();
+    const t0 = Date.UTC(2026, 10, 28, 14, 0);
+    db.transaction(() => applyFindings(db, ctx(t0), "firewall", [finding("firewall.disabled", "fail")], true))();
+    let clock = t0 + 239 * MIN;
+    let kicks = 0;
+    const deps = { db, config: { site: "Acme Phoenix", timezone: "America/Phoenix", alerts: a }, routes: [{ channel: "email", minSeverity: "warning" as const }], log: nullLogger, kick: () => kicks++, now: () => clock };
+    expect((await alertingTick(deps)).reminders).toBe(0);
+    clock = t0 + 240 * MIN;
+    expect((await alertingTick(deps)).reminders).toBe(1);
+    clock = t0 + 241 * MIN;
+    expect((await alertingTick(deps)).reminders).toBe(0);
+    expect(outbox(db).map((r) => r.event)).toEqual(["firing", "reminder"]);
+    expect(kicks).toBe(1);
   });
 });
