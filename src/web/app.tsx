@@ -113,8 +113,3 @@ export function buildConsole(deps: WebDeps): Console {
     },
   };
 }
-
-/** Builds the console app (the daemon serves `app.fetch`). */
-export function createApp(deps: WebDeps): Hono<Env> {
-  return buildConsole(deps).app;
-}

@@ -241,11 +241,6 @@ export const CATALOG: readonly CatalogEntry[] = [
   },
 ];
 
-/** Looks a catalog entry up; undefined for an unknown id. */
-export function catalogEntry(id: string): CatalogEntry | undefined {
-  return CATALOG.find((c) => c.id === id);
-}
-
 /**
  * THE mapping of evidence to controls. A finding's rule is matched against `rule` prefixes
  * (longest wins); when none matches, the source's own control applies: a monitor's `control`,

@@ -220,11 +220,6 @@ export function activeOnsite(db: Db, at: number): OnsiteDeclaration | undefined 
   return r && toOnsite(r);
 }
 
-/** Declarations, newest first. */
-export function listOnsite(db: Db, limit = 20): OnsiteDeclaration[] {
-  return (db.prepare("SELECT * FROM door_onsite ORDER BY id DESC LIMIT ?").all(limit) as RawOnsite[]).map(toOnsite);
-}
-
 export interface OnsiteInput {
   untilAt: number;
   declaredBy: string;

@@ -2,7 +2,7 @@
  * Random tokens and their stored form. Session ids, link tokens and recovery codes are 128 bits
  * or more of randomness, so sha256 is a sufficient one-way store (no salt or slow hash needed).
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 
 /** 128-bit random token, base64url (22 characters). */
 export function newToken(bytes = 16): string {
@@ -12,13 +12,6 @@ export function newToken(bytes = 16): string {
 /** What is stored instead of a token. */
 export function tokenHash(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
-}
-
-/** Constant-time string comparison. */
-export function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
 /**
