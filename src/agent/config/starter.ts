@@ -27,7 +27,7 @@ monitors:
   # antivirus: { max_signature_age: 3d }
   # accounts:  { max_password_age_days: 180, sudo_allow: [alice] }
   # tls:       { endpoints: ["messaging.example.org:443"], warn_days: 21,
-  #              cert_files: ["${o.dataDir}/tls/console.crt"] }   # the console's own certificate
+  #              cert_files: ["<data_dir>/tls/console.crt"] }   # the console's own certificate
 
 alerts:
   renotify_after: 4h
