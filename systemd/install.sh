@@ -47,7 +47,10 @@ fi
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 [ -f "$SRC/dist/src/cli.js" ] || die "$SRC/dist/src/cli.js is missing: run 'npm ci && npm run build' first"
 [ -d "$SRC/node_modules" ] || die "$SRC/node_modules is missing: run 'npm ci' first"
-NODE=$(command -v node) || die "node is not installed (Node 20 or later)"
+[ -f "$SRC/package-lock.json" ] || die "$SRC/package-lock.json is missing"
+NODE=$(command -v node) || die "node is not installed (Node 20.19 or later)"
+"$NODE" -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' ||
+	die "node $("$NODE" --version) is too old: Gatehouse needs Node 20.19 or later"
 
 # --- users and group ------------------------------------------------------------------------
 # With --root, shadow's --prefix edits DIR/etc/{passwd,group,shadow,gshadow} instead of /etc.
@@ -112,14 +115,20 @@ APP="$ROOT$PREFIX"
 NEW="$APP.new.$$"
 rm -rf "$NEW"
 mkdir -p "$NEW"
-cp -R "$SRC/dist" "$SRC/package.json" "$NEW/"
-[ -f "$SRC/package-lock.json" ] && cp "$SRC/package-lock.json" "$NEW/"
+cp -R "$SRC/dist" "$SRC/package.json" "$SRC/package-lock.json" "$NEW/"
 cp -R "$SRC/node_modules" "$NEW/"
 mkdir -p "$NEW/systemd"
 cp -R "$SRC/systemd/." "$NEW/systemd/"
-if [ "$PRUNE" -eq 1 ] && command -v npm >/dev/null 2>&1; then
-	(cd "$NEW" && npm prune --omit=dev --ignore-scripts --no-audit --no-fund >/dev/null 2>&1) ||
-		say "npm prune failed; dev dependencies left in $PREFIX/node_modules"
+# The assets the compiled code reads at run time (console CSS, data files, READMEs) live beside
+# the sources; everything under src/ and views/ that is not TypeScript.
+(cd "$SRC" && find src views -type f ! -name '*.ts' ! -name '*.tsx') | while IFS= read -r f; do
+	mkdir -p "$NEW/$(dirname "$f")"
+	cp "$SRC/$f" "$NEW/$f"
+done
+if [ "$PRUNE" -eq 1 ]; then
+	# From the lockfile with node alone: the box may have no npm.
+	N=$("$NODE" "$SRC/dist/src/install/prune-dev.js" "$NEW") || die "could not remove the development packages from $NEW; nothing was changed"
+	say "left out $N development-only packages"
 fi
 chown -R 0:0 "$NEW"
 chmod -R u+rwX,go+rX,go-w "$NEW"
@@ -146,8 +155,11 @@ say "installed units in $ROOT/etc/systemd/system"
 
 # --- starter config -------------------------------------------------------------------------
 CONFIG="$ROOT/etc/gatehouse/gatehouse.yaml"
+SETUP=""
 if [ ! -f "$CONFIG" ]; then
-	if ! "$NODE" "$APP/dist/src/cli.js" init --config "$CONFIG" --data-dir "$ROOT/var/lib/gatehouse" --site "$(hostname 2>/dev/null || echo Gatehouse)"; then
+	# init prints the one-time link for the first administrator; it is shown at the end, once
+	# the service it points at is known to be running.
+	if ! SETUP=$("$NODE" "$APP/dist/src/cli.js" init --config "$CONFIG" --data-dir "$ROOT/var/lib/gatehouse" --site "$(hostname 2>/dev/null || echo Gatehouse)"); then
 		# init writes the file before it validates it: keep going so the admin can fix it.
 		[ -f "$CONFIG" ] || die "gatehouse init failed"
 		say "WARNING: the starter config does not validate yet (see above); fix it before starting"
@@ -155,6 +167,7 @@ if [ ! -f "$CONFIG" ]; then
 	if [ -n "$ROOT" ]; then
 		# The file must name the data dir as the installed system sees it.
 		sed -i "s|^data_dir: .*|data_dir: \"/var/lib/gatehouse\"|" "$CONFIG"
+		SETUP=$(printf '%s\n' "$SETUP" | sed "s|$ROOT/var/lib/gatehouse|/var/lib/gatehouse|g")
 	fi
 	say "wrote a starter config: edit $CONFIG, then run: gatehouse config check"
 else
@@ -166,9 +179,13 @@ chmod 0640 "$CONFIG"
 chown -R "$UID_GH:$GID_GH" "$ROOT/var/lib/gatehouse"
 find "$ROOT/var/lib/gatehouse" -type f -exec chmod 0600 {} +
 
+# The part of init's output that names the one-time link (empty on an upgrade).
+setup_link() { printf '%s\n' "$SETUP" | sed -n '/one-time link/,$p'; }
+
 # --- enable ---------------------------------------------------------------------------------
 if [ "$ENABLE" -eq 0 ]; then
 	say "not enabling the units (--no-enable)"
+	setup_link
 elif [ -n "$ROOT" ]; then
 	if command -v systemctl >/dev/null 2>&1; then
 		systemctl --root="$ROOT" enable gatehouse.service gatehouse-probe.service >/dev/null 2>&1 ||
@@ -177,17 +194,24 @@ elif [ -n "$ROOT" ]; then
 	else
 		say "systemctl not found; enable the units yourself"
 	fi
+	setup_link
 elif [ -d /run/systemd/system ]; then
 	systemctl daemon-reload
-	systemctl enable gatehouse-probe.service gatehouse.service
+	systemctl enable --quiet gatehouse-probe.service gatehouse.service
 	# An upgrade restarts what runs; a first install starts it, once its config validates.
 	systemctl restart gatehouse-probe.service
-	if "$NODE" "$APP/dist/src/cli.js" config check --config "$CONFIG" >/dev/null 2>&1; then
-		systemctl restart gatehouse.service
-		say "gatehouse is running: systemctl status gatehouse; journalctl -u gatehouse"
-	else
-		say "not starting gatehouse: fix $CONFIG (gatehouse config check), then: systemctl start gatehouse"
+	if ! CHECK=$("$NODE" "$APP/dist/src/cli.js" config check --config "$CONFIG" 2>&1); then
+		printf '%s\n' "$CHECK" >&2
+		die "not starting gatehouse: fix $CONFIG (gatehouse config check), then: systemctl start gatehouse"
 	fi
+	# Type=notify: restart returns once the daemon said READY=1, or fails.
+	if ! systemctl restart gatehouse.service; then
+		journalctl -u gatehouse.service -n 20 --no-pager -o cat >&2 || true
+		die "gatehouse.service did not start (above: its last log lines; systemctl status gatehouse)"
+	fi
+	say "gatehouse is running: systemctl status gatehouse; journalctl -u gatehouse"
+	setup_link
 else
 	say "systemd is not running (not PID 1); skipping systemctl. Start by hand: gatehouse-probe & gatehouse serve"
+	setup_link
 fi

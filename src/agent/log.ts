@@ -21,14 +21,31 @@ export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<obje
   return out;
 }
 
-/** The process logger. `GATEHOUSE_LOG_LEVEL` overrides the level (default info). */
-export function createLogger(opts: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger & { child(b: object): Logger } {
+/** syslog priority of each pino level (trace/debug → debug … fatal → crit). */
+const SYSLOG_PRIORITY: Record<string, number> = { "10": 7, "20": 7, "30": 6, "40": 4, "50": 3, "60": 2 };
+
+/**
+ * A line prefixed with its syslog priority (`<4>{"level":40,…}`): journald reads the prefix from
+ * a service's stdout, so `journalctl -p warning` shows warnings and worse.
+ */
+export function withSyslogPrefix(line: string): string {
+  const level = /^\{"level":(\d+)/.exec(line)?.[1];
+  return `<${(level && SYSLOG_PRIORITY[level]) ?? 6}>${line}`;
+}
+
+/**
+ * The process logger. `GATEHOUSE_LOG_LEVEL` overrides the level (default info). Under systemd
+ * (stdout connected to the journal: `JOURNAL_STREAM` is set) each line carries its priority.
+ */
+export function createLogger(opts: { level?: string; destination?: NodeJS.WritableStream; journal?: boolean } = {}): Logger & { child(b: object): Logger } {
   const level = opts.level ?? process.env.GATEHOUSE_LOG_LEVEL ?? "info";
+  const journal = opts.journal ?? (process.env.JOURNAL_STREAM !== undefined && opts.destination === undefined);
   return pino(
     {
       level,
       base: { app: "gatehouse" },
       formatters: { log: (obj) => redactSecrets(obj) as Record<string, unknown> },
+      ...(journal ? { hooks: { streamWrite: withSyslogPrefix } } : {}),
     },
     (opts.destination ?? process.stdout) as pino.DestinationStream,
   );

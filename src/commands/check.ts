@@ -23,6 +23,11 @@ export function checkJson(site: string, checkedAt: number, runs: MonitorRun[]) {
   };
 }
 
+/** What `check` says when its results changed alerts: delivery is the daemon's job. */
+export function queuedNotice(monitors: number): string {
+  return `notifications from ${monitors} monitor${monitors === 1 ? "" : "s"} were queued; the daemon delivers them (gatehouse serve, or the installed gatehouse.service; see gatehouse notify status)`;
+}
+
 const MARK = { pass: "PASS", warn: "WARN", fail: "FAIL", unknown: "UNKN" } as const;
 
 /** A readable table: one line per monitor, then its non-passing findings indented. */
@@ -46,13 +51,22 @@ export const checkCommand: Command = {
   usage,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { ...configOption, monitor: { type: "string", multiple: true }, json: { type: "boolean" } }, usage);
-    return withAgent(values.config, async (agent, config) => {
-      const settings = selectMonitors(config, values.monitor ?? []);
-      const at = Date.now();
-      const runs = await runAll(agent, settings);
-      const json = checkJson(config.site, at, runs);
-      io.out(values.json ? JSON.stringify(json, null, 2) : checkTable(runs));
-      return exitCodeFor(json.status);
-    });
+    let queued = 0;
+    return withAgent(
+      values.config,
+      async (agent, config) => {
+        const settings = selectMonitors(config, values.monitor ?? []);
+        const at = Date.now();
+        const runs = await runAll(agent, settings);
+        const json = checkJson(config.site, at, runs);
+        io.out(values.json ? JSON.stringify(json, null, 2) : checkTable(runs));
+        // On stderr, so `--json` stays parseable: a cron user must know that this command does
+        // not send mail itself.
+        if (queued > 0) io.err(queuedNotice(queued));
+        return exitCodeFor(json.status);
+      },
+      undefined,
+      { onEnqueued: () => void queued++ },
+    );
   },
 };

@@ -3,7 +3,7 @@
  * returns the exit code. Errors thrown are rendered once, by src/cli.ts.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { openAgent, type Agent } from "../agent/agent.js";
+import { openAgent, type Agent, type AgentOptions } from "../agent/agent.js";
 import { loadConfig, resolveConfigPath, type GatehouseConfig } from "../agent/config/load.js";
 import { UserError } from "../agent/errors.js";
 import { openStore, type Db } from "../agent/store/db.js";
@@ -47,10 +47,11 @@ export async function withAgent<T>(
   flag: string | undefined,
   fn: (agent: Agent, config: GatehouseConfig) => Promise<T> | T,
   check?: (config: GatehouseConfig) => void,
+  agentOptions: AgentOptions = {},
 ): Promise<T> {
   const config = loadConfigFrom(flag);
   check?.(config);
-  const agent = openAgent(config);
+  const agent = openAgent(config, agentOptions);
   try {
     return await fn(agent, config);
   } finally {

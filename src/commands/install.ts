@@ -20,6 +20,7 @@ function script(name: string): string {
   throw new UserError(`cannot find systemd/${name} next to this installation`, 1);
 }
 
+/** Runs the script with its output passed through; its exit code is the command's (its messages carry their own prefix). */
 async function runScript(name: string, args: string[], io: { out(t: string): void; err(t: string): void }): Promise<number> {
   try {
     const r = await run("sh", [script(name), ...args], { timeoutMs: 15 * 60_000 });
@@ -29,7 +30,8 @@ async function runScript(name: string, args: string[], io: { out(t: string): voi
   } catch (e) {
     if (e instanceof CommandFailed) {
       if (e.stdout.trim()) io.out(e.stdout.trimEnd());
-      throw new UserError(e.stderr.trim() || `${name} failed with code ${e.code}`, 1);
+      io.err(e.stderr.trim() || `${name} failed with code ${e.code}`);
+      return typeof e.code === "number" && e.code > 0 ? e.code : 1;
     }
     throw e;
   }

@@ -68,20 +68,21 @@ export function systemdNotifier(opts: { env?: NodeJS.ProcessEnv; run?: RunFn; lo
     startWatchdog(healthy = () => true) {
       if (!socket || !watchdogMs) return () => {};
       let busy = false;
-      const timer = setInterval(
-        () => {
-          if (busy) return;
-          if (!healthy()) {
-            opts.log?.warn({}, "not pinging the watchdog: health check failed");
-            return;
-          }
-          busy = true;
-          void notify({ WATCHDOG: "1" }).finally(() => {
-            busy = false;
-          });
-        },
-        Math.max(1000, Math.floor(watchdogMs / 2)),
-      );
+      const ping = () => {
+        if (busy) return;
+        if (!healthy()) {
+          opts.log?.warn({}, "not pinging the watchdog: health check failed");
+          return;
+        }
+        busy = true;
+        void notify({ WATCHDOG: "1" }).finally(() => {
+          busy = false;
+        });
+      };
+      // At once, then every half interval: a watchdog started again in the same process (a
+      // config reload) would otherwise leave a gap of up to 1.5 intervals since the last ping.
+      ping();
+      const timer = setInterval(ping, Math.max(1000, Math.floor(watchdogMs / 2)));
       timer.unref();
       return () => clearInterval(timer);
     },

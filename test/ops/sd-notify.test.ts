@@ -28,7 +28,7 @@ describe("sd_notify", () => {
     expect(run).not.toHaveBeenCalled();
   });
 
-  it("pings the watchdog at half the interval while healthy", async () => {
+  it("pings the watchdog at once (a reload restarts it) and then at half the interval while healthy", async () => {
     vi.useFakeTimers();
     try {
       const calls: string[][] = [];
@@ -39,11 +39,13 @@ describe("sd_notify", () => {
       let healthy = true;
       const n = systemdNotifier({ env: { NOTIFY_SOCKET: "/run/x.sock", WATCHDOG_USEC: "10000000" }, run });
       const stop = n.startWatchdog(() => healthy);
-      await vi.advanceTimersByTimeAsync(5_000);
+      await vi.advanceTimersByTimeAsync(0);
       expect(calls).toEqual([["systemd-notify", "WATCHDOG=1", "NOTIFY_SOCKET=/run/x.sock"]]);
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(calls).toHaveLength(2);
       healthy = false;
       await vi.advanceTimersByTimeAsync(10_000);
-      expect(calls).toHaveLength(1);
+      expect(calls).toHaveLength(2);
       stop();
     } finally {
       vi.useRealTimers();
