@@ -4,7 +4,7 @@
  * It knows nothing of SQLite, email or HTML; drift, severity, storage and alerting live in
  * src/agent.
  */
-import type { RunFn, spawnLines } from "../agent/exec.js";
+import type { RunFn } from "../agent/exec.js";
 import type { PrivilegedReader } from "../agent/privileged.js";
 
 /** One id everywhere: folder, config key, DB, URL, log tag. */
@@ -92,9 +92,9 @@ export interface ProbeContext {
   now(): Date;
 }
 
-/** What a monitor's optional watcher gets: the streaming half of the exec module. */
+/** What a monitor's optional watcher gets: the privileged reader, whose `stream` it may use. */
 export interface WatchContext {
-  spawnLines: typeof spawnLines;
+  privileged: PrivilegedReader;
   log: Logger;
 }
 

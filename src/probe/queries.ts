@@ -9,7 +9,8 @@ import { join } from "node:path";
 export type Query =
   | { kind: "file"; path: string }
   | { kind: "dir"; path: string }
-  | { kind: "command"; cmd: string; args: readonly string[] };
+  | { kind: "command"; cmd: string; args: readonly string[] }
+  | { kind: "stream"; cmd: string; args: readonly string[] };
 
 /** Commands that read a firewall ruleset (they need CAP_NET_ADMIN). */
 export const COMMAND_QUERIES = {
@@ -29,6 +30,11 @@ export const COMMAND_QUERIES = {
   "firewalld-active-zones": { cmd: "firewall-cmd", args: ["--get-active-zones"] },
 } as const satisfies Record<string, { cmd: string; args: readonly string[] }>;
 
+/** Long-running commands streamed line by line (`nft monitor` needs CAP_NET_ADMIN too). */
+export const STREAM_QUERIES = {
+  "nft-monitor": { cmd: "nft", args: ["monitor", "ruleset"] },
+} as const satisfies Record<string, { cmd: string; args: readonly string[] }>;
+
 /** Root-only files (relative to the etc root), read with CAP_DAC_READ_SEARCH. */
 export const FILE_QUERIES = {
   shadow: "shadow",
@@ -44,10 +50,10 @@ export const SUDOERS_D = "sudoers.d";
  */
 export const SUDOERS_D_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$/;
 
-export type QueryName = keyof typeof COMMAND_QUERIES | keyof typeof FILE_QUERIES | typeof SUDOERS_D | `${typeof SUDOERS_D}/${string}`;
+export type QueryName = keyof typeof COMMAND_QUERIES | keyof typeof STREAM_QUERIES | keyof typeof FILE_QUERIES | typeof SUDOERS_D | `${typeof SUDOERS_D}/${string}`;
 
 /** Every fixed query name (for help text and tests). */
-export const QUERY_NAMES: readonly string[] = [...Object.keys(COMMAND_QUERIES), ...Object.keys(FILE_QUERIES), SUDOERS_D, `${SUDOERS_D}/<name>`];
+export const QUERY_NAMES: readonly string[] = [...Object.keys(COMMAND_QUERIES), ...Object.keys(STREAM_QUERIES), ...Object.keys(FILE_QUERIES), SUDOERS_D, `${SUDOERS_D}/<name>`];
 
 /** Maps a query name onto what to read; undefined for anything outside the allow-list. */
 export function resolveQuery(name: string, etcDir = "/etc"): Query | undefined {
@@ -55,6 +61,10 @@ export function resolveQuery(name: string, etcDir = "/etc"): Query | undefined {
   if (Object.hasOwn(COMMAND_QUERIES, name)) {
     const q = COMMAND_QUERIES[name as keyof typeof COMMAND_QUERIES];
     return { kind: "command", cmd: q.cmd, args: q.args };
+  }
+  if (Object.hasOwn(STREAM_QUERIES, name)) {
+    const q = STREAM_QUERIES[name as keyof typeof STREAM_QUERIES];
+    return { kind: "stream", cmd: q.cmd, args: q.args };
   }
   if (Object.hasOwn(FILE_QUERIES, name)) return { kind: "file", path: join(etcDir, FILE_QUERIES[name as keyof typeof FILE_QUERIES]) };
   if (name === SUDOERS_D) return { kind: "dir", path: join(etcDir, SUDOERS_D) };

@@ -281,7 +281,7 @@ export const firewall = defineMonitor<FirewallConfig>({
   baselineFacts: FIREWALL_BASELINE_FACTS,
   watch(ctx, config, changed) {
     if (config.backend !== "auto" && config.backend !== "nftables") return undefined;
-    const w = watchFirewall({ spawnLines: ctx.spawnLines, onChange: () => changed(), debounceMs: 300, log: ctx.log });
-    return w.available ? w : undefined;
+    if (!ctx.privileged.stream) return undefined;
+    return watchFirewall({ stream: ctx.privileged.stream, onChange: () => changed(), debounceMs: 300, log: ctx.log });
   },
 });
