@@ -88,3 +88,25 @@ export function inProcessPrivilegedReader(run: RunFn = defaultRun, spawnLines: t
     },
   };
 }
+
+/**
+ * A privileged read a monitor declares it needs (`Monitor.privileged`, keyed by a fixed query
+ * name). gatehouse-probe's allow-list and the daemon's client are both composed from these
+ * declarations, so they cannot disagree; nothing a client sends ever becomes an argument except
+ * a `param` value, which must match its strict pattern in full.
+ */
+export type PrivilegedQuery =
+  /**
+   * A command run to completion, constant argv; with `param`, plus one trailing argument
+   * `prefix + value` whose value matches `pattern` in full (query name `<name>/<value>`).
+   */
+  | { kind: "command"; argv: readonly [string, ...string[]]; param?: { prefix: string; pattern: RegExp } }
+  /** A long-running command streamed line by line (`nft monitor ruleset`). */
+  | { kind: "stream"; argv: readonly [string, ...string[]] }
+  /** A root-only file, absolute path. */
+  | { kind: "file"; path: string }
+  /** A root-only directory: its listing, and each regular file in it whose name matches `files` (`<name>/<file>`). */
+  | { kind: "dir"; path: string; files: RegExp };
+
+/** The declarations of one monitor: query name → query. */
+export type PrivilegedQueries = Readonly<Record<string, PrivilegedQuery>>;

@@ -2,7 +2,7 @@
 import { UserError } from "../agent/errors.js";
 import { probeClient, type ProbeClient } from "../probe/client.js";
 import { DEFAULT_PROBE_SOCKET } from "../probe/protocol.js";
-import { QUERY_NAMES, STREAM_QUERIES } from "../probe/queries.js";
+import { ALLOW_LIST, QUERY_NAMES } from "../probe/queries.js";
 import { runProbe } from "../probe/run.js";
 import { onePositional, parseCommandArgs, type Command, type CommandIO } from "./command.js";
 
@@ -29,7 +29,7 @@ export const probeQueryCommand: Command = {
     const { values, positionals } = parseCommandArgs(argv, socketOption, queryUsage);
     const name = onePositional(positionals, "query NAME", queryUsage);
     const client = probeClient({ socketPath: socketOf(values.socket) });
-    if (Object.hasOwn(STREAM_QUERIES, name)) return followStream(client, name, io);
+    if (ALLOW_LIST.get(name)?.kind === "stream") return followStream(client, name, io);
     const r = await client.query(name);
     if (!r.ok) throw new UserError(`gatehouse-probe: ${r.error.type}: ${r.error.message}`, r.error.type === "refused" ? 3 : 2);
     io.out(r.kind === "file" ? r.text.replace(/\n$/, "") : r.kind === "dir" ? r.entries.join("\n") : r.kind === "command" ? r.stdout.replace(/\n$/, "") : "");

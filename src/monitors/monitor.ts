@@ -5,7 +5,7 @@
  * src/agent.
  */
 import type { RunFn } from "../agent/exec.js";
-import type { PrivilegedReader } from "../agent/privileged.js";
+import type { PrivilegedQueries, PrivilegedReader } from "../agent/privileged.js";
 
 /** One id everywhere: folder, config key, DB, URL, log tag. */
 export type MonitorId = string;
@@ -125,6 +125,12 @@ export interface Monitor<C = unknown> {
   watch?(ctx: WatchContext, config: C, changed: () => void): { stop(): void } | undefined;
   /** Status of a drift from the approved baseline (default `fail`; inventory uses `warn`). */
   driftStatus?: Status;
+  /**
+   * The privileged reads this monitor makes through `ctx.privileged` that gatehouse-probe
+   * answers, by fixed name (its allow-list is the union of these). Reads not declared here run
+   * with the daemon's own rights under the units.
+   */
+  privileged?: PrivilegedQueries;
 }
 
 /** Helper so that a monitor file gets full type inference for its config type. */

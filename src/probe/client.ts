@@ -18,9 +18,17 @@ import {
   type RunOptions,
   type RunResult,
 } from "../agent/exec.js";
-import { failedStream, inProcessPrivilegedReader, streamEnd, type PrivilegedReader, type PrivilegedStream, type StreamEnd } from "../agent/privileged.js";
+import {
+  failedStream,
+  inProcessPrivilegedReader,
+  streamEnd,
+  type PrivilegedQuery,
+  type PrivilegedReader,
+  type PrivilegedStream,
+  type StreamEnd,
+} from "../agent/privileged.js";
 import { DEFAULT_PROBE_SOCKET, eachLine, MAX_RESPONSE_BYTES, MAX_STREAM_LINE_BYTES, readLine, type ProbeResponse, type StreamFrame } from "./protocol.js";
-import { COMMAND_QUERIES, FILE_QUERIES, STREAM_QUERIES, SUDOERS_D, SUDOERS_D_NAME } from "./queries.js";
+import { ALLOW_LIST, validValue } from "./queries.js";
 
 /** The helper is not running or the socket is not reachable (a CommandError: a probe error outcome). */
 export class ProbeUnavailable extends CommandError {
@@ -50,28 +58,40 @@ export interface ProbeClient extends PrivilegedReader {
 
 const COMMAND_DIRS = new Set(["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin"]);
 
-type CommandTable = Record<string, { cmd: string; args: readonly string[] }>;
+/** The command's name, when it is bare or sits in a system binary directory; else undefined. */
+function commandName(cmd: string): string | undefined {
+  if (!cmd.includes("/")) return cmd;
+  if (!isAbsolute(cmd) || !COMMAND_DIRS.has(posix.dirname(posix.normalize(cmd)))) return undefined;
+  return basename(cmd);
+}
 
-function matchCommand(table: CommandTable, cmd: string, args: readonly string[]): string | undefined {
-  let name = cmd;
-  if (cmd.includes("/")) {
-    if (!isAbsolute(cmd) || !COMMAND_DIRS.has(posix.dirname(posix.normalize(cmd)))) return undefined;
-    name = basename(cmd);
-  }
-  for (const [q, spec] of Object.entries(table)) {
-    if (spec.cmd === name && spec.args.length === args.length && spec.args.every((a, i) => a === args[i])) return q;
+function matchArgv(kind: "command" | "stream", cmd: string, args: readonly string[], list: ReadonlyMap<string, PrivilegedQuery>): string | undefined {
+  const name = commandName(cmd);
+  if (name === undefined) return undefined;
+  const argv = [name, ...args];
+  for (const [q, spec] of list) {
+    if (spec.kind !== kind) continue;
+    const fixed = spec.argv;
+    const param = spec.kind === "command" ? spec.param : undefined;
+    if (param) {
+      if (argv.length !== fixed.length + 1 || !fixed.every((a, i) => a === argv[i])) continue;
+      const last = argv[fixed.length]!;
+      if (!last.startsWith(param.prefix)) continue;
+      const value = last.slice(param.prefix.length);
+      if (validValue(value, param.pattern)) return `${q}/${value}`;
+    } else if (argv.length === fixed.length && fixed.every((a, i) => a === argv[i])) return q;
   }
   return undefined;
 }
 
 /** `nft -j list ruleset` → "nft-ruleset"; undefined when the argv is not on the list. */
-export function commandQueryName(cmd: string, args: readonly string[]): string | undefined {
-  return matchCommand(COMMAND_QUERIES, cmd, args);
+export function commandQueryName(cmd: string, args: readonly string[], list = ALLOW_LIST): string | undefined {
+  return matchArgv("command", cmd, args, list);
 }
 
 /** `nft monitor ruleset` → "nft-monitor"; undefined when the argv is not a stream on the list. */
-export function streamQueryName(cmd: string, args: readonly string[]): string | undefined {
-  return matchCommand(STREAM_QUERIES, cmd, args);
+export function streamQueryName(cmd: string, args: readonly string[], list = ALLOW_LIST): string | undefined {
+  return matchArgv("stream", cmd, args, list);
 }
 
 /** The exec module's error for a refusal or failure the helper reported. */
@@ -99,21 +119,22 @@ function errorOf(e: Extract<ProbeResponse, { ok: false }>["error"], argv: readon
 const MAX_FRAME_BYTES = 6 * MAX_STREAM_LINE_BYTES + 4096;
 
 /** `/etc/shadow` → "shadow", `/etc/sudoers.d/alice` → "sudoers.d/alice"; else undefined. */
-export function fileQueryName(path: string): string | undefined {
+export function fileQueryName(path: string, list = ALLOW_LIST): string | undefined {
   if (!isAbsolute(path)) return undefined;
   const p = posix.normalize(path);
-  for (const [q, rel] of Object.entries(FILE_QUERIES)) if (p === `/etc/${rel}`) return q;
-  const prefix = `/etc/${SUDOERS_D}/`;
-  if (p.startsWith(prefix)) {
-    const file = p.slice(prefix.length);
-    if (SUDOERS_D_NAME.test(file) && !file.endsWith("~")) return `${SUDOERS_D}/${file}`;
+  for (const [q, spec] of list) {
+    if (spec.kind === "file" && p === spec.path) return q;
+    if (spec.kind === "dir" && posix.dirname(p) === spec.path && validValue(posix.basename(p), spec.files)) return `${q}/${posix.basename(p)}`;
   }
   return undefined;
 }
 
 /** `/etc/sudoers.d` → "sudoers.d"; else undefined. */
-export function dirQueryName(path: string): string | undefined {
-  return isAbsolute(path) && posix.normalize(path).replace(/\/$/, "") === `/etc/${SUDOERS_D}` ? SUDOERS_D : undefined;
+export function dirQueryName(path: string, list = ALLOW_LIST): string | undefined {
+  if (!isAbsolute(path)) return undefined;
+  const p = posix.normalize(path).replace(/(.)\/$/, "$1");
+  for (const [q, spec] of list) if (spec.kind === "dir" && p === spec.path) return q;
+  return undefined;
 }
 
 /** A PrivilegedReader that asks `gatehouse-probe` over its unix socket. */

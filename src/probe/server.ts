@@ -27,8 +27,8 @@ import { LineTooLong, MAX_REQUEST_BYTES, MAX_STREAM_LINE_BYTES, readLine, type P
 import { resolveQuery, type Query } from "./queries.js";
 
 export interface ProbeServerOptions {
-  /** Root of the files it reads (default /etc); tests point it at a fixture tree. */
-  etcDir?: string;
+  /** Root under which declared paths are read (default /); tests point it at a fixture tree. */
+  root?: string;
   run?: RunFn;
   /** Starts stream queries (default the exec module's spawnLines). */
   spawnLines?: typeof defaultSpawnLines;
@@ -43,7 +43,7 @@ export interface ProbeServerOptions {
 
 /** Answers one query name; never throws. Exported for tests and `gatehouse probe query --local`. */
 export async function answerQuery(name: string, opts: Omit<ProbeServerOptions, "log">): Promise<ProbeResponse> {
-  const q = resolveQuery(name, opts.etcDir ?? "/etc");
+  const q = resolveQuery(name, opts.root ?? "/");
   if (!q) return { ok: false, error: { type: "refused", message: `query "${truncate(name)}" is not on the allow-list` } };
   try {
     return await execute(q, opts);
@@ -172,7 +172,7 @@ async function handle(sock: Socket, opts: ProbeServerOptions, live: Set<Socket>)
       response = { ok: false, error: { type: "bad_request", message: 'expected one JSON line {"q":"<query name>"}' } };
     } else {
       name = (req as { q: string }).q;
-      const q = resolveQuery(name, opts.etcDir ?? "/etc");
+      const q = resolveQuery(name, opts.root ?? "/");
       if (q?.kind === "stream") return serveStream(sock, q, name, opts, live);
       response = await answerQuery(name, opts);
     }

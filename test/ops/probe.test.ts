@@ -103,7 +103,7 @@ describe("helper over its socket", () => {
     writeFileSync(join(etc, "sudoers.d", "alice"), "alice ALL=(ALL) ALL\n", { mode: 0o440 });
     writeFileSync(join(etc, "passwd"), "root:x:0:0:root:/root:/bin/bash\n");
     symlinkSync(join(etc, "passwd"), join(etc, "sudoers.d", "sneaky"));
-    server = createProbeServer({ etcDir: etc, run: fakeRun, log: nullLogger });
+    server = createProbeServer({ root, run: fakeRun, log: nullLogger });
     server.on("connection", () => connections++);
     await listenProbe(server, sock);
   });
@@ -128,7 +128,7 @@ describe("helper over its socket", () => {
     await expect(c.run("ufw", ["status", "verbose"])).rejects.toBeInstanceOf(CommandFailed);
     const tolerated = await c.run("ufw", ["status", "verbose"], { okExitCodes: [0, 1] });
     expect(tolerated.code).toBe(1);
-    await expect(c.readFile("/etc/gshadow")).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(c.readFile("/etc/sudoers.d/bob")).rejects.toMatchObject({ code: "ENOENT" });
     await expect(c.readFile("/etc/sudoers.d/sneaky")).rejects.toThrow(/symbolic link/);
   });
 
@@ -175,7 +175,7 @@ describe("helper over its socket", () => {
   });
 
   it("answerQuery never throws", async () => {
-    expect(await answerQuery("shadow", { etcDir: join(root, "nowhere") })).toMatchObject({ ok: false, error: { type: "not_found" } });
+    expect(await answerQuery("shadow", { root: join(root, "nowhere") })).toMatchObject({ ok: false, error: { type: "not_found" } });
   });
 });
 
@@ -194,7 +194,7 @@ describe.runIf(canRun({ tools: ["setpriv"], root: true }))("socket permissions",
     mkdirSync(dir);
     chownSync(dir, 0, GROUP);
     chmodSync(dir, 0o750);
-    server = createProbeServer({ etcDir: join(root, "etc"), run: fakeRun, log: nullLogger });
+    server = createProbeServer({ root, run: fakeRun, log: nullLogger });
     await listenProbe(server, sock);
     chownSync(sock, 0, GROUP);
   });
@@ -258,7 +258,7 @@ describe("stream queries", () => {
   let server: Server;
 
   beforeAll(async () => {
-    server = createProbeServer({ etcDir: join(root, "etc"), run: fakeRun, spawnLines: spawn, maxStreams: 2, log: nullLogger });
+    server = createProbeServer({ root, run: fakeRun, spawnLines: spawn, maxStreams: 2, log: nullLogger });
     await listenProbe(server, sock);
   });
   afterAll(async () => {
@@ -369,7 +369,7 @@ describe("stream queries", () => {
   it("stopping the helper ends its streams and kills their commands", async () => {
     const local = join(root, "stop.sock");
     const own = scriptedSpawn();
-    const srv = createProbeServer({ etcDir: root, run: fakeRun, spawnLines: own.spawn, log: nullLogger });
+    const srv = createProbeServer({ root, run: fakeRun, spawnLines: own.spawn, log: nullLogger });
     await listenProbe(srv, local);
     const s = probeClient({ socketPath: local }).stream("nft", ["monitor", "ruleset"], () => {});
     await s.started;

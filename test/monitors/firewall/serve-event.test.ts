@@ -116,7 +116,8 @@ describe.skipIf(!ready).each(["in process (root)", "through gatehouse-probe (uni
       }
     };
     // The check on start records a passing firewall.
-    for (let i = 0; i < 200 && !existsSync(join(dir, "data", "gatehouse.db")); i++) await new Promise((r) => setTimeout(r, 50));
+    // Open the store only once the daemon has migrated it (two migrating processes race).
+    for (let i = 0; i < 400 && !output.includes('"msg":"gatehouse started"'); i++) await new Promise((r) => setTimeout(r, 50));
     for (let i = 0; i < 200 && count("SELECT count(*) AS n FROM observations WHERE monitor = 'firewall'") === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(count("SELECT count(*) AS n FROM observations WHERE monitor = 'firewall'"), output).toBe(1);
     expect(count("SELECT count(*) AS n FROM alerts WHERE source = 'firewall' AND rule LIKE 'firewall.%' AND severity = 'critical'")).toBe(0);
