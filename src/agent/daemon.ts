@@ -11,7 +11,6 @@ import { runComplianceEvaluation } from "./compliance/evaluate.js";
 import { runMonthlyReport } from "./compliance/monthly.js";
 import type { GatehouseConfig } from "./config/load.js";
 import { pruneDoorData, startDoors } from "./doors/index.js";
-import { spawnLines } from "./exec.js";
 import { metricsApp } from "./metrics.js";
 import { DeliveryWorker } from "./notify/worker.js";
 import { runMonitor } from "./runner.js";
@@ -105,9 +104,9 @@ export async function startDaemon(config: GatehouseConfig, opts: DaemonOptions):
       log.info({ sensors: config.doors.sensors.map((s) => s.id) }, "door engine started");
     }
 
-    // Event-driven re-checks (the firewall's `nft monitor`); polling stays the safety net.
+    // Event-driven re-checks (the firewall's `nft monitor`, through gatehouse-probe under the units); polling stays the safety net.
     for (const s of config.monitors) {
-      const w = s.monitor.watch?.({ spawnLines, log }, s.config, () => scheduler.trigger(s.monitor.id));
+      const w = s.monitor.watch?.({ privileged: agent.runner.privileged, log }, s.config, () => scheduler.trigger(s.monitor.id));
       if (w) stops.push(() => w.stop());
     }
 

@@ -125,7 +125,8 @@ function childEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv 
   return { PATH: searchPath().join(delimiter), LC_ALL: "C", LANG: "C", ...extra };
 }
 
-const PERMISSION_PATTERNS = /permission denied|operation not permitted|must be root|are you root/i;
+/** What a tool prints when it lacks a privilege (shared with the streaming readers). */
+export const PERMISSION_PATTERNS = /permission denied|operation not permitted|must be root|are you root/i;
 
 /** Runs one command to completion. Never uses a shell. */
 export const run: RunFn = (cmd, args, opts = {}) => {

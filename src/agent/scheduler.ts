@@ -42,6 +42,31 @@ interface JobState {
   skipped: number;
 }
 
+const FIELD_NAMES = ["minute", "hour", "day of month", "month", "day of week"] as const;
+
+/**
+ * Why `expr` cannot be scheduled, in words a user can act on; undefined when it can. The one
+ * check for `config check`, `serve` and every built-in job. Stricter than node-cron's own
+ * validate: a downward range (`5-2`) is refused rather than never matching, and a seconds
+ * field other than 0 is refused because this scheduler ticks once a minute (it would never run).
+ */
+export function cronProblem(expr: string): string | undefined {
+  const fields = expr.trim().split(/\s+/);
+  if (fields.length !== 5 && fields.length !== 6) return `expected 5 fields (minute hour day-of-month month day-of-week), got ${fields.length}`;
+  if (fields.length === 6 && fields[0] !== "0") return "a seconds field other than 0 never runs (jobs run at most once a minute)";
+  const named = fields.slice(fields.length - 5);
+  for (const [i, field] of named.entries()) {
+    for (const part of field.split(",")) {
+      const [range, step] = part.split("/");
+      if (step !== undefined && !/^[1-9]\d*$/.test(step)) return `${FIELD_NAMES[i]} "${part}": the step must be a whole number of at least 1`;
+      const bounds = /^(\d+)-(\d+)$/.exec(range ?? "");
+      if (bounds && Number(bounds[1]) > Number(bounds[2])) return `${FIELD_NAMES[i]} "${part}": a range must go upward (${bounds[2]}-${bounds[1]}?)`;
+    }
+  }
+  if (!cron.validate(expr)) return "not a valid cron expression (minute 0-59, hour 0-23, day 1-31, month 1-12 or jan-dec, weekday 0-7 or sun-sat)";
+  return undefined;
+}
+
 /** Whether the cron hour field pins the job to specific hours (not `*` or `*\/n`). */
 export function pinnedHour(expr: string): boolean {
   const fields = expr.trim().split(/\s+/);
@@ -88,7 +113,8 @@ export class Scheduler {
   /** Adds a job; validates its cron expression now (a bad one is a start-up error). */
   add(job: Job): void {
     if (this.jobs.has(job.id)) throw new Error(`job "${job.id}" is scheduled twice`);
-    if (!cron.validate(job.schedule)) throw new Error(`job "${job.id}": invalid cron expression "${job.schedule}"`);
+    const problem = cronProblem(job.schedule);
+    if (problem) throw new Error(`job "${job.id}": invalid cron expression "${job.schedule}": ${problem}`);
     const wall = cron.createTask(job.schedule, () => undefined, { timezone: "UTC", name: `${job.id}-matcher` });
     this.jobs.set(job.id, { job, wall, pinned: pinnedHour(job.schedule), busy: false, pending: false, lastSlot: undefined, debounce: undefined, runs: 0, skipped: 0 });
   }

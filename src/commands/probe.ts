@@ -1,10 +1,10 @@
 /** `gatehouse probe serve` (runs the privileged helper) and `gatehouse probe query NAME` (asks it). */
 import { UserError } from "../agent/errors.js";
-import { probeClient } from "../probe/client.js";
+import { probeClient, type ProbeClient } from "../probe/client.js";
 import { DEFAULT_PROBE_SOCKET } from "../probe/protocol.js";
-import { QUERY_NAMES } from "../probe/queries.js";
+import { ALLOW_LIST, QUERY_NAMES } from "../probe/queries.js";
 import { runProbe } from "../probe/run.js";
-import { onePositional, parseCommandArgs, type Command } from "./command.js";
+import { onePositional, parseCommandArgs, type Command, type CommandIO } from "./command.js";
 
 const serveUsage = "gatehouse probe serve [--socket PATH]";
 const queryUsage = `gatehouse probe query NAME [--socket PATH]   (NAME: ${QUERY_NAMES.join(", ")})`;
@@ -28,9 +28,24 @@ export const probeQueryCommand: Command = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, socketOption, queryUsage);
     const name = onePositional(positionals, "query NAME", queryUsage);
-    const r = await probeClient({ socketPath: socketOf(values.socket) }).query(name);
+    const client = probeClient({ socketPath: socketOf(values.socket) });
+    if (ALLOW_LIST.get(name)?.kind === "stream") return followStream(client, name, io);
+    const r = await client.query(name);
     if (!r.ok) throw new UserError(`gatehouse-probe: ${r.error.type}: ${r.error.message}`, r.error.type === "refused" ? 3 : 2);
-    io.out(r.kind === "file" ? r.text.replace(/\n$/, "") : r.kind === "dir" ? r.entries.join("\n") : r.stdout.replace(/\n$/, ""));
+    io.out(r.kind === "file" ? r.text.replace(/\n$/, "") : r.kind === "dir" ? r.entries.join("\n") : r.kind === "command" ? r.stdout.replace(/\n$/, "") : "");
     return 0;
   },
 };
+
+/** Prints a stream's lines until it ends or the user interrupts (exit 0 on Ctrl-C). */
+async function followStream(client: ProbeClient, name: string, io: CommandIO): Promise<number> {
+  const s = client.subscribe(name, (line) => io.out(line));
+  const stop = () => s.stop();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  const end = await s.ended;
+  process.off("SIGINT", stop);
+  process.off("SIGTERM", stop);
+  if (end.error) throw new UserError(`gatehouse-probe: ${end.error.message}`, end.error.name === "ProbeRefused" ? 3 : 2);
+  return 0;
+}

@@ -4,8 +4,8 @@
  * It knows nothing of SQLite, email or HTML; drift, severity, storage and alerting live in
  * src/agent.
  */
-import type { RunFn, spawnLines } from "../agent/exec.js";
-import type { PrivilegedReader } from "../agent/privileged.js";
+import type { RunFn } from "../agent/exec.js";
+import type { PrivilegedQueries, PrivilegedReader } from "../agent/privileged.js";
 
 /** One id everywhere: folder, config key, DB, URL, log tag. */
 export type MonitorId = string;
@@ -92,9 +92,9 @@ export interface ProbeContext {
   now(): Date;
 }
 
-/** What a monitor's optional watcher gets: the streaming half of the exec module. */
+/** What a monitor's optional watcher gets: the privileged reader, whose `stream` it may use. */
 export interface WatchContext {
-  spawnLines: typeof spawnLines;
+  privileged: PrivilegedReader;
   log: Logger;
 }
 
@@ -125,6 +125,12 @@ export interface Monitor<C = unknown> {
   watch?(ctx: WatchContext, config: C, changed: () => void): { stop(): void } | undefined;
   /** Status of a drift from the approved baseline (default `fail`; inventory uses `warn`). */
   driftStatus?: Status;
+  /**
+   * The privileged reads this monitor makes through `ctx.privileged` that gatehouse-probe
+   * answers, by fixed name (its allow-list is the union of these). Reads not declared here run
+   * with the daemon's own rights under the units.
+   */
+  privileged?: PrivilegedQueries;
 }
 
 /** Helper so that a monitor file gets full type inference for its config type. */

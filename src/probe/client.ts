@@ -18,9 +18,17 @@ import {
   type RunOptions,
   type RunResult,
 } from "../agent/exec.js";
-import { inProcessPrivilegedReader, type PrivilegedReader } from "../agent/privileged.js";
-import { DEFAULT_PROBE_SOCKET, MAX_RESPONSE_BYTES, readLine, type ProbeResponse } from "./protocol.js";
-import { COMMAND_QUERIES, FILE_QUERIES, SUDOERS_D, SUDOERS_D_NAME } from "./queries.js";
+import {
+  failedStream,
+  inProcessPrivilegedReader,
+  streamEnd,
+  type PrivilegedQuery,
+  type PrivilegedReader,
+  type PrivilegedStream,
+  type StreamEnd,
+} from "../agent/privileged.js";
+import { DEFAULT_PROBE_SOCKET, eachLine, MAX_RESPONSE_BYTES, MAX_STREAM_LINE_BYTES, readLine, type ProbeResponse, type StreamFrame } from "./protocol.js";
+import { ALLOW_LIST, validValue } from "./queries.js";
 
 /** The helper is not running or the socket is not reachable (a CommandError: a probe error outcome). */
 export class ProbeUnavailable extends CommandError {
@@ -43,39 +51,90 @@ export interface ProbeClientOptions {
 export interface ProbeClient extends PrivilegedReader {
   /** Sends one query by name and returns the raw answer. */
   query(name: string, opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<ProbeResponse>;
+  /** Subscribes to a stream query by name: onLine per line; closing the stream stops the command. */
+  subscribe(name: string, onLine: (line: string) => void): PrivilegedStream;
+  stream: NonNullable<PrivilegedReader["stream"]>;
 }
 
 const COMMAND_DIRS = new Set(["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin"]);
 
-/** `nft -j list ruleset` → "nft-ruleset"; undefined when the argv is not on the list. */
-export function commandQueryName(cmd: string, args: readonly string[]): string | undefined {
-  let name = cmd;
-  if (cmd.includes("/")) {
-    if (!isAbsolute(cmd) || !COMMAND_DIRS.has(posix.dirname(posix.normalize(cmd)))) return undefined;
-    name = basename(cmd);
-  }
-  for (const [q, spec] of Object.entries(COMMAND_QUERIES)) {
-    if (spec.cmd === name && spec.args.length === args.length && spec.args.every((a, i) => a === args[i])) return q;
+/** The command's name, when it is bare or sits in a system binary directory; else undefined. */
+function commandName(cmd: string): string | undefined {
+  if (!cmd.includes("/")) return cmd;
+  if (!isAbsolute(cmd) || !COMMAND_DIRS.has(posix.dirname(posix.normalize(cmd)))) return undefined;
+  return basename(cmd);
+}
+
+function matchArgv(kind: "command" | "stream", cmd: string, args: readonly string[], list: ReadonlyMap<string, PrivilegedQuery>): string | undefined {
+  const name = commandName(cmd);
+  if (name === undefined) return undefined;
+  const argv = [name, ...args];
+  for (const [q, spec] of list) {
+    if (spec.kind !== kind) continue;
+    const fixed = spec.argv;
+    const param = spec.kind === "command" ? spec.param : undefined;
+    if (param) {
+      if (argv.length !== fixed.length + 1 || !fixed.every((a, i) => a === argv[i])) continue;
+      const last = argv[fixed.length]!;
+      if (!last.startsWith(param.prefix)) continue;
+      const value = last.slice(param.prefix.length);
+      if (validValue(value, param.pattern)) return `${q}/${value}`;
+    } else if (argv.length === fixed.length && fixed.every((a, i) => a === argv[i])) return q;
   }
   return undefined;
 }
 
+/** `nft -j list ruleset` → "nft-ruleset"; undefined when the argv is not on the list. */
+export function commandQueryName(cmd: string, args: readonly string[], list = ALLOW_LIST): string | undefined {
+  return matchArgv("command", cmd, args, list);
+}
+
+/** `nft monitor ruleset` → "nft-monitor"; undefined when the argv is not a stream on the list. */
+export function streamQueryName(cmd: string, args: readonly string[], list = ALLOW_LIST): string | undefined {
+  return matchArgv("stream", cmd, args, list);
+}
+
+/** The exec module's error for a refusal or failure the helper reported. */
+function errorOf(e: Extract<ProbeResponse, { ok: false }>["error"], argv: readonly string[]): CommandError {
+  const cmd = argv[0] ?? "";
+  switch (e.type) {
+    case "failed":
+      return new CommandFailed(argv, e.code ?? -1, e.stdout ?? "", e.stderr ?? "");
+    case "not_found":
+      return new CommandNotFound(`${cmd}: not installed (on the probe's host)`, argv);
+    case "permission":
+      return new CommandPermissionDenied(argv, e.stderr ?? e.message);
+    case "timeout":
+      return new CommandTimeout(`${cmd}: ${e.message}`, argv);
+    case "too_large":
+      return new CommandOutputTooLarge(`${cmd}: ${e.message}`, argv);
+    case "refused":
+      return new ProbeRefused(`${cmd} via gatehouse-probe: ${e.message}`, argv);
+    default:
+      return new CommandError(`${cmd} via gatehouse-probe: ${e.message}`, argv);
+  }
+}
+
+/** A stream frame can carry JSON escapes: up to 6 bytes per byte of the line, plus the envelope. */
+const MAX_FRAME_BYTES = 6 * MAX_STREAM_LINE_BYTES + 4096;
+
 /** `/etc/shadow` → "shadow", `/etc/sudoers.d/alice` → "sudoers.d/alice"; else undefined. */
-export function fileQueryName(path: string): string | undefined {
+export function fileQueryName(path: string, list = ALLOW_LIST): string | undefined {
   if (!isAbsolute(path)) return undefined;
   const p = posix.normalize(path);
-  for (const [q, rel] of Object.entries(FILE_QUERIES)) if (p === `/etc/${rel}`) return q;
-  const prefix = `/etc/${SUDOERS_D}/`;
-  if (p.startsWith(prefix)) {
-    const file = p.slice(prefix.length);
-    if (SUDOERS_D_NAME.test(file) && !file.endsWith("~")) return `${SUDOERS_D}/${file}`;
+  for (const [q, spec] of list) {
+    if (spec.kind === "file" && p === spec.path) return q;
+    if (spec.kind === "dir" && posix.dirname(p) === spec.path && validValue(posix.basename(p), spec.files)) return `${q}/${posix.basename(p)}`;
   }
   return undefined;
 }
 
 /** `/etc/sudoers.d` → "sudoers.d"; else undefined. */
-export function dirQueryName(path: string): string | undefined {
-  return isAbsolute(path) && posix.normalize(path).replace(/\/$/, "") === `/etc/${SUDOERS_D}` ? SUDOERS_D : undefined;
+export function dirQueryName(path: string, list = ALLOW_LIST): string | undefined {
+  if (!isAbsolute(path)) return undefined;
+  const p = posix.normalize(path).replace(/(.)\/$/, "$1");
+  for (const [q, spec] of list) if (spec.kind === "dir" && p === spec.path) return q;
+  return undefined;
 }
 
 /** A PrivilegedReader that asks `gatehouse-probe` over its unix socket. */
@@ -121,6 +180,58 @@ export function probeClient(opts: ProbeClientOptions = {}): ProbeClient {
       });
     });
 
+  const subscribe: ProbeClient["subscribe"] = (name, onLine) => {
+    const argv = [`gatehouse-probe:${name}`];
+    let resolveEnded!: (e: StreamEnd) => void;
+    const ended = new Promise<StreamEnd>((r) => (resolveEnded = r));
+    let resolveStarted!: () => void;
+    const started = new Promise<void>((r) => (resolveStarted = r));
+    let running = false;
+    let over = false;
+    const finish = (e: StreamEnd) => {
+      if (over) return;
+      over = true;
+      sock.destroy();
+      resolveEnded(e);
+    };
+    const broken = (why: string) => finish({ code: null, error: new CommandError(`probe stream ${name}: ${why}`, argv) });
+    const sock = connect(socketPath);
+    sock.once("error", (e: NodeJS.ErrnoException) =>
+      finish({ code: null, error: new ProbeUnavailable(`gatehouse-probe is not reachable at ${socketPath}: ${e.code ?? e.message}`, argv) }),
+    );
+    sock.once("close", () => finish({ code: null, error: new ProbeUnavailable(`gatehouse-probe closed the stream ${name}`, argv) }));
+    sock.once("connect", () => {
+      sock.write(`${JSON.stringify({ q: name })}\n`);
+      eachLine(sock, MAX_FRAME_BYTES, (text) => {
+        let msg: unknown;
+        try {
+          msg = JSON.parse(text);
+        } catch {
+          return broken("malformed frame");
+        }
+        if (!msg || typeof msg !== "object") return broken("malformed frame");
+        if (!running) {
+          const r = msg as ProbeResponse;
+          if (r.ok === true && r.kind === "stream") {
+            running = true;
+            resolveStarted();
+          }
+          else if (r.ok === false && r.error && typeof r.error.type === "string") finish({ code: null, error: errorOf(r.error, argv) });
+          else broken("unexpected answer");
+          return;
+        }
+        const f = msg as Partial<Record<"line" | "dropped" | "end", unknown>>;
+        if (typeof f.line === "string") onLine(f.line);
+        else if (typeof f.dropped === "number") onLine(`# gatehouse-probe dropped ${f.dropped} lines`);
+        else if (f.end && typeof f.end === "object") {
+          const end = f.end as Extract<StreamFrame, { end: unknown }>["end"];
+          finish(streamEnd(argv, typeof end.code === "number" ? end.code : null, typeof end.stderr === "string" ? end.stderr : ""));
+        } else broken("unexpected frame");
+      }, (e) => broken(e.message));
+    });
+    return { started, ended, stop: () => finish({ code: null }) };
+  };
+
   const refuse = (what: string): never => {
     throw new ProbeRefused(`${what}: not on gatehouse-probe's allow-list`, [what]);
   };
@@ -142,26 +253,20 @@ export function probeClient(opts: ProbeClientOptions = {}): ProbeClient {
     }
     const e = r.error;
     const ok = runOpts.okExitCodes ?? [0];
-    switch (e.type) {
-      case "failed":
-        if (e.code !== undefined && ok.includes(e.code)) return { stdout: e.stdout ?? "", stderr: e.stderr ?? "", code: e.code, durationMs: 0 };
-        throw new CommandFailed(argv, e.code ?? -1, e.stdout ?? "", e.stderr ?? "");
-      case "not_found":
-        throw new CommandNotFound(`${cmd}: not installed (on the probe's host)`, argv);
-      case "permission":
-        throw new CommandPermissionDenied(argv, e.stderr ?? e.message);
-      case "timeout":
-        throw new CommandTimeout(`${cmd}: ${e.message}`, argv);
-      case "too_large":
-        throw new CommandOutputTooLarge(`${cmd}: ${e.message}`, argv);
-      default:
-        throw new CommandError(`${cmd} via gatehouse-probe: ${e.message}`, argv);
-    }
+    if (e.type === "failed" && e.code !== undefined && ok.includes(e.code)) return { stdout: e.stdout ?? "", stderr: e.stderr ?? "", code: e.code, durationMs: 0 };
+    throw errorOf(e, argv);
   };
 
   return {
     query,
+    subscribe,
     run,
+    stream(cmd, args, onLine) {
+      const name = streamQueryName(cmd, args);
+      if (name) return subscribe(name, onLine);
+      if (opts.fallback?.stream) return opts.fallback.stream(cmd, args, onLine);
+      return failedStream(new ProbeRefused(`${[cmd, ...args].join(" ")}: not on gatehouse-probe's allow-list`, [cmd, ...args]));
+    },
     async readFile(path) {
       const name = fileQueryName(path);
       if (!name) return opts.fallback ? opts.fallback.readFile(path) : refuse(path);

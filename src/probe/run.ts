@@ -2,7 +2,7 @@
 import { unlink } from "node:fs/promises";
 import { createLogger } from "../agent/log.js";
 import { QUERY_NAMES } from "./queries.js";
-import { createProbeServer, listenProbe } from "./server.js";
+import { createProbeServer, listenProbe, stopProbeServer } from "./server.js";
 import { systemdNotifier } from "./sd-notify.js";
 
 /** Runs the helper until SIGTERM/SIGINT; resolves with the exit code. */
@@ -19,7 +19,7 @@ export async function runProbe(socketPath: string): Promise<number> {
       log.info({ signal }, "gatehouse-probe stopping");
       stopWatchdog();
       void notifier.stopping();
-      server.close(() => resolve());
+      void stopProbeServer(server).then(resolve);
     };
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);

@@ -17,16 +17,23 @@ import {
   CommandPermissionDenied,
   CommandTimeout,
   run as defaultRun,
+  spawnLines as defaultSpawnLines,
+  type LineStream,
   type RunFn,
 } from "../agent/exec.js";
+import { STREAM_STDERR_TAIL } from "../agent/privileged.js";
 import type { Logger } from "../monitors/monitor.js";
-import { LineTooLong, MAX_REQUEST_BYTES, readLine, type ProbeResponse } from "./protocol.js";
+import { LineTooLong, MAX_REQUEST_BYTES, MAX_STREAM_LINE_BYTES, readLine, type ProbeResponse, type StreamFrame } from "./protocol.js";
 import { resolveQuery, type Query } from "./queries.js";
 
 export interface ProbeServerOptions {
-  /** Root of the files it reads (default /etc); tests point it at a fixture tree. */
-  etcDir?: string;
+  /** Root under which declared paths are read (default /); tests point it at a fixture tree. */
+  root?: string;
   run?: RunFn;
+  /** Starts stream queries (default the exec module's spawnLines). */
+  spawnLines?: typeof defaultSpawnLines;
+  /** Most streams running at once (default MAX_STREAMS). */
+  maxStreams?: number;
   log: Logger;
   /** Per-command timeout (default 20 s). */
   commandTimeoutMs?: number;
@@ -36,7 +43,7 @@ export interface ProbeServerOptions {
 
 /** Answers one query name; never throws. Exported for tests and `gatehouse probe query --local`. */
 export async function answerQuery(name: string, opts: Omit<ProbeServerOptions, "log">): Promise<ProbeResponse> {
-  const q = resolveQuery(name, opts.etcDir ?? "/etc");
+  const q = resolveQuery(name, opts.root ?? "/");
   if (!q) return { ok: false, error: { type: "refused", message: `query "${truncate(name)}" is not on the allow-list` } };
   try {
     return await execute(q, opts);
@@ -53,6 +60,8 @@ async function execute(q: Query, opts: Omit<ProbeServerOptions, "log">): Promise
       const entries = await readdir(q.path, { withFileTypes: true });
       return { ok: true, kind: "dir", entries: entries.filter((e) => e.isFile()).map((e) => e.name).sort() };
     }
+    case "stream":
+      return { ok: false, error: { type: "bad_request", message: "a stream query is answered only on a connection of its own" } };
     case "command": {
       const r = await (opts.run ?? defaultRun)(q.cmd, q.args, { timeoutMs: opts.commandTimeoutMs ?? 20_000, maxOutputBytes: 16 * 1024 * 1024 });
       return { ok: true, kind: "command", stdout: r.stdout, stderr: r.stderr, code: r.code, durationMs: r.durationMs };
@@ -90,8 +99,64 @@ function truncate(s: string): string {
   return s.length > 60 ? `${s.slice(0, 60)}…` : s;
 }
 
-/** Handles one connection: one request line in, one response line out, close. */
-async function handle(sock: Socket, opts: ProbeServerOptions): Promise<void> {
+/** Most streams served at once: the daemon holds one; a spare covers a reconnect or an admin's check. */
+export const MAX_STREAMS = 4;
+/** Bytes queued to a slow stream reader before further lines are dropped (and counted). */
+const MAX_STREAM_BACKLOG = 64 * 1024;
+
+/** Live stream connections per server, so that a stop does not wait for clients to hang up. */
+const liveStreams = new WeakMap<Server, Set<Socket>>();
+
+/**
+ * Serves one stream query: starts the command, forwards each line as a frame, and kills the
+ * command when the client goes away. Memory stays bounded: lines are capped by the reader,
+ * and while the client does not read, lines are dropped and counted instead of queued.
+ */
+function serveStream(sock: Socket, q: Extract<Query, { kind: "stream" }>, name: string, opts: ProbeServerOptions, live: Set<Socket>): void {
+  const answer = (r: ProbeResponse) => void sock.end(`${JSON.stringify(r)}\n`);
+  if (live.size >= (opts.maxStreams ?? MAX_STREAMS)) {
+    opts.log.warn({ query: name, streams: live.size }, "probe stream refused: too many streams");
+    return answer({ ok: false, error: { type: "busy", message: `${live.size} streams are already running` } });
+  }
+  let dropped = 0;
+  let stderr = "";
+  const send = (frame: StreamFrame) => {
+    if (sock.destroyed || sock.writableEnded) return;
+    if (sock.writableLength > MAX_STREAM_BACKLOG) {
+      dropped++;
+      return;
+    }
+    if (dropped > 0) {
+      sock.write(`${JSON.stringify({ dropped } satisfies StreamFrame)}\n`);
+      dropped = 0;
+    }
+    sock.write(`${JSON.stringify(frame)}\n`);
+  };
+  let child: LineStream;
+  try {
+    child = (opts.spawnLines ?? defaultSpawnLines)(q.cmd, q.args, (line) => send({ line }), {
+      maxLineBytes: MAX_STREAM_LINE_BYTES,
+      onStderr: (t) => (stderr = (stderr + t).slice(-STREAM_STDERR_TAIL)),
+    });
+  } catch (e) {
+    const r: ProbeResponse = { ok: false, error: describe(e) };
+    opts.log.warn({ query: name, error: r.error.type }, "probe stream not started");
+    return answer(r);
+  }
+  live.add(sock);
+  sock.setTimeout(0);
+  sock.write(`${JSON.stringify({ ok: true, kind: "stream" } satisfies ProbeResponse)}\n`);
+  sock.once("close", () => child.stop());
+  opts.log.info({ query: name, streams: live.size }, "probe stream started");
+  void child.exited.then((code) => {
+    live.delete(sock);
+    opts.log.info({ query: name, code }, "probe stream ended");
+    if (!sock.destroyed && !sock.writableEnded) sock.end(`${JSON.stringify({ end: { code, stderr } } satisfies StreamFrame)}\n`);
+  });
+}
+
+/** Handles one connection: one request line in, one response line out, close (or a stream). */
+async function handle(sock: Socket, opts: ProbeServerOptions, live: Set<Socket>): Promise<void> {
   sock.setTimeout(10_000, () => sock.destroy());
   let response: ProbeResponse;
   let name = "";
@@ -107,6 +172,8 @@ async function handle(sock: Socket, opts: ProbeServerOptions): Promise<void> {
       response = { ok: false, error: { type: "bad_request", message: 'expected one JSON line {"q":"<query name>"}' } };
     } else {
       name = (req as { q: string }).q;
+      const q = resolveQuery(name, opts.root ?? "/");
+      if (q?.kind === "stream") return serveStream(sock, q, name, opts, live);
       response = await answerQuery(name, opts);
     }
   } catch (e) {
@@ -126,15 +193,24 @@ export const MAX_CONNECTIONS = 16;
 
 /** Creates the server (not yet listening). */
 export function createProbeServer(opts: ProbeServerOptions): Server {
+  const live = new Set<Socket>();
   const server = createServer({ allowHalfOpen: false }, (sock) => {
     sock.on("error", () => {
       /* a peer that goes away mid-answer is not our problem */
     });
-    void handle(sock, opts);
+    void handle(sock, opts, live);
   });
+  liveStreams.set(server, live);
   // A group member flooding the socket cannot make the helper fork without bound.
   server.maxConnections = MAX_CONNECTIONS;
   return server;
+}
+
+/** Stops accepting, ends every stream (killing its command) and resolves once all is closed. */
+export function stopProbeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  for (const sock of liveStreams.get(server) ?? []) sock.destroy();
+  return closed;
 }
 
 /**

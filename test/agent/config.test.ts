@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/agent/config/errors.js";
-import { duration, parseDuration, parseWith } from "../../src/agent/config/helpers.js";
+import { cronExpression, duration, emailAddress, parseDuration, parseWith } from "../../src/agent/config/helpers.js";
+import { cronProblem, Scheduler } from "../../src/agent/scheduler.js";
 import { loadConfig, parseConfigText, resolveConfigPath } from "../../src/agent/config/load.js";
 import { starterConfig } from "../../src/agent/config/starter.js";
 import { fileMonitor } from "../helpers/file-monitor.js";
@@ -159,4 +160,51 @@ describe("durations", () => {
     expect(c.alerts.group_wait).toBe(0);
   });
   it.each(["", "h", "10", "-1h", "1x", "0s", "1 h"])("refuses %j", (s) => expect(parseDuration(s)).toBeUndefined());
+});
+
+describe("cron expressions: one rule for config check, serve and built-in jobs", () => {
+  it.each([
+    ["*/5 * * * *"],
+    ["0 0 1 1 *"],
+    ["17 3 * * *"],
+    ["0 7 * * mon-fri"],
+    ["0,30 8-17 * * 1-5"],
+    ["0 */5 * * * *"],
+    ["0 0 * * 7"],
+  ])("accepts %j", (expr) => {
+    expect(cronProblem(expr)).toBeUndefined();
+    expect(parseWith(cronExpression(), expr)).toBe(expr);
+  });
+
+  it.each([
+    ["61 * * * *", /not a valid cron expression/],
+    ["0 25 * * *", /not a valid cron expression/],
+    ["*/0 * * * *", /step must be a whole number of at least 1/],
+    ["*/x * * * *", /step must be/],
+    ["5-2 * * * *", /minute "5-2": a range must go upward \(2-5\?\)/],
+    ["0 9-5 * * *", /hour "9-5": a range must go upward/],
+    ["30 */5 * * * *", /seconds field other than 0 never runs/],
+    ["* * * *", /expected 5 fields .* got 4/],
+    ["", /expected 5 fields/],
+    ["@daily", /expected 5 fields/],
+    ["0 0 31 2 *", /not a valid cron expression/],
+    ["1,,2 * * * *", /not a valid cron expression/],
+  ])("refuses %j", (expr, why) => {
+    expect(cronProblem(expr)).toMatch(why);
+    expect(() => parseWith(cronExpression(), expr)).toThrow(ConfigError);
+  });
+
+  it("the scheduler refuses what config check refuses, with the same reason", () => {
+    const s = new Scheduler({ timezone: "UTC", log: { debug() {}, info() {}, warn() {}, error() {} } });
+    expect(() => s.add({ id: "x", schedule: "5-2 * * * *", run: async () => undefined })).toThrow(/range must go upward/);
+  });
+});
+
+describe("email addresses", () => {
+  it.each(["it@example.org", "IT desk <it@example.org>", "root@localhost"])("accepts %j", (a) => {
+    expect(parseWith(emailAddress(), a)).toBe(a);
+  });
+  it.each(["not an address", "it@", "@example.org", "a@b.org, c@d.org", "<it@example.org", "it@example.org>", "it@-x.org", "", "a b@c.org"])("refuses %j", (a) => {
+    expect(() => parseWith(emailAddress(), a)).toThrow(/expected an email address such as it@example.org/);
+  });
 });

@@ -83,7 +83,7 @@ describe("ops commands", () => {
   it("probe query asks the helper and refuses names outside the list", async () => {
     const sock = join(dir, "probe.sock");
     const server: Server = createProbeServer({
-      etcDir: join(dir, "etc-none"),
+      root: join(dir, "etc-none"),
       log: nullLogger,
       run: async () => ({ stdout: "table inet filter {\n}\n", stderr: "", code: 0, durationMs: 1 }),
     });

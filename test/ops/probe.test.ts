@@ -8,12 +8,12 @@ import { connect, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CommandFailed, CommandNotFound, run, type RunFn } from "../../src/agent/exec.js";
+import { CommandFailed, CommandNotFound, run, type LineStream, type RunFn, type spawnLines } from "../../src/agent/exec.js";
 import { nullLogger } from "../../src/agent/log.js";
 import { inProcessPrivilegedReader } from "../../src/agent/privileged.js";
-import { commandQueryName, fileQueryName, privilegedReaderFromEnv, probeClient, ProbeRefused, ProbeUnavailable } from "../../src/probe/client.js";
+import { commandQueryName, fileQueryName, privilegedReaderFromEnv, probeClient, ProbeRefused, ProbeUnavailable, streamQueryName } from "../../src/probe/client.js";
 import { resolveQuery } from "../../src/probe/queries.js";
-import { answerQuery, createProbeServer, listenProbe } from "../../src/probe/server.js";
+import { answerQuery, createProbeServer, listenProbe, stopProbeServer } from "../../src/probe/server.js";
 import { canRun } from "../helpers/require-tool.js";
 
 const NFT_JSON = '{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}]}\n';
@@ -103,7 +103,7 @@ describe("helper over its socket", () => {
     writeFileSync(join(etc, "sudoers.d", "alice"), "alice ALL=(ALL) ALL\n", { mode: 0o440 });
     writeFileSync(join(etc, "passwd"), "root:x:0:0:root:/root:/bin/bash\n");
     symlinkSync(join(etc, "passwd"), join(etc, "sudoers.d", "sneaky"));
-    server = createProbeServer({ etcDir: etc, run: fakeRun, log: nullLogger });
+    server = createProbeServer({ root, run: fakeRun, log: nullLogger });
     server.on("connection", () => connections++);
     await listenProbe(server, sock);
   });
@@ -128,7 +128,7 @@ describe("helper over its socket", () => {
     await expect(c.run("ufw", ["status", "verbose"])).rejects.toBeInstanceOf(CommandFailed);
     const tolerated = await c.run("ufw", ["status", "verbose"], { okExitCodes: [0, 1] });
     expect(tolerated.code).toBe(1);
-    await expect(c.readFile("/etc/gshadow")).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(c.readFile("/etc/sudoers.d/bob")).rejects.toMatchObject({ code: "ENOENT" });
     await expect(c.readFile("/etc/sudoers.d/sneaky")).rejects.toThrow(/symbolic link/);
   });
 
@@ -175,7 +175,7 @@ describe("helper over its socket", () => {
   });
 
   it("answerQuery never throws", async () => {
-    expect(await answerQuery("shadow", { etcDir: join(root, "nowhere") })).toMatchObject({ ok: false, error: { type: "not_found" } });
+    expect(await answerQuery("shadow", { root: join(root, "nowhere") })).toMatchObject({ ok: false, error: { type: "not_found" } });
   });
 });
 
@@ -194,7 +194,7 @@ describe.runIf(canRun({ tools: ["setpriv"], root: true }))("socket permissions",
     mkdirSync(dir);
     chownSync(dir, 0, GROUP);
     chmodSync(dir, 0o750);
-    server = createProbeServer({ etcDir: join(root, "etc"), run: fakeRun, log: nullLogger });
+    server = createProbeServer({ root, run: fakeRun, log: nullLogger });
     await listenProbe(server, sock);
     chownSync(sock, 0, GROUP);
   });
@@ -222,5 +222,159 @@ describe.runIf(canRun({ tools: ["setpriv"], root: true }))("socket permissions",
   it("a peer in the group can, and gets only allow-listed answers", async () => {
     const r = await asPeer(GROUP);
     expect(JSON.parse(r.stdout)).toMatchObject({ answer: { ok: true, kind: "command", stdout: NFT_JSON } });
+  });
+});
+
+/** A spawnLines whose processes the test drives; only the allow-listed stream argv is accepted. */
+function scriptedSpawn() {
+  const procs: { emit: (l: string) => void; stderr: (s: string) => void; exit: (c: number | null) => void; stopped: boolean }[] = [];
+  const spawn: typeof spawnLines = (cmd, args, onLine, opts) => {
+    if ([cmd, ...args].join(" ") !== "nft monitor ruleset") throw new Error(`unexpected stream: ${[cmd, ...args].join(" ")}`);
+    let exit!: (c: number | null) => void;
+    const exited = new Promise<number | null>((r) => (exit = r));
+    const p = { emit: onLine, stderr: (t: string) => opts?.onStderr?.(t), exit, stopped: false };
+    procs.push(p);
+    const stream: LineStream = {
+      exited,
+      stop: () => {
+        p.stopped = true;
+        exit(null);
+      },
+    };
+    return stream;
+  };
+  return { spawn, procs };
+}
+
+/** Waits (without a wall-clock limit: vitest's own timeout is the bound) until `cond` holds. */
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 5));
+}
+
+describe("stream queries", () => {
+  const root = mkdtempSync(join(tmpdir(), "gh-probe-stream-"));
+  const sock = join(root, "probe.sock");
+  const { spawn, procs } = scriptedSpawn();
+  let server: Server;
+
+  beforeAll(async () => {
+    server = createProbeServer({ root, run: fakeRun, spawnLines: spawn, maxStreams: 2, log: nullLogger });
+    await listenProbe(server, sock);
+  });
+  afterAll(async () => {
+    await stopProbeServer(server);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it("maps only the exact argv onto the stream's name", () => {
+    expect(streamQueryName("nft", ["monitor", "ruleset"])).toBe("nft-monitor");
+    expect(streamQueryName("/usr/sbin/nft", ["monitor", "ruleset"])).toBe("nft-monitor");
+    expect(streamQueryName("nft", ["monitor"])).toBeUndefined();
+    expect(streamQueryName("nft", ["monitor", "ruleset", "-j"])).toBeUndefined();
+    expect(commandQueryName("nft", ["monitor", "ruleset"])).toBeUndefined();
+    expect(resolveQuery("nft-monitor")).toEqual({ kind: "stream", cmd: "nft", args: ["monitor", "ruleset"] });
+  });
+
+  it("forwards each line, and kills the command when the client goes away", async () => {
+    const c = probeClient({ socketPath: sock });
+    const lines: string[] = [];
+    const s = c.stream("nft", ["monitor", "ruleset"], (l) => lines.push(l));
+    await s.started;
+    expect(procs).toHaveLength(1);
+    procs[0]!.emit("delete table inet filter");
+    procs[0]!.emit('add rule inet filter input tcp dport 22 accept comment "\\"quoted\\" \u2028"');
+    await until(() => lines.length === 2);
+    expect(lines).toEqual(["delete table inet filter", 'add rule inet filter input tcp dport 22 accept comment "\\"quoted\\" \u2028"']);
+    s.stop();
+    expect(await s.ended).toEqual({ code: null });
+    await until(() => procs[0]!.stopped);
+  });
+
+  it("reports how the command ended, classified like a run (no privilege → CommandPermissionDenied)", async () => {
+    const c = probeClient({ socketPath: sock });
+    const s = c.stream("nft", ["monitor", "ruleset"], () => {});
+    await s.started;
+    const p = procs.at(-1)!;
+    p.stderr("Error: Operation not permitted (you must be root)\n");
+    p.exit(1);
+    const end = await s.ended;
+    expect(end.code).toBe(1);
+    expect(end.error).toMatchObject({ name: "CommandPermissionDenied" });
+  });
+
+  it("limits concurrent streams: one more is refused as busy, and a freed slot is reusable", async () => {
+    const c = probeClient({ socketPath: sock });
+    const a = c.stream("nft", ["monitor", "ruleset"], () => {});
+    const b = c.stream("nft", ["monitor", "ruleset"], () => {});
+    await Promise.all([a.started, b.started]);
+    const third = await c.stream("nft", ["monitor", "ruleset"], () => {}).ended;
+    expect(third.error?.message).toMatch(/streams are already running/);
+    a.stop();
+    await until(() => procs.filter((p) => !p.stopped).length === 1);
+    const again = c.stream("nft", ["monitor", "ruleset"], () => {});
+    await again.started;
+    again.stop();
+    b.stop();
+  });
+
+  it("drops and counts lines while the client does not read, instead of queueing them", async () => {
+    const before = procs.length;
+    const s = connect(sock);
+    await new Promise((r) => s.once("connect", r));
+    s.write('{"q":"nft-monitor"}\n');
+    await until(() => procs.length > before);
+    const p = procs[before]!;
+    s.pause(); // a client that reads nothing
+    const line = "x".repeat(4000);
+    for (let i = 0; i < 2000; i++) p.emit(line); // 8 MB offered
+    s.resume();
+    let got = "";
+    s.on("data", (b: Buffer) => (got += b.toString("utf8")));
+    let emitted = 2000;
+    await until(() => {
+      if (got.includes('"line":"last"')) return true;
+      p.emit("last"); // the first ones may still meet a full backlog and be dropped (and counted)
+      emitted++;
+      return false;
+    });
+    // The backlog has drained now: one more line is forwarded, behind every count of drops.
+    p.emit("final");
+    emitted++;
+    await until(() => got.endsWith('"line":"final"}\n'));
+    s.destroy();
+    const frames = got.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const forwarded = frames.filter((f) => typeof f.line === "string").length;
+    const dropped = frames.filter((f) => typeof f.dropped === "number").reduce((n, f) => n + (f.dropped as number), 0);
+    expect(dropped).toBeGreaterThan(0);
+    expect(forwarded + dropped).toBe(emitted); // nothing silently lost: every line forwarded or counted
+  });
+
+  it("an unknown stream or garbage gets an error; the helper keeps answering", async () => {
+    for (const line of ["not json\n", '{"q":"nft-monitor","args":["-j"]}\n', "\u0000\u0001\n"]) {
+      expect(JSON.parse(await rawQuery(sock, line)), line).toMatchObject({ ok: false, error: { type: "bad_request" } });
+    }
+    expect(JSON.parse(await rawQuery(sock, '{"q":"nft-monitor-all"}\n'))).toMatchObject({ ok: false, error: { type: "refused" } });
+    const refused = await probeClient({ socketPath: sock }).stream("nft", ["monitor"], () => {}).ended;
+    expect(refused.error).toBeInstanceOf(ProbeRefused);
+    const s = probeClient({ socketPath: sock }).stream("nft", ["monitor", "ruleset"], () => {});
+    await s.started;
+    s.stop();
+  });
+
+  it("an unreachable helper ends the stream with ProbeUnavailable, not a throw", async () => {
+    const end = await probeClient({ socketPath: join(root, "absent.sock") }).stream("nft", ["monitor", "ruleset"], () => {}).ended;
+    expect(end.error).toBeInstanceOf(ProbeUnavailable);
+  });
+
+  it("stopping the helper ends its streams and kills their commands", async () => {
+    const local = join(root, "stop.sock");
+    const own = scriptedSpawn();
+    const srv = createProbeServer({ root, run: fakeRun, spawnLines: own.spawn, log: nullLogger });
+    await listenProbe(srv, local);
+    const s = probeClient({ socketPath: local }).stream("nft", ["monitor", "ruleset"], () => {});
+    await s.started;
+    await stopProbeServer(srv);
+    expect((await s.ended).error).toBeInstanceOf(ProbeUnavailable);
+    expect(own.procs[0]!.stopped).toBe(true);
   });
 });

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { CONTROL_IDS } from "../../monitors/monitor.js";
 import { ConfigError, type ConfigIssue } from "../config/errors.js";
-import { duration, parseWith, secretFile } from "../config/helpers.js";
+import { duration, emailAddress, parseWith, secretFile } from "../config/helpers.js";
 
 const severity = z.enum(["info", "warning", "critical"]);
 /** Which controls a channel wants; absent = all of them. */
@@ -35,8 +35,8 @@ const smtp = z.strictObject({
 const email = z.strictObject({
   name: channelName.optional(),
   smtp,
-  from: z.string().min(3),
-  to: z.array(z.string().min(3)).min(1),
+  from: emailAddress(),
+  to: z.array(emailAddress()).min(1),
   min_severity: severity.default("warning"),
   controls,
 });
@@ -95,7 +95,7 @@ const digest = z.strictObject({
   /** Local time (config timezone) of the daily digest. */
   at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'expected a time like "07:30"' }),
   /** Recipients; default: the first email group's. */
-  to: z.array(z.string().min(3)).min(1).optional(),
+  to: z.array(emailAddress()).min(1).optional(),
 });
 
 const schema = z

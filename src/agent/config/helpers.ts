@@ -3,6 +3,7 @@
  * validate its part of the YAML once at start-up.
  */
 import { z } from "zod";
+import { cronProblem } from "../scheduler.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 
 /** Parses `raw` with a zod schema, turning its issues into a ConfigError with key paths. */
@@ -75,9 +76,21 @@ export const duration = (opts: DurationOptions = {}) =>
 export const secretFile = () =>
   z.string().refine((s) => s.startsWith("/"), { message: "expected an absolute path to a file holding the secret" });
 
-/** A 5- or 6-field cron expression (validated by node-cron at scheduling time too). */
+/** A cron expression the scheduler can run, checked by the scheduler's own rule (`cronProblem`). */
 export const cronExpression = () =>
-  z.string().regex(/^\s*(\S+\s+){4,5}\S+\s*$/, { message: "expected a cron expression like \"*/5 * * * *\"" });
+  z.string().superRefine((s, ctx) => {
+    const problem = cronProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: `expected a cron expression like "*/5 * * * *": ${problem}` });
+  });
+
+/** `it@example.org`, or `IT desk <it@example.org>`: one mail address, no list, no spaces in it. */
+const MAIL_ADDRESS = /^(?:[^<>"\r\n]*<)?[^\s@<>,;"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?:>)?$/;
+
+/** A zod schema for one email address (a recipient or a sender), refused with its value named. */
+export const emailAddress = () =>
+  z.string().refine((s) => MAIL_ADDRESS.test(s.trim()) && s.includes("<") === s.trim().endsWith(">"), {
+    error: (i) => `expected an email address such as it@example.org, got ${JSON.stringify(i.input)}`,
+  });
 
 /** `host:port`, with an IPv6 host in brackets. */
 export const hostPort = () =>

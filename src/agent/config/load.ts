@@ -10,7 +10,8 @@ import { z } from "zod";
 import { monitorRegistry, MONITORS } from "../../monitors/index.js";
 import type { Monitor } from "../../monitors/monitor.js";
 import { parseAlertsConfig, type AlertsConfig } from "../alerts/config.js";
-import { parseDoorsConfig, parseMqttConfig, type DoorsConfig, type MqttConfig } from "../doors/config.js";
+import { inputKind, parseDoorsConfig, parseMqttConfig, type DoorsConfig, type MqttConfig } from "../doors/config.js";
+import { mqttRoutes } from "../doors/mqtt.js";
 import { ConfigError, type ConfigIssue, type KeyPath } from "./errors.js";
 import { cronExpression, duration, parseWith, secretFile } from "./helpers.js";
 
@@ -71,6 +72,8 @@ const timezone = () =>
     { message: "expected an IANA time zone such as America/Phoenix" },
   );
 
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
 const coreSchema = z.strictObject({
   site: z.string().min(1).max(200),
   timezone: timezone().default("UTC"),
@@ -84,6 +87,16 @@ const coreSchema = z.strictObject({
       public_url: z.url().optional(),
       /** Force a password change at the next login once a password is this old (HIPAA password policy). */
       password_max_age_days: z.number().int().min(1).max(3650).optional(),
+    })
+    .superRefine((c, ctx) => {
+      // Plain HTTP carries passwords and session cookies: only on a loopback address.
+      if (c.tls === "off" && !LOOPBACK.has(c.listen.host)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["tls"],
+          message: `off is allowed only with console.listen on a loopback address (127.0.0.1, ::1), not ${c.listen.host}: use tls: auto (a self-signed certificate is made on first start) or tls: { cert, key }`,
+        });
+      }
     })
     .default({ listen: { host: "127.0.0.1", port: 8443 }, tls: "auto" }),
   retention: z
@@ -168,6 +181,7 @@ export function parseConfigText(text: string, file: string, monitors: readonly M
   const alerts = collect(["alerts"], () => parseAlertsConfig(sections.alerts));
   const doors = collect(["doors"], () => parseDoorsConfig(sections.doors));
   const mqtt = collect(["mqtt"], () => parseMqttConfig(sections.mqtt));
+  if (doors) issues.push(...doorsWiring(doors, mqtt, sections.mqtt !== undefined).map((i) => ({ ...i, line: lineOf(i.path) })));
 
   if (issues.length > 0) throw new ConfigError(issues);
   if (!core || !alerts || !doors) throw new Error("config sections parsed without issues but produced no value");
@@ -192,6 +206,25 @@ export function parseConfigText(text: string, file: string, monitors: readonly M
     doors,
     mqtt,
   };
+}
+
+/**
+ * What no single section's schema can see: an mqtt sensor needs the top-level mqtt section, and
+ * no two sensors may listen on one topic (the door inputs' own routing decides that).
+ */
+function doorsWiring(doors: DoorsConfig, mqtt: MqttConfig | undefined, mqttPresent: boolean): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  doors.sensors.forEach((s, i) => {
+    if (inputKind(s) === "mqtt" && !mqtt && !mqttPresent) {
+      issues.push({ path: ["doors", "sensors", i, "input", "mqtt"], message: `sensor ${s.id} uses an mqtt input, but the config has no top-level mqtt section (url, username, password_file)` });
+    }
+  });
+  try {
+    mqttRoutes(doors.sensors);
+  } catch (e) {
+    issues.push({ path: ["doors", "sensors"], message: (e as Error).message });
+  }
+  return issues;
 }
 
 /** The line of the deepest node that exists along `path` (1-based), for error messages. */

@@ -5,6 +5,7 @@
  */
 import { dirname, isAbsolute, join, posix } from "node:path";
 import { CommandNotFound } from "../../agent/exec.js";
+import type { PrivilegedQueries } from "../../agent/privileged.js";
 import { defineMonitor, ProbeError, type Facts, type ProbeContext } from "../monitor.js";
 import { parseAccountsConfig, type AccountsConfig } from "./config.js";
 import { parseGroup, parseLoginDefs, parsePasswd, parseShadow, type PasswdEntry, type ShadowEntry } from "./parse-account-files.js";
@@ -15,6 +16,14 @@ import { accountsPolicy } from "./policy.js";
 const DAY = 86_400_000;
 const NO_LOGIN_SHELL = /(^|\/)(nologin|false|sync|shutdown|halt)$/;
 const MAX_INCLUDE_DEPTH = 8;
+
+/** What gatehouse-probe answers for this monitor (root-only files, read with CAP_DAC_READ_SEARCH). */
+const PRIVILEGED = {
+  shadow: { kind: "file", path: "/etc/shadow" },
+  sudoers: { kind: "file", path: "/etc/sudoers" },
+  // The names sudo itself reads from sudoers.d: no leading dot, no "~", at most 100 characters.
+  "sudoers.d": { kind: "dir", path: "/etc/sudoers.d", files: /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$/ },
+} as const satisfies PrivilegedQueries;
 
 const errCode = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
 const day = (days: number) => new Date(days * DAY).toISOString().slice(0, 10);
@@ -202,4 +211,5 @@ export const accounts = defineMonitor<AccountsConfig>({
   probe,
   policy: accountsPolicy,
   baselineFacts: ["accounts.admins", "accounts.humans", "accounts.uid0"],
+  privileged: PRIVILEGED,
 });

@@ -3,7 +3,8 @@
  * the approved one? Reads the kernel's ruleset (nft, iptables-save), ufw's config and status,
  * or firewalld's zones. Only observes.
  */
-import { watchFirewall } from "./watch.js";
+import { NFT_MONITOR, watchFirewall } from "./watch.js";
+import type { PrivilegedQueries, PrivilegedQuery } from "../../agent/privileged.js";
 import { z } from "zod";
 import { CommandError, CommandNotFound, CommandPermissionDenied, type RunOptions } from "../../agent/exec.js";
 import { parseWith } from "../../agent/config/helpers.js";
@@ -36,7 +37,7 @@ export type FirewallConfig = z.output<typeof configSchema>;
 /** ufw's own switch: ENABLED=yes means ufw loads its rules at boot. */
 export const UFW_CONF = "/etc/ufw/ufw.conf";
 
-/** The exact commands this monitor runs, for the privileged helper's allow-list. */
+/** The exact commands this monitor runs through `ctx.privileged` (declared below for gatehouse-probe). */
 export const FIREWALL_COMMANDS = {
   nft: ["nft", "-j", "list", "ruleset"],
   nftText: ["nft", "list", "ruleset"],
@@ -54,6 +55,29 @@ export const FIREWALL_COMMANDS = {
 } as const;
 
 type Argv = readonly string[];
+
+const command = (argv: readonly [string, ...string[]]): PrivilegedQuery => ({ kind: "command", argv });
+
+/**
+ * What gatehouse-probe answers for this monitor (all need CAP_NET_ADMIN, or root for ufw).
+ * firewalld's zone and service listings carry a parameter and go through the daemon's own
+ * rights, as firewalld's read-only "info" calls allow.
+ */
+export const FIREWALL_PRIVILEGED = {
+  "nft-ruleset": command(FIREWALL_COMMANDS.nft),
+  "nft-ruleset-text": command(FIREWALL_COMMANDS.nftText),
+  "iptables-save": command(FIREWALL_COMMANDS.iptablesSave),
+  "ip6tables-save": command(FIREWALL_COMMANDS.ip6tablesSave),
+  "iptables-legacy-save": command(FIREWALL_COMMANDS.iptablesLegacySave),
+  "ip6tables-legacy-save": command(FIREWALL_COMMANDS.ip6tablesLegacySave),
+  "iptables-nft-save": command(FIREWALL_COMMANDS.iptablesNftSave),
+  "ip6tables-nft-save": command(FIREWALL_COMMANDS.ip6tablesNftSave),
+  "ufw-status": command(FIREWALL_COMMANDS.ufwStatus),
+  "firewalld-state": command(FIREWALL_COMMANDS.firewalldState),
+  "firewalld-default-zone": command(FIREWALL_COMMANDS.firewalldDefaultZone),
+  "firewalld-active-zones": command(FIREWALL_COMMANDS.firewalldActiveZones),
+  "nft-monitor": { kind: "stream", argv: NFT_MONITOR },
+} as const satisfies PrivilegedQueries;
 
 /** One probe run: the context, plus notes on optional reads that were not available. */
 interface Session {
@@ -279,9 +303,10 @@ export const firewall = defineMonitor<FirewallConfig>({
   },
   policy: (facts) => firewallPolicy(facts),
   baselineFacts: FIREWALL_BASELINE_FACTS,
+  privileged: FIREWALL_PRIVILEGED,
   watch(ctx, config, changed) {
     if (config.backend !== "auto" && config.backend !== "nftables") return undefined;
-    const w = watchFirewall({ spawnLines: ctx.spawnLines, onChange: () => changed(), debounceMs: 300, log: ctx.log });
-    return w.available ? w : undefined;
+    if (!ctx.privileged.stream) return undefined;
+    return watchFirewall({ stream: ctx.privileged.stream, onChange: () => changed(), debounceMs: 300, log: ctx.log });
   },
 });

@@ -2,40 +2,55 @@
  * Event-driven firewall checks: `nft monitor ruleset` prints a line for every change to the
  * kernel ruleset, so a flushed firewall can raise its alert within seconds instead of at the
  * next poll. Bursts (an `nft -f` load prints hundreds of lines) are debounced into one call.
- * Polling stays the safety net: if nft is missing or the monitor keeps dying, nothing breaks.
+ *
+ * The stream comes from the privileged reader: in process (demo, tests, root) or from
+ * gatehouse-probe (which holds CAP_NET_ADMIN) under the units. Polling stays the safety net:
+ * when the stream cannot run (nft missing, no privilege, refused by the helper) the watcher
+ * says so once and stops; when it dies or the helper restarts, it comes back with backoff,
+ * warning once per outage, not once per attempt.
  */
-import type { LineStream, spawnLines as SpawnLines } from "../../agent/exec.js";
+import { CommandNotFound, CommandPermissionDenied, type CommandError } from "../../agent/exec.js";
+import type { PrivilegedStream, StreamFn } from "../../agent/privileged.js";
 import type { Logger } from "../monitor.js";
+
+/** The streamed command; gatehouse-probe offers it as the `nft-monitor` query. */
+export const NFT_MONITOR = ["nft", "monitor", "ruleset"] as const;
 
 /** Options of watchFirewall; the agent's scheduler supplies them. */
 export interface WatchFirewallOptions {
-  /** The exec module's spawnLines (the agent passes the real one). */
-  spawnLines: typeof SpawnLines;
+  /** The privileged reader's stream (the agent passes the in-process or the probe's one). */
+  stream: StreamFn;
   /** Called once per burst of changes with the lines `nft monitor` printed for it. */
   onChange: (lines: string[]) => void;
   /** Quiet time after the last change before onChange fires (default 1000 ms). */
   debounceMs?: number;
   /** Longest a continuous stream of changes can delay onChange (default 5000 ms). */
   maxWaitMs?: number;
-  /** First delay before restarting a monitor that exited (doubles up to 60 s; default 1000 ms). */
+  /** First delay before restarting a stream that ended (doubles up to 60 s; default 1000 ms). */
   restartDelayMs?: number;
   signal?: AbortSignal;
   log?: Logger;
 }
 
+/** How a watch ended: stopped by its owner, or given up because the stream cannot run here. */
+export type WatchEnd = { stopped: true } | { unavailable: CommandError };
+
 /** A running watch. */
 export interface FirewallWatch {
-  /** False when `nft` is not installed: rely on polling. */
-  readonly available: boolean;
   stop(): void;
-  /** Resolves once stopped and the monitor process has exited. */
-  readonly done: Promise<void>;
+  /** Resolves once the watch has ended and its stream is closed. */
+  readonly done: Promise<WatchEnd>;
 }
 
 /** Marker passed to onChange after a restart: changes may have been missed meanwhile. */
 export const RESTARTED = "# nft monitor restarted";
 
 const MAX_RESTART_DELAY = 60_000;
+
+/** Causes a restart will not cure: the watcher gives up and leaves the firewall to polling. */
+function permanent(e: CommandError): boolean {
+  return e instanceof CommandNotFound || e instanceof CommandPermissionDenied || e.name === "ProbeRefused";
+}
 
 /**
  * Watches the kernel ruleset with `nft monitor ruleset` and calls a debounced callback on every
@@ -46,14 +61,16 @@ export function watchFirewall(opts: WatchFirewallOptions): FirewallWatch {
   const maxWaitMs = opts.maxWaitMs ?? 5000;
   const baseDelay = opts.restartDelayMs ?? 1000;
   let stopped = false;
-  let stream: LineStream | undefined;
+  let stream: PrivilegedStream | undefined;
   let pending: string[] = [];
   let quietTimer: NodeJS.Timeout | undefined;
   let maxTimer: NodeJS.Timeout | undefined;
   let restartTimer: NodeJS.Timeout | undefined;
   let delay = baseDelay;
-  let resolveDone!: () => void;
-  const done = new Promise<void>((r) => (resolveDone = r));
+  /** An outage was reported and nothing has come through since: later failures stay quiet. */
+  let warned = false;
+  let resolveDone!: (e: WatchEnd) => void;
+  const done = new Promise<WatchEnd>((r) => (resolveDone = r));
 
   const flush = () => {
     clearTimeout(quietTimer);
@@ -70,41 +87,46 @@ export function watchFirewall(opts: WatchFirewallOptions): FirewallWatch {
   };
 
   const onLine = (line: string) => {
-    if (line.trim() === "") return;
-    delay = baseDelay; // the monitor works: reset the restart backoff
+    if (line.trim() === "" || stopped) return;
+    delay = baseDelay; // the stream works: reset the restart backoff
+    if (warned) opts.log?.info({}, "nft monitor is back; firewall changes are seen at once again");
+    warned = false;
     pending.push(line);
     clearTimeout(quietTimer);
     quietTimer = setTimeout(flush, debounceMs);
     maxTimer ??= setTimeout(flush, maxWaitMs);
   };
 
-  const start = (): boolean => {
-    try {
-      stream = opts.spawnLines("nft", ["monitor", "ruleset"], onLine, {
-        onStderr: (s) => opts.log?.warn({ stderr: s.trim() }, "nft monitor"),
+  const start = (restarted: boolean) => {
+    const s = opts.stream(NFT_MONITOR[0], NFT_MONITOR.slice(1), onLine);
+    stream = s;
+    // Changes may have gone unseen while the stream was down: re-check once it runs again.
+    if (restarted)
+      void s.started.then(() => {
+        if (stopped || stream !== s) return;
+        pending.push(RESTARTED);
+        flush();
       });
-    } catch (e) {
-      opts.log?.warn({ err: (e as Error).message }, "nft monitor unavailable; the firewall is polled only");
-      return false;
-    }
-    void stream.exited.then((code) => {
+    void s.ended.then((end) => {
       stream = undefined;
-      if (stopped) {
-        resolveDone();
-        return;
+      if (stopped) return resolveDone({ stopped: true });
+      if (end.error && permanent(end.error)) {
+        opts.log?.warn({ err: end.error.message }, "nft monitor unavailable; firewall changes are seen at the next scheduled check only");
+        stopped = true;
+        clearTimeout(quietTimer);
+        clearTimeout(maxTimer);
+        return resolveDone({ unavailable: end.error });
       }
-      opts.log?.warn({ code, restartInMs: delay }, "nft monitor exited; restarting");
+      const info = { code: end.code, err: end.error?.message, restartInMs: delay };
+      if (warned) opts.log?.debug(info, "nft monitor still down; retrying");
+      else opts.log?.warn(info, "nft monitor ended; restarting (polling covers the gap)");
+      warned = true;
       restartTimer = setTimeout(() => {
         restartTimer = undefined;
-        if (stopped) return;
-        if (start()) {
-          pending.push(RESTARTED);
-          flush();
-        } else resolveDone();
+        if (!stopped) start(true);
       }, delay);
       delay = Math.min(delay * 2, MAX_RESTART_DELAY);
     });
-    return true;
   };
 
   const stop = () => {
@@ -114,12 +136,11 @@ export function watchFirewall(opts: WatchFirewallOptions): FirewallWatch {
     clearTimeout(maxTimer);
     clearTimeout(restartTimer);
     if (stream) stream.stop();
-    else resolveDone();
+    else resolveDone({ stopped: true });
   };
 
-  const available = start();
-  if (!available) resolveDone();
+  start(false);
   if (opts.signal?.aborted) stop();
   else opts.signal?.addEventListener("abort", stop, { once: true });
-  return { available, stop, done };
+  return { stop, done };
 }

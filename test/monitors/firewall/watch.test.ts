@@ -1,11 +1,14 @@
 /**
- * The ruleset watcher: debounce and restart logic with a scripted spawnLines and fake timers,
- * then for real: `nft monitor ruleset` inside a network namespace, flushed.
+ * The ruleset watcher: debounce and restart logic with a scripted spawnLines (behind the real
+ * in-process privileged reader) and fake timers, how it gives up or retries when the stream is
+ * unavailable, then for real: `nft monitor ruleset` inside a network namespace, flushed.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CommandNotFound, type LineStream, type spawnLines } from "../../../src/agent/exec.js";
+import { failedStream, inProcessPrivilegedReader, type StreamFn } from "../../../src/agent/privileged.js";
+import { ProbeUnavailable } from "../../../src/probe/client.js";
 import { RESTARTED, watchFirewall } from "../../../src/monitors/firewall/watch.js";
 import { canRun } from "../../helpers/require-tool.js";
 import { createNetns } from "./netns.js";
@@ -16,11 +19,11 @@ const RECORDED = readFileSync(join(import.meta.dirname, "../../fixtures/firewall
 
 /** A spawnLines whose processes the test drives: emit lines, make them exit. */
 function scripted() {
-  const procs: { argv: string[]; emit: (l: string) => void; exit: (code: number | null) => void; stopped: boolean }[] = [];
-  const spawn: typeof spawnLines = (cmd, args, onLine) => {
+  const procs: { argv: string[]; emit: (l: string) => void; exit: (code: number | null) => void; stderr: (s: string) => void; stopped: boolean }[] = [];
+  const spawn: typeof spawnLines = (cmd, args, onLine, opts) => {
     let exit!: (c: number | null) => void;
     const exited = new Promise<number | null>((r) => (exit = r));
-    const p = { argv: [cmd, ...args], emit: onLine, exit, stopped: false };
+    const p = { argv: [cmd, ...args], emit: onLine, exit, stderr: (t: string) => opts?.onStderr?.(t), stopped: false };
     procs.push(p);
     const stream: LineStream = {
       exited,
@@ -31,7 +34,14 @@ function scripted() {
     };
     return stream;
   };
-  return { spawn, procs };
+  return { spawn: inProcessPrivilegedReader(undefined, spawn).stream!, procs };
+}
+
+/** A logger that keeps what it was told, by level. */
+function recordingLog() {
+  const lines: { level: string; msg: string }[] = [];
+  const at = (level: string) => (_o: object | string, msg?: string) => void lines.push({ level, msg: msg ?? "" });
+  return { log: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") }, lines, warns: () => lines.filter((l) => l.level === "warn") };
 }
 
 afterEach(() => {
@@ -43,8 +53,7 @@ describe("watchFirewall (scripted nft monitor)", () => {
     vi.useFakeTimers();
     const { spawn, procs } = scripted();
     const calls: string[][] = [];
-    const w = watchFirewall({ spawnLines: spawn, onChange: (l) => calls.push(l), debounceMs: 500 });
-    expect(w.available).toBe(true);
+    const w = watchFirewall({ stream: spawn, onChange: (l) => calls.push(l), debounceMs: 500 });
     expect(procs[0]!.argv).toEqual(["nft", "monitor", "ruleset"]);
     for (const line of RECORDED) procs[0]!.emit(line);
     vi.advanceTimersByTime(499);
@@ -58,7 +67,7 @@ describe("watchFirewall (scripted nft monitor)", () => {
     vi.useFakeTimers();
     const { spawn, procs } = scripted();
     const calls: string[][] = [];
-    const w = watchFirewall({ spawnLines: spawn, onChange: (l) => calls.push(l), debounceMs: 500, maxWaitMs: 2000 });
+    const w = watchFirewall({ stream: spawn, onChange: (l) => calls.push(l), debounceMs: 500, maxWaitMs: 2000 });
     for (let i = 0; i < 10; i++) {
       procs[0]!.emit(`add rule ip filter input tcp dport ${1000 + i} accept`);
       vi.advanceTimersByTime(300);
@@ -72,7 +81,7 @@ describe("watchFirewall (scripted nft monitor)", () => {
     vi.useFakeTimers();
     const { spawn, procs } = scripted();
     const calls: string[][] = [];
-    const w = watchFirewall({ spawnLines: spawn, onChange: (l) => calls.push(l), restartDelayMs: 1000 });
+    const w = watchFirewall({ stream: spawn, onChange: (l) => calls.push(l), restartDelayMs: 1000 });
     procs[0]!.exit(1);
     await vi.advanceTimersByTimeAsync(999);
     expect(procs.length).toBe(1);
@@ -89,17 +98,63 @@ describe("watchFirewall (scripted nft monitor)", () => {
     expect(procs[2]!.stopped).toBe(true);
   });
 
-  it("without nft it says so and leaves the firewall to polling", async () => {
+  it("without nft it says so once and leaves the firewall to polling", async () => {
+    const { log, warns } = recordingLog();
     const w = watchFirewall({
-      spawnLines: () => {
+      stream: inProcessPrivilegedReader(undefined, () => {
         throw new CommandNotFound("nft: not installed", ["nft"]);
-      },
+      }).stream!,
       onChange: () => {
         throw new Error("no change expected");
       },
+      log,
     });
-    expect(w.available).toBe(false);
-    await w.done;
+    expect(await w.done).toMatchObject({ unavailable: { name: "CommandNotFound" } });
+    expect(warns().map((l) => l.msg)).toEqual(["nft monitor unavailable; firewall changes are seen at the next scheduled check only"]);
+  });
+
+  it("without the privilege (the daemon's own rights under the units) it warns once and never restarts", async () => {
+    vi.useFakeTimers();
+    const { spawn, procs } = scripted();
+    const { log, warns } = recordingLog();
+    const w = watchFirewall({ stream: spawn, onChange: () => {}, log, restartDelayMs: 10 });
+    procs[0]!.stderr("Error: Operation not permitted (you must be root)\n");
+    procs[0]!.exit(1);
+    expect(await w.done).toMatchObject({ unavailable: { name: "CommandPermissionDenied" } });
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(procs.length).toBe(1);
+    expect(warns()).toHaveLength(1);
+  });
+
+  it("while the helper is unreachable it retries with backoff, warning once per outage, and re-checks once it is back", async () => {
+    vi.useFakeTimers();
+    const { log, warns, lines } = recordingLog();
+    let up = false;
+    let attempts = 0;
+    const emitters: ((l: string) => void)[] = [];
+    const stream: StreamFn = (cmd, args, onLine) => {
+      attempts++;
+      if (!up) return failedStream(new ProbeUnavailable("gatehouse-probe is not reachable at /run/x: ENOENT", ["gatehouse-probe:nft-monitor"]));
+      emitters.push(onLine);
+      let end!: (e: { code: null }) => void;
+      return { started: Promise.resolve(), ended: new Promise((r) => (end = r)), stop: () => end({ code: null }) };
+    };
+    const calls: string[][] = [];
+    const w = watchFirewall({ stream, onChange: (l) => calls.push(l), restartDelayMs: 1000, debounceMs: 10, log });
+    await vi.advanceTimersByTimeAsync(10 * 60_000); // ten minutes down: 1+2+4+…+60 s
+    expect(attempts).toBeGreaterThan(5);
+    expect(attempts).toBeLessThan(20); // backoff, no spin
+    expect(warns()).toHaveLength(1);
+    expect(calls).toEqual([]);
+    up = true;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls).toEqual([[RESTARTED]]); // back: one re-check for what may have been missed
+    emitters[0]!("delete table inet filter");
+    await vi.advanceTimersByTimeAsync(10);
+    expect(calls[1]).toEqual(["delete table inet filter"]);
+    expect(lines.some((l) => l.level === "info" && /back/.test(l.msg))).toBe(true);
+    w.stop();
+    expect(await w.done).toEqual({ stopped: true });
   });
 
   it("stops on abort and never calls back after stopping", () => {
@@ -107,7 +162,7 @@ describe("watchFirewall (scripted nft monitor)", () => {
     const { spawn, procs } = scripted();
     const calls: string[][] = [];
     const ac = new AbortController();
-    watchFirewall({ spawnLines: spawn, onChange: (l) => calls.push(l), signal: ac.signal });
+    watchFirewall({ stream: spawn, onChange: (l) => calls.push(l), signal: ac.signal });
     procs[0]!.emit("delete table ip filter");
     ac.abort();
     vi.advanceTimersByTime(10_000);
@@ -122,7 +177,7 @@ describe.skipIf(!canRun({ tools: ["ip", "nft"], root: true }))("watchFirewall on
     const batches: string[][] = [];
     const waiters = new Set<() => void>();
     const w = watchFirewall({
-      spawnLines: ns.spawnLines,
+      stream: inProcessPrivilegedReader(ns.run, ns.spawnLines).stream!,
       debounceMs: 200,
       onChange: (lines) => {
         batches.push(lines);
@@ -143,7 +198,6 @@ describe.skipIf(!canRun({ tools: ["ip", "nft"], root: true }))("watchFirewall on
         check();
       });
     try {
-      expect(w.available).toBe(true);
       // nft monitor gives no readiness signal: change something until it reports.
       for (let i = 0; batches.length === 0; i++) {
         await ns.sh("nft", "add", "table", "inet", `gh_ready_${i}`);
