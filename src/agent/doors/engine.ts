@@ -36,8 +36,6 @@ export const RULES = {
   inputError: "doors.input_error",
 } as const;
 
-/** Held open this many times `held_open_after` escalates the warning to critical. */
-export const HELD_OPEN_CRITICAL_FACTOR = 3;
 /** A battery percentage below this counts as low when the sensor sends no battery_low flag. */
 export const BATTERY_LOW_PERCENT = 20;
 
@@ -243,7 +241,7 @@ export class DoorEngine {
   }
 
   /**
-   * Applies the time-based rules at the current time: held open (warning, then critical) and
+   * Applies the time-based rules at the current time: held open (critical) and
    * silent for `offline_after` (warning). Only changes are written. Returns the outbox ids.
    */
   tick(): number[] {
@@ -259,13 +257,9 @@ export class DoorEngine {
       if (!sensor) continue;
       const held = sensor.held_open_after;
       if (held && st.state === "open" && st.since !== null) {
-        const elapsed = now - st.since;
-        const critical = elapsed >= held * HELD_OPEN_CRITICAL_FACTOR;
-        if (elapsed >= held) {
-          const f = critical
-            ? fail(RULES.heldOpen, sensor, `${label(sensor)} held open longer than ${fmtMs(held * HELD_OPEN_CRITICAL_FACTOR)}`)
-            : warn(RULES.heldOpen, sensor, `${label(sensor)} held open longer than ${fmtMs(held)}`);
-          if (open.get(`${f.rule}|${sensor.id}`) !== (critical ? "critical" : "warning")) findings.push(f);
+        // A door held open is a physical alarm: critical, so grouping never holds it back.
+        if (now - st.since >= held && open.get(`${RULES.heldOpen}|${sensor.id}`) !== "critical") {
+          findings.push(fail(RULES.heldOpen, sensor, `${label(sensor)} held open longer than ${fmtMs(held)}`));
         }
       }
       const silentAfter = sensor.offline_after;
