@@ -48,7 +48,8 @@ const toOpen = (r: AlertRow): OpenAlert => ({
 });
 
 let defaultControlOf: ((source: string) => string | undefined) | undefined;
-function controlOfFor(ctx: AlertContext): (source: string) => string | undefined {
+/** The context's source → control mapping, or the default one (monitors, doors). */
+export function controlOfFor(ctx: AlertContext): (source: string) => string | undefined {
   if (ctx.controlOf) return ctx.controlOf;
   defaultControlOf ??= controlMapper();
   return defaultControlOf;
@@ -171,7 +172,8 @@ function item(
   };
 }
 
-function rowItem(r: AlertRow, message: string, controlOf: (s: string) => string | undefined): NotificationItem {
+/** The notice item of a stored alert (reminders, recoveries, channels added later). */
+export function rowItem(r: AlertTableRow, message: string, controlOf: (s: string) => string | undefined): NotificationItem {
   const control = controlOf(r.source);
   return {
     alertId: r.id,
