@@ -206,6 +206,8 @@ export class DeliveryWorker {
       const at = this.now();
       this.db.transaction(() => {
         this.db.prepare("UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ? AND sent_at IS NULL").run(at, row.id);
+        // Rows folded into this message were delivered with it.
+        this.db.prepare("UPDATE outbox SET sent_at = ? WHERE merged_into = ? AND sent_at IS NULL").run(at, row.id);
         this.recordAttempt(row, t0, at, null);
       })();
     } catch (e) {
