@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { verifyAudit } from "../../../src/agent/audit.js";
-import { RULES } from "../../../src/agent/doors/engine.js";
+import { REDELIVERY_WINDOW_MS, RULES } from "../../../src/agent/doors/engine.js";
 import { declareOnsite, OnsiteError, parseUntil } from "../../../src/agent/doors/onsite.js";
 import { cancelOnsite, getDoorState, pruneDoorEvents, recentDoorEvents } from "../../../src/agent/doors/store.js";
 import { alerts, clock, engineFor, memoryDb, openAlerts, outbox, TZ } from "./helpers.js";
@@ -157,6 +157,24 @@ describe("door engine rules", () => {
     expect(pruneDoorEvents(db, cutoff, { batch: 3 })).toBe(10);
     expect(recentDoorEvents(db, { limit: 100 }).every((ev) => ev.receivedAt >= cutoff)).toBe(true);
     expect(recentDoorEvents(db, { limit: 100 })).toHaveLength(15);
+  });
+});
+
+describe("idempotency of at-least-once deliveries", () => {
+  it("a redelivery of a stored key is not stored again; a first delivery always is, also with a reused packet id", () => {
+    const db = memoryDb();
+    const c = clock("2026-11-27T15:00:00Z");
+    const e = engineFor(db, undefined, () => c.now);
+    const ev = (redelivered: boolean) => ({ sensorId: "closet", source: "mqtt" as const, payload: "p", signal: opened, delivery: { key: "mqtt:7:abc", redelivered } });
+    expect(e.handle(ev(false))).toBeDefined();
+    c.advance(5_000);
+    expect(e.handle(ev(true))).toBeUndefined(); // the broker resent it after a crash
+    expect(e.stats()).toMatchObject({ events: 1, duplicates: 1 });
+    c.advance(60_000);
+    expect(e.handle(ev(false))).toBeDefined(); // packet id 7 reused for a new message: stored
+    c.advance(REDELIVERY_WINDOW_MS + 1);
+    expect(e.handle(ev(true))).toBeDefined(); // nothing recent under that key: stored
+    expect(recentDoorEvents(db, { sensorId: "closet" })).toHaveLength(3);
   });
 });
 
