@@ -7,6 +7,7 @@ import type { ServerType } from "@hono/node-server";
 import { openAgent, type Agent } from "./agent.js";
 import type { AlertContext } from "./alerts/engine.js";
 import { addAlertingJobs } from "./alerts/jobs.js";
+import { reconcileChannels } from "./alerts/reconcile.js";
 import { runComplianceEvaluation } from "./compliance/evaluate.js";
 import { runMonthlyReport } from "./compliance/monthly.js";
 import type { GatehouseConfig } from "./config/load.js";
@@ -110,6 +111,8 @@ export async function startDaemon(config: GatehouseConfig, opts: DaemonOptions):
       if (w) stops.push(() => w.stop());
     }
 
+    // Alerts still firing that a newly configured channel never had: queue them for it once.
+    reconcileChannels(agent.db, alertCtx());
     scheduler.start();
     worker.start();
     if (opts.checkOnStart) for (const s of config.monitors) void scheduler.runNow(s.monitor.id);

@@ -43,7 +43,13 @@ export async function createMetricsRegistry(deps: MetricsDeps): Promise<Registry
   const { db } = deps;
   const now = deps.now ?? Date.now;
   const registry = new Registry();
-  if (deps.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (deps.processMetrics ?? true) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client names three gauges `*_total`, which Prometheus reserves for counters
+    // (`promtool check metrics` fails on them); the same figures stay, broken down by type,
+    // in nodejs_active_handles, nodejs_active_requests and nodejs_active_resources.
+    for (const n of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(n);
+  }
 
   new Gauge({
     name: "gatehouse_info",
@@ -152,12 +158,12 @@ export async function createMetricsRegistry(deps: MetricsDeps): Promise<Registry
 
   new Gauge({
     name: "gatehouse_outbox_pending_messages",
-    help: "Notifications written to the outbox and not yet delivered, by channel.",
+    help: "Notifications written to the outbox and not yet delivered, by channel (rows folded into a grouped message count as that message).",
     labelNames: ["channel"],
     registers: [registry],
     collect() {
       this.reset();
-      for (const r of db.prepare("SELECT channel, count(*) AS n FROM outbox WHERE sent_at IS NULL GROUP BY channel").all() as { channel: string; n: number }[]) {
+      for (const r of db.prepare("SELECT channel, count(*) AS n FROM outbox WHERE sent_at IS NULL AND merged_into IS NULL GROUP BY channel").all() as { channel: string; n: number }[]) {
         this.set({ channel: r.channel }, r.n);
       }
     },
@@ -169,7 +175,7 @@ export async function createMetricsRegistry(deps: MetricsDeps): Promise<Registry
     registers: [registry],
     collect() {
       this.reset();
-      for (const r of db.prepare("SELECT channel, count(*) AS n FROM outbox WHERE sent_at IS NULL AND attempts > 0 GROUP BY channel").all() as { channel: string; n: number }[]) {
+      for (const r of db.prepare("SELECT channel, count(*) AS n FROM outbox WHERE sent_at IS NULL AND merged_into IS NULL AND attempts > 0 GROUP BY channel").all() as { channel: string; n: number }[]) {
         this.set({ channel: r.channel }, r.n);
       }
     },
@@ -179,7 +185,7 @@ export async function createMetricsRegistry(deps: MetricsDeps): Promise<Registry
     help: "Age of the oldest undelivered notification (0 when none).",
     registers: [registry],
     collect() {
-      const r = db.prepare("SELECT min(created_at) AS t FROM outbox WHERE sent_at IS NULL").get() as { t: number | null };
+      const r = db.prepare("SELECT min(created_at) AS t FROM outbox WHERE sent_at IS NULL AND merged_into IS NULL").get() as { t: number | null };
       this.set(r.t === null ? 0 : Math.max(0, (now() - r.t) / 1000));
     },
   });

@@ -2,6 +2,7 @@
  * A CLI command: its words (`baseline approve`), a one-line summary, usage, and a handler that
  * returns the exit code. Errors thrown are rendered once, by src/cli.ts.
  */
+import { userInfo } from "node:os";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { openAgent, type Agent, type AgentOptions } from "../agent/agent.js";
 import { loadConfig, resolveConfigPath, type GatehouseConfig } from "../agent/config/load.js";
@@ -80,14 +81,21 @@ export function onePositional(positionals: readonly string[], what: string, usag
   return positionals[0]!;
 }
 
-/** The operating-system user running a CLI command, for the audit log. */
-export function osActor(): string {
-  const sudo = process.env.SUDO_USER;
-  let user = "unknown";
+/**
+ * The operating-system user running a CLI command, for the audit log: the name of the process's
+ * uid (getpwuid, i.e. /etc/passwd), never the USER/LOGNAME variables, which cron and systemd
+ * leave unset and anyone can set. Under sudo (uid 0 with SUDO_USER) the person who ran sudo.
+ */
+export function osActor(uid = process.getuid?.() ?? -1, nameOf: (uid: number) => string | undefined = uidName, sudoUser = process.env.SUDO_USER): string {
+  if (uid === 0 && sudoUser && /^[a-z_][a-z0-9_.-]{0,31}\$?$/i.test(sudoUser)) return `os:${sudoUser}`;
+  return `os:${nameOf(uid) ?? `uid ${uid}`}`;
+}
+
+function uidName(uid: number): string | undefined {
   try {
-    user = process.env.USER ?? process.env.LOGNAME ?? "unknown";
+    const u = userInfo();
+    return u.uid === uid ? u.username : undefined;
   } catch {
-    /* keep unknown */
+    return undefined; // no passwd entry for this uid (a bare container)
   }
-  return `os:${sudo ?? user}`;
 }

@@ -8,7 +8,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAlertsConfig } from "../../src/agent/alerts/config.js";
+import { applyFindings } from "../../src/agent/alerts/engine.js";
+import { run } from "../../src/agent/exec.js";
+import { nullLogger } from "../../src/agent/log.js";
 import { metricsApp } from "../../src/agent/metrics.js";
+import { emailChannel } from "../../src/agent/notify/email.js";
+import { DeliveryWorker } from "../../src/agent/notify/worker.js";
+import { canRun } from "../helpers/require-tool.js";
+import { startSmtp } from "../agent/notify/peers.js";
 import { nightlyBackup } from "../../src/agent/store/backup.js";
 import { openStore, type Db } from "../../src/agent/store/db.js";
 import { insertObservation } from "../../src/agent/store/observations.js";
@@ -171,5 +179,61 @@ describe("GET /metrics", () => {
     } finally {
       await new Promise<void>((r) => server.s.close(() => r()));
     }
+  });
+});
+
+describe("metrics tell the truth about the outbox", () => {
+  it("a grouped mail delivered leaves nothing pending (folded rows went with it), so NotificationsStuck cannot fire", async () => {
+    const peer = await startSmtp({ plaintextOnly: true });
+    const dir = mkdtempSync(join(tmpdir(), "gh-metrics-group-"));
+    const db = openStore(join(dir, "data"));
+    let now = NOW;
+    const email = emailChannel(parseAlertsConfig({ email: { smtp: { host: "127.0.0.1", port: peer.port, require_tls: false }, from: "g@example.org", to: ["it@example.org"] } }).email[0]!, { name: "email" });
+    const worker = new DeliveryWorker(db, { channels: [email], log: nullLogger, now: () => now });
+    try {
+      for (const m of ["patches", "backups", "wifi", "tls"]) {
+        db.transaction(() => applyFindings(db, { site: "Acme", routes: [{ channel: "email", minSeverity: "warning" }], now, policy: { groupWaitMs: 30_000 } }, m, [{ rule: `${m}.x`, kind: "policy", status: "warn", message: `${m} needs a look`, facts: [] }], true))();
+        now += 1000;
+      }
+      now += 30_000;
+      await worker.drain();
+      expect(peer.received).toHaveLength(1); // one grouped message for the four
+      now += 3_600_000;
+      const text = await (await metricsApp({ db, processMetrics: false, now: () => now }).request("/metrics", {}, LOCAL)).text();
+      const families = parsePrometheusTextFormat(text);
+      expect(value(families, "gatehouse_outbox_pending_messages", { channel: "email" })).toBeUndefined();
+      expect(value(families, "gatehouse_outbox_oldest_pending_age_seconds")).toBe(0);
+      expect((db.prepare("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL").get() as { n: number }).n).toBe(0);
+    } finally {
+      await worker.stop();
+      db.close();
+      await peer.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(!canRun({ tools: ["promtool"] }))("promtool check metrics (Debian's prometheus package)", () => {
+  it("passes clean, process metrics included", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gh-promtool-"));
+    const db = openStore(join(dir, "data"));
+    try {
+      seed(db);
+      const res = await metricsApp({ db, dataDir: join(dir, "data"), site: "Acme", version: "0.1.0", now: () => NOW }).request("/metrics", {}, LOCAL);
+      const text = await res.text();
+      expect(text).toContain("nodejs_active_handles");
+      const r = await run("promtool", ["check", "metrics"], { input: text, okExitCodes: [0, 1, 3] });
+      expect(`${r.stdout}${r.stderr}`.trim()).toBe("");
+      expect(r.code).toBe(0);
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the shipped alerting rules pass promtool check rules", async () => {
+    const rules = join(import.meta.dirname, "../../systemd/examples/prometheus-rules.yml");
+    const r = await run("promtool", ["check", "rules", rules]);
+    expect(r.stdout).toMatch(/SUCCESS: \d+ rules found/);
   });
 });

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { CONTROL_IDS } from "../../monitors/monitor.js";
 import { ConfigError, type ConfigIssue } from "../config/errors.js";
 import { duration, emailAddress, parseWith, secretFile } from "../config/helpers.js";
+import type { Severity } from "./transitions.js";
 
 const severity = z.enum(["info", "warning", "critical"]);
 /** Which controls a channel wants; absent = all of them. */
@@ -98,20 +99,40 @@ const digest = z.strictObject({
   to: z.array(emailAddress()).min(1).optional(),
 });
 
+/**
+ * How long a notice waits for others to join it, per severity of its most severe item. A
+ * critical notice (a door opened after hours, tamper, a firewall down) is an alarm and goes at
+ * once by default; warnings and info wait so that a burst becomes one message.
+ */
+const GROUP_WAIT_DEFAULT = { critical: 0, warning: 30_000, info: 30_000 } as const;
+const groupWaitMap = z.strictObject({
+  critical: durationOrZero().default(GROUP_WAIT_DEFAULT.critical),
+  warning: durationOrZero().default(GROUP_WAIT_DEFAULT.warning),
+  info: durationOrZero().default(GROUP_WAIT_DEFAULT.info),
+});
+/** `group_wait: 30s` sets warning and info; critical stays 0 (only the map form can hold an alarm back). */
+const groupWaitShort = durationOrZero().transform((ms) => ({ critical: 0, warning: ms, info: ms }));
+const groupWait = z.unknown().transform((v, ctx) => {
+  const r = (v !== null && typeof v === "object" ? groupWaitMap : groupWaitShort).safeParse(v);
+  if (r.success) return r.data;
+  for (const i of r.error.issues) ctx.addIssue(i as Parameters<typeof ctx.addIssue>[0]);
+  return z.NEVER;
+});
+
 const schema = z
   .strictObject({
     renotify_after: duration().default(4 * 3_600_000),
     /** How long an open alert must stay good before it resolves (flap damping); 0 = at once. */
     flap_window: durationOrZero().default(10 * 60_000),
-    /** How long a new notice waits so that others for the same channel join it; 0 = none. */
-    group_wait: durationOrZero().default(30_000),
+    /** How long a new notice waits so that others for the same channel join it, per severity. */
+    group_wait: groupWait.default(GROUP_WAIT_DEFAULT),
     email: z.unknown().optional(),
     webhook: z.array(webhook).optional(),
     syslog: syslog.optional(),
     heartbeat: heartbeat.optional(),
     digest: digest.optional(),
   })
-  .default({ renotify_after: 4 * 3_600_000, flap_window: 10 * 60_000, group_wait: 30_000 });
+  .default({ renotify_after: 4 * 3_600_000, flap_window: 10 * 60_000, group_wait: { ...GROUP_WAIT_DEFAULT } });
 
 /** One email recipient group, validated. */
 export type EmailConfig = z.output<typeof email>;
@@ -131,15 +152,24 @@ export const SYSLOG_FACILITIES: readonly SyslogFacility[] = FACILITIES;
 /** The validated section; `email` is always a list of recipient groups (possibly empty). */
 export type AlertsConfig = Omit<z.output<typeof schema>, "email"> & { email: EmailConfig[] };
 
+/** Group wait per severity (ms). */
+export type GroupWait = Readonly<Record<Severity, number>>;
+
 /** Timing knobs of the alert engine. */
 export interface AlertPolicy {
   renotifyAfterMs: number;
   flapWindowMs: number;
-  groupWaitMs: number;
+  /** Per severity; a plain number applies to every severity (tests and benchmarks use 0). */
+  groupWaitMs: number | GroupWait;
 }
 
 /** The documented defaults (used where no config is at hand, e.g. a bare `gatehouse check`). */
-export const DEFAULT_POLICY: AlertPolicy = { renotifyAfterMs: 4 * 3_600_000, flapWindowMs: 10 * 60_000, groupWaitMs: 30_000 };
+export const DEFAULT_POLICY: AlertPolicy = { renotifyAfterMs: 4 * 3_600_000, flapWindowMs: 10 * 60_000, groupWaitMs: GROUP_WAIT_DEFAULT };
+
+/** How long a notice whose most severe item has severity `s` waits for others. */
+export function groupWaitFor(policy: Pick<AlertPolicy, "groupWaitMs">, s: Severity): number {
+  return typeof policy.groupWaitMs === "number" ? policy.groupWaitMs : policy.groupWaitMs[s];
+}
 
 /** The engine's timing from the config. */
 export function alertPolicyOf(c: AlertsConfig): AlertPolicy {

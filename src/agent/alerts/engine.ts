@@ -9,10 +9,10 @@ import { randomUUID } from "node:crypto";
 import type { Finding } from "../evaluator.js";
 import { findingKey } from "../evaluator.js";
 import type { Db } from "../store/db.js";
-import { DEFAULT_POLICY, type AlertPolicy } from "./config.js";
+import { DEFAULT_POLICY, groupWaitFor, type AlertPolicy } from "./config.js";
 import { controlMapper } from "./controls.js";
 import type { AlertRow as AlertTableRow } from "./rows.js";
-import { meetsSeverity, type Notification, type NotificationEvent, type NotificationItem } from "./notification.js";
+import { meetsSeverity, topSeverity, type Notification, type NotificationEvent, type NotificationItem } from "./notification.js";
 import { activeSilences, silenceCovers, type Silence } from "./silences.js";
 import { decide, noticeDue, severityFor, type OpenAlert, type Severity } from "./transitions.js";
 
@@ -48,7 +48,8 @@ const toOpen = (r: AlertRow): OpenAlert => ({
 });
 
 let defaultControlOf: ((source: string) => string | undefined) | undefined;
-function controlOfFor(ctx: AlertContext): (source: string) => string | undefined {
+/** The context's source → control mapping, or the default one (monitors, doors). */
+export function controlOfFor(ctx: AlertContext): (source: string) => string | undefined {
   if (ctx.controlOf) return ctx.controlOf;
   defaultControlOf ??= controlMapper();
   return defaultControlOf;
@@ -171,7 +172,8 @@ function item(
   };
 }
 
-function rowItem(r: AlertRow, message: string, controlOf: (s: string) => string | undefined): NotificationItem {
+/** The notice item of a stored alert (reminders, recoveries, channels added later). */
+export function rowItem(r: AlertTableRow, message: string, controlOf: (s: string) => string | undefined): NotificationItem {
   const control = controlOf(r.source);
   return {
     alertId: r.id,
@@ -196,7 +198,8 @@ const GROUPED: ReadonlySet<NotificationEvent> = new Set(["firing", "reminder", "
 /**
  * Writes one notification per routed channel to the outbox; returns the outbox ids. Each channel
  * gets only the items at or above its minimum severity and, if it lists controls, for those
- * controls. Alert notices wait `group_wait` and carry `channel|event` as their group key.
+ * controls. Alert notices wait the `group_wait` of their most severe item (critical: 0 by
+ * default, so an alarm is never held back) and carry `channel|event` as their group key.
  */
 export function enqueue(db: Db, ctx: AlertContext, event: NotificationEvent, items: NotificationItem[]): number[] {
   const policy = policyOf(ctx);
@@ -219,7 +222,7 @@ export function enqueue(db: Db, ctx: AlertContext, event: NotificationEvent, ite
       `<${randomUUID()}@gatehouse>`,
       JSON.stringify(n),
       ctx.now,
-      ctx.now + (grouped ? policy.groupWaitMs : 0),
+      ctx.now + (grouped ? groupWaitFor(policy, topSeverity(n)) : 0),
       grouped ? `${r.channel}|${event}` : null,
     );
     ids.push(Number(info.lastInsertRowid));

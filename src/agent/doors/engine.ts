@@ -19,6 +19,7 @@ import {
   insertDoorEvent,
   listDoorStates,
   payloadDigest,
+  rememberDelivery,
   saveDoorState,
   type DoorOutcome,
   type DoorSource,
@@ -36,8 +37,6 @@ export const RULES = {
   inputError: "doors.input_error",
 } as const;
 
-/** Held open this many times `held_open_after` escalates the warning to critical. */
-export const HELD_OPEN_CRITICAL_FACTOR = 3;
 /** A battery percentage below this counts as low when the sensor sends no battery_low flag. */
 export const BATTERY_LOW_PERCENT = 20;
 
@@ -58,7 +57,16 @@ export interface DoorEvent {
   signal: DoorSignal;
   /** A retained MQTT message or a gpioget read at start: the state as found, not a change seen happening. */
   initial?: boolean;
+  /**
+   * Idempotency key of an at-least-once delivery (MQTT QoS 1: packet id + payload digest).
+   * A redelivery whose key was recorded within REDELIVERY_WINDOW_MS is not stored again: a
+   * broker resends a message whose acknowledgement a crash cut off.
+   */
+  delivery?: { key: string; redelivered: boolean };
 }
+
+/** How far back a redelivered message's key is looked up (packet ids cycle after 65,535). */
+export const REDELIVERY_WINDOW_MS = 3_600_000;
 
 export interface HandleResult {
   eventId: number;
@@ -84,6 +92,8 @@ export interface DoorEngineDeps {
 
 export interface DoorStats {
   events: number;
+  /** Redeliveries of messages already stored (not stored again). */
+  duplicates: number;
   malformed: number;
   malformedByReason: Record<string, number>;
 }
@@ -94,7 +104,7 @@ export class DoorEngine {
   private readonly now: () => number;
   private readonly startedAt: number;
   private timer: NodeJS.Timeout | undefined;
-  private readonly counters: DoorStats = { events: 0, malformed: 0, malformedByReason: {} };
+  private readonly counters: DoorStats = { events: 0, duplicates: 0, malformed: 0, malformedByReason: {} };
 
   constructor(private readonly deps: DoorEngineDeps) {
     this.sensors = new Map(deps.doors.sensors.map((s) => [s.id, s]));
@@ -111,7 +121,8 @@ export class DoorEngine {
 
   /**
    * Records one event and applies its consequences in a single transaction. Returns undefined
-   * for an unknown sensor (counted as malformed). Never throws for bad input.
+   * for an unknown sensor (counted as malformed) and for a redelivery of an event already
+   * stored (counted as a duplicate). Never throws for bad input.
    */
   handle(ev: DoorEvent): HandleResult | undefined {
     const sensor = this.sensors.get(ev.sensorId);
@@ -121,7 +132,9 @@ export class DoorEngine {
     }
     const now = this.now();
     const digest = payloadDigest(ev.payload);
-    const result = this.deps.db.transaction((): HandleResult => {
+    const result = this.deps.db.transaction((): HandleResult | undefined => {
+      // The key is kept in the transaction that stores the event: both or neither.
+      if (ev.delivery && !rememberDelivery(this.deps.db, sensor.id, ev.delivery.key, now, ev.delivery.redelivered ? REDELIVERY_WINDOW_MS : 0)) return undefined;
       const prev = getDoorState(this.deps.db, sensor.id)!;
       const next: DoorStateRow = { ...prev, lastSeenAt: now };
       const s = ev.signal;
@@ -197,6 +210,11 @@ export class DoorEngine {
       const outboxIds = applyFindings(this.deps.db, this.alertContext(now), SOURCE, findings, false);
       return { eventId, outcome, state: next, outboxIds };
     })();
+    if (!result) {
+      this.counters.duplicates++;
+      this.deps.log.info({ sensor: sensor.id, source: ev.source, sha256: digest }, "redelivered door message already recorded; not stored twice");
+      return undefined;
+    }
     this.counters.events++;
     if (result.outboxIds.length > 0) this.notify(result.outboxIds);
     if (result.outcome === "alarm") this.deps.log.warn({ sensor: sensor.id, source: ev.source, event: result.eventId }, "door opened: alarm raised");
@@ -243,7 +261,7 @@ export class DoorEngine {
   }
 
   /**
-   * Applies the time-based rules at the current time: held open (warning, then critical) and
+   * Applies the time-based rules at the current time: held open (critical) and
    * silent for `offline_after` (warning). Only changes are written. Returns the outbox ids.
    */
   tick(): number[] {
@@ -259,13 +277,9 @@ export class DoorEngine {
       if (!sensor) continue;
       const held = sensor.held_open_after;
       if (held && st.state === "open" && st.since !== null) {
-        const elapsed = now - st.since;
-        const critical = elapsed >= held * HELD_OPEN_CRITICAL_FACTOR;
-        if (elapsed >= held) {
-          const f = critical
-            ? fail(RULES.heldOpen, sensor, `${label(sensor)} held open longer than ${fmtMs(held * HELD_OPEN_CRITICAL_FACTOR)}`)
-            : warn(RULES.heldOpen, sensor, `${label(sensor)} held open longer than ${fmtMs(held)}`);
-          if (open.get(`${f.rule}|${sensor.id}`) !== (critical ? "critical" : "warning")) findings.push(f);
+        // A door held open is a physical alarm: critical, so grouping never holds it back.
+        if (now - st.since >= held && open.get(`${RULES.heldOpen}|${sensor.id}`) !== "critical") {
+          findings.push(fail(RULES.heldOpen, sensor, `${label(sensor)} held open longer than ${fmtMs(held)}`));
         }
       }
       const silentAfter = sensor.offline_after;

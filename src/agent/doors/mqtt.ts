@@ -20,6 +20,7 @@ import {
   parseZigbee2mqtt,
   type Parsed,
 } from "./parse.js";
+import { payloadDigest } from "./store.js";
 
 type Parser = (payload: Uint8Array) => Parsed<DoorSignal>;
 
@@ -134,15 +135,21 @@ export class MqttDoorInput {
         this.opts.engine.inputStatus(this.sensorIds(), false, `MQTT broker: ${e.message}`);
       }
     });
-    client.on("message", (topic, payload, packet) => this.onMessage(topic, payload, packet.retain === true));
+    client.on("message", (topic, payload, packet) =>
+      this.onMessage(topic, payload, packet.retain === true, packet.qos > 0 && packet.messageId !== undefined ? { id: packet.messageId, dup: packet.dup === true } : undefined),
+    );
   }
 
   private sensorIds(): string[] {
     return [...new Set([...this.routes.values()].map((r) => r.sensorId))];
   }
 
-  /** Handles one message; never throws (a throw here would stall the client). */
-  onMessage(topic: string, payload: Uint8Array, retained: boolean): void {
+  /**
+   * Handles one message; never throws (a throw here would stall the client). `packet` (QoS 1)
+   * gives the idempotency key: after a crash between storing and acknowledging, the broker
+   * resends the message with DUP set, and the engine does not store it twice.
+   */
+  onMessage(topic: string, payload: Uint8Array, retained: boolean, packet?: { id: number; dup: boolean }): void {
     if (!this.client) return; // stopping: the store may already be closed
     const route = this.routes.get(topic);
     try {
@@ -160,7 +167,8 @@ export class MqttDoorInput {
         this.opts.engine.refuse(route.sensorId, "mqtt", parsed.reason, payload);
         return;
       }
-      this.opts.engine.handle({ sensorId: route.sensorId, source: "mqtt", payload, signal: parsed.value, initial: retained });
+      const delivery = packet ? { delivery: { key: `mqtt:${packet.id}:${payloadDigest(payload)}`, redelivered: packet.dup } } : {};
+      this.opts.engine.handle({ sensorId: route.sensorId, source: "mqtt", payload, signal: parsed.value, initial: retained, ...delivery });
     } catch (e) {
       this.opts.log.error({ topic, err: String(e) }, "door event could not be recorded");
     }

@@ -171,6 +171,18 @@ export function pruneDoorEvents(db: Db, cutoff: number, opts: { idsCutoff?: numb
   return total;
 }
 
+/**
+ * Records an at-least-once delivery's key (same table as webhook ids, pruned with them); false
+ * when the same key was recorded within `windowMs` before `at` (a redelivery already stored).
+ * `windowMs` 0 always records: a first delivery is stored even if its packet id was used before.
+ */
+export function rememberDelivery(db: Db, sensorId: string, key: string, at: number, windowMs: number): boolean {
+  const seen = db.prepare("SELECT received_at FROM door_webhook_ids WHERE sensor_id = ? AND event_id = ?").get(sensorId, key) as { received_at: number } | undefined;
+  if (seen && windowMs > 0 && seen.received_at >= at - windowMs) return false;
+  db.prepare("INSERT INTO door_webhook_ids (sensor_id, event_id, received_at) VALUES (?, ?, ?) ON CONFLICT (sensor_id, event_id) DO UPDATE SET received_at = excluded.received_at").run(sensorId, key, at);
+  return true;
+}
+
 /** Records a webhook event id; false when it was seen before (a replay). */
 export function rememberWebhookId(db: Db, sensorId: string, eventId: string, at: number): boolean {
   return db.prepare("INSERT OR IGNORE INTO door_webhook_ids (sensor_id, event_id, received_at) VALUES (?, ?, ?)").run(sensorId, eventId, at).changes === 1;

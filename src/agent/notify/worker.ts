@@ -60,7 +60,8 @@ function parsePayload(text: string): Notification | undefined {
 /**
  * Grouping: for every due, never-attempted row that still has a group key, folds all other
  * pending rows with the same key (same channel and event) into it and seals it, in one
- * transaction. The merged rows point at the carrier (merged_into) and are never sent.
+ * transaction. Rows written before the carrier join it too: a critical notice, due at once,
+ * takes the warnings still waiting with it rather than leaving them to a second message. The merged rows point at the carrier (merged_into) and are never sent.
  * Returns how many rows were folded away.
  */
 export function sealGroups(db: Db, now: number): number {
@@ -81,7 +82,7 @@ export function sealGroups(db: Db, now: number): number {
       sealedKeys.add(head.group_key);
       const others = (
         db
-          .prepare("SELECT id, payload_json FROM outbox WHERE group_key = ? AND sent_at IS NULL AND merged_into IS NULL AND attempts = 0 AND id > ? ORDER BY id")
+          .prepare("SELECT id, payload_json FROM outbox WHERE group_key = ? AND sent_at IS NULL AND merged_into IS NULL AND attempts = 0 AND id != ? ORDER BY id")
           .all(head.group_key, head.id) as { id: number; payload_json: string }[]
       ).flatMap((o) => {
         const on = parsePayload(o.payload_json);
@@ -205,6 +206,8 @@ export class DeliveryWorker {
       const at = this.now();
       this.db.transaction(() => {
         this.db.prepare("UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ? AND sent_at IS NULL").run(at, row.id);
+        // Rows folded into this message were delivered with it.
+        this.db.prepare("UPDATE outbox SET sent_at = ? WHERE merged_into = ? AND sent_at IS NULL").run(at, row.id);
         this.recordAttempt(row, t0, at, null);
       })();
     } catch (e) {

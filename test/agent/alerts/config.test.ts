@@ -18,8 +18,18 @@ function issues(raw: unknown): string[] {
 describe("alerts config", () => {
   it("has documented defaults when absent", () => {
     const c = parseAlertsConfig(undefined);
-    expect(alertPolicyOf(c)).toEqual({ renotifyAfterMs: 4 * 3_600_000, flapWindowMs: 600_000, groupWaitMs: 30_000 });
+    // An alarm (critical) is never held back for grouping; warnings and info wait 30 s.
+    expect(alertPolicyOf(c)).toEqual({ renotifyAfterMs: 4 * 3_600_000, flapWindowMs: 600_000, groupWaitMs: { critical: 0, warning: 30_000, info: 30_000 } });
     expect(c.email).toEqual([]);
+  });
+
+  it("group_wait: a duration sets warning and info (critical stays 0); the map form sets each", () => {
+    expect(parseAlertsConfig({ group_wait: "1m" }).group_wait).toEqual({ critical: 0, warning: 60_000, info: 60_000 });
+    expect(parseAlertsConfig({ group_wait: 0 }).group_wait).toEqual({ critical: 0, warning: 0, info: 0 });
+    expect(parseAlertsConfig({ group_wait: { critical: "5s", info: "2m" } }).group_wait).toEqual({ critical: 5_000, warning: 30_000, info: 120_000 });
+    expect(issues({ group_wait: { critical: "soon" } })).toEqual(['group_wait.critical: expected a duration like 30s, 10m or 0, got "soon"']);
+    expect(issues({ group_wait: { urgent: "0" } })).toEqual(["group_wait.urgent: unknown key"]);
+    expect(issues({ group_wait: null })).toEqual([expect.stringMatching(/^group_wait: /) as unknown as string]);
   });
 
   it("takes email as one group or a list, and names channels stably", () => {
@@ -40,7 +50,7 @@ describe("alerts config", () => {
     expect(channelNames(c)).toEqual(["it", "email-2", "webhook", "syslog", "digest"]);
     expect(c.syslog).toMatchObject({ port: 6514, facility: "local0", min_severity: "warning" });
     expect(c.heartbeat).toMatchObject({ every: 300_000, method: "GET" });
-    expect(alertPolicyOf(c)).toMatchObject({ groupWaitMs: 0, flapWindowMs: 900_000 });
+    expect(alertPolicyOf(c)).toMatchObject({ groupWaitMs: { critical: 0, warning: 0, info: 0 }, flapWindowMs: 900_000 });
   });
 
   it.each<[string, unknown, string[]]>([

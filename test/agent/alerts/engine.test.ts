@@ -14,14 +14,14 @@ function apply(db: Db, now: number, source: string, fs: ReturnType<typeof findin
 const payload = (r: { payload_json: string }) => JSON.parse(r.payload_json) as Notification;
 
 describe("alert engine: lifecycle", () => {
-  it("opens once, queues one notice delayed by group_wait, never twice for the same key", () => {
+  it("opens once, queues one notice (a critical one due at once), never twice for the same key", () => {
     const db = memDb();
     apply(db, T0, "firewall", [finding("firewall.disabled", "fail")]);
     apply(db, T0 + 5 * MIN, "firewall", [finding("firewall.disabled", "fail")]);
     expect(alerts(db)).toHaveLength(1);
     const rows = outbox(db);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ event: "firing", channel: "email", next_attempt_at: T0 + 30_000, group_key: "email|firing" });
+    expect(rows[0]).toMatchObject({ event: "firing", channel: "email", next_attempt_at: T0, group_key: "email|firing" });
     expect(payload(rows[0]!).items[0]).toMatchObject({ severity: "critical", source: "firewall", control: "firewall", since: T0 });
     // The unique index backs the rule even if code tried.
     expect(() => db.prepare("INSERT INTO alerts (key, source, rule, severity, state, message, opened_at) VALUES (?, 'firewall', 'r', 'critical', 'firing', 'm', 0)").run(alerts(db)[0]!.key)).toThrow(/UNIQUE/);
@@ -193,15 +193,16 @@ describe("routing", () => {
 });
 
 describe("grouping", () => {
-  it("merges notices of different sources within group_wait into one per channel and event", () => {
+  it("merges warnings of different sources within group_wait into one per channel and event", () => {
     const db = memDb();
     const routes = [
       { channel: "email", minSeverity: "warning" as const },
       { channel: "hook", minSeverity: "warning" as const },
     ];
-    apply(db, T0, "firewall", [finding("firewall.disabled", "fail")], true, ctx(T0, routes));
+    apply(db, T0, "firewall", [finding("firewall.baseline_drift", "warn")], true, ctx(T0, routes));
     apply(db, T0 + 10_000, "patches", [finding("patches.pending", "warn")], true, ctx(T0, routes));
-    apply(db, T0 + 25_000, "backups", [finding("backups.stale", "fail")], true, ctx(T0, routes));
+    apply(db, T0 + 25_000, "backups", [finding("backups.small", "warn")], true, ctx(T0, routes));
+    expect(outbox(db)[0]).toMatchObject({ next_attempt_at: T0 + 30_000 }); // the default wait for warnings
     expect(sealGroups(db, T0 + 29_999)).toBe(0); // nothing due yet
     expect(sealGroups(db, T0 + 30_000)).toBe(4);
     const live = outbox(db).filter((r) => r.merged_into === null);
@@ -211,9 +212,29 @@ describe("grouping", () => {
     ]);
     expect(payload(live[0]!).items.map((i) => i.source)).toEqual(["firewall", "patches", "backups"]);
     // A notice written after sealing starts a new group.
-    apply(db, T0 + 31_000, "doors", [finding("doors.held_open", "fail")], true, ctx(T0 + 31_000, routes));
+    apply(db, T0 + 31_000, "wifi", [finding("wifi.weak", "warn")], true, ctx(T0 + 31_000, routes));
     expect(sealGroups(db, T0 + 40_000)).toBe(0);
     expect(outbox(db).filter((r) => r.merged_into === null)).toHaveLength(4);
+  });
+
+  it("a critical notice is due at once and takes the warnings still waiting with it", () => {
+    const db = memDb();
+    apply(db, T0, "patches", [finding("patches.pending", "warn")]);
+    apply(db, T0 + 5_000, "doors", [finding("doors.after_hours_open", "fail", "Server room opened after hours", { subject: "server-room" })]);
+    expect(outbox(db).map((r) => r.next_attempt_at)).toEqual([T0 + 30_000, T0 + 5_000]);
+    expect(sealGroups(db, T0 + 5_000)).toBe(1); // the earlier warning joins the alarm's message
+    const live = outbox(db).filter((r) => r.merged_into === null);
+    expect(live).toHaveLength(1);
+    expect(payload(live[0]!).items.map((i) => [i.source, i.severity])).toEqual([
+      ["doors", "critical"],
+      ["patches", "warning"],
+    ]);
+  });
+
+  it("group_wait may hold criticals too, but only when configured so", () => {
+    const db = memDb();
+    apply(db, T0, "firewall", [finding("firewall.disabled", "fail")], true, ctx(T0, undefined, { groupWaitMs: { critical: 10_000, warning: 30_000, info: 30_000 } }));
+    expect(outbox(db)[0]).toMatchObject({ next_attempt_at: T0 + 10_000 });
   });
 
   it("keeps firing and resolved notices apart", () => {

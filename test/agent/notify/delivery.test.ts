@@ -150,21 +150,21 @@ describe("durable delivery with a real SMTP server", () => {
     expect(peer.received).toHaveLength(4);
   });
 
-  it("200 different failures within group_wait: one email listing all 200", async () => {
+  it("200 different warnings within group_wait: one email listing all 200", async () => {
     const peer = await startSmtp({ plaintextOnly: true });
     cleanups.push(() => peer.close());
     const db = memDb();
     const { w, clock } = worker(db, [plainEmail(peer.port)]);
     for (let i = 0; i < 200; i++) {
       clock.now = T0 + i * 100; // 20 s in all
-      db.transaction(() => applyFindings(db, ctx(clock.now), "doors", [finding("doors.held_open", "fail", `Door ${i} held open`, { subject: `door-${i}` })], true))();
+      db.transaction(() => applyFindings(db, ctx(clock.now), "doors", [finding("doors.battery_low", "warn", `Door ${i} battery is low`, { subject: `door-${i}` })], true))();
       await w.drain();
     }
     expect(peer.received).toHaveLength(0);
     clock.now = T0 + 30_000;
     await w.drain();
     expect(peer.received).toHaveLength(1);
-    expect(peer.received[0]!.subject).toBe("[Gatehouse][CRITICAL] Acme Phoenix: 200 problems (doors)");
+    expect(peer.received[0]!.subject).toBe("[Gatehouse][WARNING] Acme Phoenix: 200 problems (doors)");
     const carrier = outbox(db).find((r) => r.merged_into === null)!;
     expect((JSON.parse(carrier.payload_json) as Notification).items).toHaveLength(200);
     expect(outbox(db).filter((r) => r.merged_into === carrier.id)).toHaveLength(199);

@@ -1,0 +1,40 @@
+/**
+ * Channels configured after an alert opened: an alert that is still firing and unacknowledged
+ * when a new email group (or webhook, syslog) appears was never queued for it, so its recipients
+ * would not hear of it until the next reminder, hours later, or never once it is acknowledged
+ * elsewhere. The daemon calls `reconcileChannels` at start and after a config reload; each such
+ * alert is queued once for each channel that would have taken it and never had it.
+ */
+import type { Db } from "../store/db.js";
+import { controlOfFor, enqueue, rowItem, type AlertContext } from "./engine.js";
+import type { NotificationItem } from "./notification.js";
+import type { AlertRow } from "./rows.js";
+import { activeSilences, silenceCovers } from "./silences.js";
+
+/**
+ * Queues a `firing` notice, per routed channel, for every firing, unacknowledged alert that no
+ * outbox row of that channel has ever carried (routing by severity and control applies as for
+ * any notice). Resolved, acknowledged, recovering and silenced alerts are left alone. Safe to
+ * call any number of times: the queued row carries the alert, so it is never queued twice.
+ * Returns the outbox ids written (kick the delivery worker when not empty).
+ */
+export function reconcileChannels(db: Db, ctx: AlertContext): number[] {
+  return db.transaction(() => {
+    const controlOf = controlOfFor(ctx);
+    const silences = activeSilences(db, ctx.now);
+    const rows = (db.prepare("SELECT * FROM alerts WHERE state = 'firing' AND good_since IS NULL AND last_notified_at IS NOT NULL ORDER BY id").all() as AlertRow[]).filter(
+      (r) => !silences.some((s) => silenceCovers(s, r)),
+    );
+    if (rows.length === 0) return [];
+    const carried = db.prepare(
+      `SELECT 1 FROM outbox o, json_each(o.payload_json, '$.items') j
+       WHERE o.channel = ? AND o.event IN ('firing', 'reminder') AND json_extract(j.value, '$.alertId') = ? LIMIT 1`,
+    );
+    const ids: number[] = [];
+    for (const route of ctx.routes) {
+      const missing: NotificationItem[] = rows.filter((r) => carried.get(route.channel, r.id) === undefined).map((r) => rowItem(r, r.message, controlOf));
+      if (missing.length > 0) ids.push(...enqueue(db, { ...ctx, routes: [route] }, "firing", missing));
+    }
+    return ids;
+  })();
+}
