@@ -303,10 +303,24 @@ export function renderStatement(s: Json, notes: RenderNotes): string {
 
 const STANDARD_PRIO: Record<number, string> = { [-300]: "raw", [-150]: "mangle", [-100]: "dstnat", 0: "filter", 50: "security", 100: "srcnat" };
 
+/** Standard names that nft uses only at one hook (nft(8), "standard priority names"). */
+const PRIO_HOOK: Record<string, string> = { dstnat: "prerouting", srcnat: "postrouting" };
+
+/** `filter`, `filter + 10` (firewalld's chains), `mangle - 5`: nft names a priority within 10 of a standard one valid at the hook. */
+function standardPriority(prio: number, hook: string): string {
+  for (const [value, name] of Object.entries(STANDARD_PRIO)) {
+    if (PRIO_HOOK[name] && PRIO_HOOK[name] !== hook) continue;
+    const offset = prio - Number(value);
+    if (offset === 0) return name;
+    if (Math.abs(offset) <= 10) return `${name} ${offset > 0 ? "+" : "-"} ${Math.abs(offset)}`;
+  }
+  return String(prio);
+}
+
 /** `type filter hook input priority filter; policy drop;` as nft prints a base chain. */
 export function renderChainDecl(c: Obj): string | undefined {
   if (c.hook === undefined) return undefined;
-  const prio = typeof c.prio === "number" && STANDARD_PRIO[c.prio] && c.family !== "bridge" ? STANDARD_PRIO[c.prio] : str(c.prio);
+  const prio = typeof c.prio === "number" && c.family !== "bridge" ? standardPriority(c.prio, str(c.hook)) : str(c.prio);
   const dev = c.dev !== undefined ? ` device ${Array.isArray(c.dev) ? `{ ${c.dev.map(str).join(", ")} }` : quote(str(c.dev))}` : "";
   const policy = c.policy !== undefined ? ` policy ${str(c.policy)};` : "";
   return `type ${str(c.type)} hook ${str(c.hook)}${dev} priority ${prio};${policy}`;

@@ -442,6 +442,9 @@ function matchCondition(left: unknown, op: string, right: unknown, t: RawTable):
         const allowsNew = negated ? !states.includes("new") : states.includes("new") || states.includes("untracked");
         return allowsNew ? base : restricted();
       }
+      // `ct status dnat accept` (firewalld's forward-port path) and the like match only
+      // connections a NAT rule or an earlier reply already let in, never any new packet.
+      if (key === "status") return negated ? base : restricted();
       if (key === "saddr" || key === "ip saddr" || key === "ip6 saddr") return negated ? base : restricted();
       return base;
     }
