@@ -119,11 +119,13 @@ export class Container {
     if (!pid) throw new Error(`systemd did not start in the container:\n${out.join("")}`);
     const c = new Container(nspawn, pid, out);
     // `is-system-running --wait` returns once boot is done (running or degraded).
-    // The system bus may not be up yet right after init starts: ask again until it answers.
+    // Right after init starts the bus may not answer yet, or the manager reports "offline":
+    // ask again until boot is done.
     let state = { code: 1, stdout: "", stderr: "" };
-    for (let i = 0; i < 100; i++) {
+    const end = Date.now() + 120_000;
+    while (Date.now() < end) {
       state = await c.exec("systemctl", ["is-system-running", "--wait"], { timeoutMs: 120_000 });
-      if (!/Failed to connect to bus/.test(state.stderr)) break;
+      if (/running|degraded/.test(state.stdout)) break;
       await new Promise((r) => setTimeout(r, 200));
     }
     if (!/running|degraded/.test(state.stdout)) throw new Error(`container did not boot: ${state.stdout}${state.stderr}\n${out.join("")}`);

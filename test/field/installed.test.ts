@@ -25,7 +25,13 @@ const ready = built && canRun({ tools: ["debootstrap", "systemd-nspawn", "nsente
 
 const SMTP_PORT = 2525;
 const MQTT_PORT = 1883;
-const TOPIC = "zigbee2mqtt/server_room_door";
+/**
+ * One sensor per opening measured: a door that opens again within `alerts.flap_window` (10 min)
+ * of its last alarm is the same incident (no second mail), so each measured opening is its own door.
+ */
+const OPENINGS = 20;
+const SENSORS = [...Array.from({ length: OPENINGS }, (_, i) => `door-${String(i + 1).padStart(2, "0")}`), "reload-door", "kill-door"];
+const topic = (id: string) => `zigbee2mqtt/${id}`;
 const CLI = "/usr/local/bin/gatehouse";
 const PROBE_SOCKET = "/run/gatehouse-probe/probe.sock";
 
@@ -139,7 +145,7 @@ mqtt: { url: "mqtt://127.0.0.1:${MQTT_PORT}" }
 doors:
   business_hours: {}
   sensors:
-    - { id: server-room, name: "Server room", input: { mqtt: { topic: "${TOPIC}", field: contact, open_when: false } } }
+${SENSORS.map((id) => `    - { id: ${id}, name: "Door ${id}", input: { mqtt: { topic: "${topic(id)}", field: contact, open_when: false } } }`).join("\n")}
 `;
   /** The installed starter config with its (commented) alerts section replaced by ours. */
   let starter = "";
@@ -245,36 +251,35 @@ doors:
   });
 
   it("a door opened after hours reaches the mail server promptly with the default alerts settings", async () => {
-    const from = peer.events.length;
-    peer.send({ door: "closed", topic: TOPIC });
-    await peer.next((e) => e.event === "published", from);
     const latencies: number[] = [];
-    for (let i = 0; i < 10; i++) {
+    for (const id of SENSORS.slice(0, OPENINGS)) {
+      // The first state a sensor reports is learned, not alarmed: closed first, then open.
       const mark = peer.events.length;
-      peer.send({ door: "open", topic: TOPIC });
-      const pub = await peer.next((e) => e.event === "published" && e.state === "open", mark);
-      const mail = await peer.next((e) => e.event === "mail" && /server room/i.test(e.subject ?? "") && !/resolved|recovered/i.test(e.subject ?? ""), mark, 60_000);
+      peer.send({ door: "closed", topic: topic(id) });
+      await peer.next((e) => e.event === "published" && e.state === "closed", mark);
+      await new Promise((r) => setTimeout(r, 100));
+      const openMark = peer.events.length;
+      peer.send({ door: "open", topic: topic(id) });
+      const pub = await peer.next((e) => e.event === "published" && e.state === "open", openMark);
+      const mail = await peer.next((e) => e.event === "mail" && (e.subject ?? "").includes(`Door ${id} opened`), openMark, 60_000);
       latencies.push(mail.at - pub.at);
       expect(mail.to).toEqual(["it@field.test"]);
-      const closeMark = peer.events.length;
-      peer.send({ door: "closed", topic: TOPIC });
-      await peer.next((e) => e.event === "published" && e.state === "closed", closeMark);
-      // Let the recovery notice through before the next opening.
-      await peer.next((e) => e.event === "mail" && /server room/i.test(e.subject ?? "") && /resolved|recovered|closed/i.test(e.subject ?? "" + (e.text ?? "")), closeMark, 60_000).catch(() => undefined);
     }
-    figure("door opened after hours → email accepted (default alerts:), ms p50 / p99 / max of 10", `${percentile(latencies, 50)} / ${percentile(latencies, 99)} / ${Math.max(...latencies)}`);
-    expect(latencies).toHaveLength(10);
+    figure(`door opened after hours → email accepted (default alerts:), ms p50 / p99 / max of ${OPENINGS}`, `${percentile(latencies, 50)} / ${percentile(latencies, 99)} / ${Math.max(...latencies)}`);
+    expect(latencies).toHaveLength(OPENINGS);
   }, 600_000);
 
   it("a changed recipient takes effect on reload", async () => {
     writeConfig(withChannel("manager@field.test"));
     expect((await c.exec("systemctl", ["reload", "gatehouse.service"])).code).toBe(0);
-    await new Promise((r) => setTimeout(r, 1500));
+    await c.until("reloaded again", async () => (await c.exec("journalctl", ["-u", "gatehouse", "-o", "cat", "--no-pager"])).stdout.split("configuration reloaded").length > 2);
     const mark = peer.events.length;
-    peer.send({ door: "open", topic: TOPIC });
-    const mail = await peer.next((e) => e.event === "mail" && /server room/i.test(e.subject ?? ""), mark, 60_000);
+    peer.send({ door: "closed", topic: topic("reload-door") });
+    await peer.next((e) => e.event === "published", mark);
+    await new Promise((r) => setTimeout(r, 100));
+    peer.send({ door: "open", topic: topic("reload-door") });
+    const mail = await peer.next((e) => e.event === "mail" && (e.subject ?? "").includes("Door reload-door opened"), mark, 60_000);
     expect(mail.to).toEqual(["manager@field.test"]);
-    peer.send({ door: "closed", topic: TOPIC });
   }, 120_000);
 
   it("a flushed firewall is seen within seconds through the probe's ruleset stream, and mailed", async () => {
@@ -305,13 +310,17 @@ doors:
     peer.send({ smtp: "down" });
     await peer.next((e) => e.event === "smtp" && e.state === "down", 0);
     const mark = peer.events.length;
-    peer.send({ door: "open", topic: TOPIC });
+    peer.send({ door: "closed", topic: topic("kill-door") });
     await peer.next((e) => e.event === "published", mark);
+    await new Promise((r) => setTimeout(r, 100));
+    peer.send({ door: "open", topic: topic("kill-door") });
+    await peer.next((e) => e.event === "published" && e.state === "open", mark);
     await c.until("a queued door notice", async () => (await count("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL")) > 0, 30_000);
     const queued = await count("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL");
     const pid = await c.mainPid("gatehouse.service");
     const killedAt = Date.now();
-    await c.ok("kill", ["-9", String(pid)]);
+    // (the container has no kill binary: systemd signals its own main process)
+    await c.ok("systemctl", ["kill", "--signal=SIGKILL", "--kill-who=main", "gatehouse.service"]);
     const next = await c.until("a new main pid", async () => {
       const p = await c.mainPid("gatehouse.service");
       const active = (await c.exec("systemctl", ["is-active", "gatehouse.service"])).stdout.trim() === "active";
@@ -328,7 +337,6 @@ doors:
     const ids = delivered.map((m) => m.messageId);
     expect(new Set(ids).size).toBe(ids.length);
     figure("kill -9 with SMTP down", `${queued} queued, ${delivered.length} delivered once each after restart`);
-    peer.send({ door: "closed", topic: TOPIC });
   }, 300_000);
 
   it("a hung event loop (SIGSTOP) is restarted by the watchdog", async () => {
@@ -339,7 +347,7 @@ doors:
     await c.ok("systemctl", ["restart", "gatehouse.service"]);
     const pid = await c.mainPid("gatehouse.service");
     const t0 = Date.now();
-    await c.ok("kill", ["-STOP", String(pid)]);
+    await c.ok("systemctl", ["kill", "--signal=SIGSTOP", "--kill-who=main", "gatehouse.service"]);
     await c.until("a restart by the watchdog", async () => {
       const p = await c.mainPid("gatehouse.service");
       return p && p !== pid && (await c.exec("systemctl", ["is-active", "gatehouse.service"])).stdout.trim() === "active";
