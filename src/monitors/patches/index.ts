@@ -3,7 +3,6 @@
  * automatic updates, a pending reboot or newer kernel, and whether the OS release is still
  * supported. Debian/Ubuntu through a simulated `apt-get dist-upgrade`, RHEL family through dnf.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { z } from "zod";
 import { CommandFailed, CommandNotFound, type RunResult } from "../../agent/exec.js";
@@ -81,14 +80,14 @@ const K = {
   logsSince: "patches.upgrade_logs_since",
 } as const;
 
-/** The monitor's file reads, rooted at `root` so tests can point them at a fixture tree. */
-function rootedFiles(root: string): AgeFiles {
+/** The probe's file view under the configured `root`, with the box's own paths. */
+function filesUnder(ctx: ProbeContext, root: string): AgeFiles {
   const at = (p: string) => join(root, p);
   return {
-    readFile: (p) => readFile(at(p), "utf8"),
-    readBytes: (p) => readFile(at(p)),
-    readDir: (p) => readdir(at(p)),
-    stat: (p) => stat(at(p)),
+    readFile: (p) => ctx.readFile(at(p)),
+    readBytes: (p) => ctx.readBytes(at(p)),
+    readDir: (p) => ctx.readDir(at(p)),
+    stat: (p) => ctx.stat(at(p)),
   };
 }
 
@@ -110,11 +109,11 @@ async function readOptional(ctx: ProbeContext, path: string): Promise<string | u
   }
 }
 
-async function mtimeHoursAgo(paths: string[], now: Date): Promise<number | null> {
+async function mtimeHoursAgo(ctx: ProbeContext, paths: string[], now: Date): Promise<number | null> {
   for (const p of paths) {
     try {
-      const s = await stat(p);
-      return Math.round(((now.getTime() - s.mtimeMs) / 3_600_000) * 10) / 10;
+      const s = await ctx.stat(p);
+      return Math.round(((now.getTime() - s.mtime.getTime()) / 3_600_000) * 10) / 10;
     } catch {
       /* try the next candidate */
     }
@@ -127,7 +126,7 @@ async function kernelFacts(ctx: ProbeContext, root: string): Promise<Facts> {
   const running = uname?.stdout.trim() || null;
   let installed: string[] = [];
   try {
-    installed = (await readdir(join(root, "boot")))
+    installed = (await ctx.readDir(join(root, "boot")))
       .map((f) => /^vmlinuz-(.+)$/.exec(f)?.[1])
       .filter((v): v is string => v !== undefined && !v.includes("rescue"));
   } catch {
@@ -153,7 +152,7 @@ async function aptUnattended(root: string, ctx: ProbeContext): Promise<boolean> 
   const dir = join(root, "etc/apt/apt.conf.d");
   let names: string[];
   try {
-    names = (await readdir(dir)).filter(aptReadsPart).sort();
+    names = (await ctx.readDir(dir)).filter(aptReadsPart);
   } catch {
     return false;
   }
@@ -171,7 +170,7 @@ async function probeApt(ctx: ProbeContext, cfg: PatchesConfig, result: RunResult
   const rebootPkgs = await readOptional(ctx, `${rebootFlag}.pkgs`);
   const rebootRequired = (await readOptional(ctx, rebootFlag)) !== undefined;
   const now = ctx.now();
-  const files = rootedFiles(cfg.root);
+  const files = filesUnder(ctx, cfg.root);
   const avail = await securityAvailability(files, "/var/lib/apt/lists", security);
   const history = await upgradeHistory(files);
   const facts: Facts = {
@@ -181,6 +180,7 @@ async function probeApt(ctx: ProbeContext, cfg: PatchesConfig, result: RunResult
     [K.otherCount]: sim.pending.length - security.length,
     [K.keptBack]: [...sim.keptBack].sort(),
     [K.listsAge]: await mtimeHoursAgo(
+      ctx,
       [join(cfg.root, "var/lib/apt/periodic/update-success-stamp"), join(cfg.root, "var/lib/apt/lists")],
       now,
     ),

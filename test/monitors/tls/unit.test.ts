@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../../src/agent/config/errors.js";
+import { rootedFileView } from "../../../src/agent/file-view.js";
 import { inspectCertificateFile, tls } from "../../../src/monitors/tls/index.js";
 import { parseCertificatePem } from "../../../src/monitors/tls/parse-certificate.js";
 import { endpointFact } from "../../../src/monitors/tls/policy.js";
@@ -26,13 +27,14 @@ describe("parseCertificatePem (fixtures made with openssl)", () => {
 });
 
 describe("inspectCertificateFile (the console's own certificate)", () => {
+  const read = rootedFileView().readFile;
   it("reports days left against the given clock", async () => {
-    const r = await inspectCertificateFile(join(PEM_DIR, "leaf-with-chain.pem"), new Date("2026-12-01T12:00:00Z"));
+    const r = await inspectCertificateFile(join(PEM_DIR, "leaf-with-chain.pem"), new Date("2026-12-01T12:00:00Z"), read);
     expect(r).toMatchObject({ path: join(PEM_DIR, "leaf-with-chain.pem"), daysLeft: 30, notAfter: "2027-01-01T00:00:00.000Z" });
   });
   it("garbage → ProbeError; missing → the fs error code", async () => {
-    await expect(inspectCertificateFile(join(PEM_DIR, "garbage.pem"))).rejects.toThrow(ProbeError);
-    await expect(inspectCertificateFile(join(PEM_DIR, "missing.pem"))).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(inspectCertificateFile(join(PEM_DIR, "garbage.pem"), new Date(), read)).rejects.toThrow(ProbeError);
+    await expect(inspectCertificateFile(join(PEM_DIR, "missing.pem"), new Date(), read)).rejects.toMatchObject({ code: "ENOENT" });
   });
 });
 
