@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../../src/agent/config/errors.js";
@@ -7,23 +6,14 @@ import { inspectCertificateFile, tls } from "../../../src/monitors/tls/index.js"
 import { parseCertificatePem } from "../../../src/monitors/tls/parse-certificate.js";
 import { endpointFact } from "../../../src/monitors/tls/policy.js";
 import { ProbeError, type Facts } from "../../../src/monitors/monitor.js";
+import { expectCase, fixtureCases } from "../../helpers/fixture-cases.js";
 
 const PEM_DIR = join(import.meta.dirname, "../../fixtures/tls/pem");
 
 describe("parseCertificatePem (fixtures made with openssl)", () => {
-  const inputs = readdirSync(PEM_DIR).filter((f) => f.endsWith(".pem"));
-  it("has fixtures including garbage", () => expect(inputs).toEqual(expect.arrayContaining(["garbage.pem", "leaf-with-chain.pem"])));
-  for (const f of inputs) {
-    const scenario = f.replace(/\.pem$/, "");
-    it(scenario, () => {
-      const input = readFileSync(join(PEM_DIR, f), "utf8");
-      const expected = JSON.parse(readFileSync(join(PEM_DIR, `${scenario}.expected.json`), "utf8")) as { throws?: string };
-      if (expected.throws) {
-        expect(() => parseCertificatePem(input)).toThrow(ProbeError);
-        expect(() => parseCertificatePem(input)).toThrow(expected.throws);
-      } else expect(parseCertificatePem(input)).toEqual(expected);
-    });
-  }
+  const cases = fixtureCases(PEM_DIR, ".", ".pem");
+  it("has fixtures including garbage", () => expect(cases.map((c) => `${c.name}.pem`)).toEqual(expect.arrayContaining(["garbage.pem", "leaf-with-chain.pem"])));
+  it.each(cases)("$name", ({ input, expected }) => expectCase(() => parseCertificatePem(input), expected));
 });
 
 describe("inspectCertificateFile (the console's own certificate)", () => {
