@@ -8,18 +8,13 @@
  */
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { ProbeError } from "../monitor.js";
+import { ProbeError, type FileView } from "../monitor.js";
 import type { AptPending } from "./parse-apt-get.js";
 import { parseAptHistory, parseDpkgLog, upgradesEverything } from "./parse-apt-history.js";
 import { parseAptRelease, releaseMatchesOrigin, releaseName, type AptRelease } from "./parse-apt-release.js";
 
 /** The reads this module needs; paths are the box's own (`/var/log/apt`), the caller roots them. */
-export interface AgeFiles {
-  readFile(path: string): Promise<string>;
-  readBytes(path: string): Promise<Uint8Array>;
-  readDir(path: string): Promise<string[]>;
-  stat(path: string): Promise<{ mtime: Date }>;
-}
+export type AgeFiles = Pick<FileView, "readFile" | "readBytes" | "readDir" | "stat">;
 
 /** One suite's share of the pending security updates: available at least since `since`. */
 export interface Availability {
@@ -123,7 +118,7 @@ async function rotated(files: AgeFiles, dir: string, base: string): Promise<stri
   }
   const gen = (n: string) => Number(/^[^.]+\.log(?:\.(\d+))?(?:\.gz)?$/.exec(n)?.[1] ?? 0);
   return names
-    .filter((n) => n === base || new RegExp(`^${base.replace(".", "\\.")}\\.\\d+(\\.gz)?$`).test(n))
+    .filter((n) => n === base || new RegExp(`^${base.replaceAll(".", "\\.")}\\.\\d+(\\.gz)?$`).test(n))
     .sort((a, b) => gen(a) - gen(b))
     .map((n) => join(dir, n));
 }
