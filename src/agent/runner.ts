@@ -4,11 +4,11 @@
  */
 import { CommandError } from "./exec.js";
 import { NotApplicable, ProbeError, type Facts, type Logger, type ProbeContext, type Status } from "../monitors/monitor.js";
-import { readFile } from "node:fs/promises";
 import type { AlertPolicy } from "./alerts/config.js";
 import { applyFindings, type ChannelRoute } from "./alerts/engine.js";
 import type { MonitorSetting } from "./config/load.js";
 import { describeError } from "./errors.js";
+import { rootedFileView } from "./file-view.js";
 import { evaluate, worstStatus, type Finding, type ProbeOutcome } from "./evaluator.js";
 import type { PrivilegedReader } from "./privileged.js";
 import type { RunFn } from "./exec.js";
@@ -30,6 +30,8 @@ export interface RunnerDeps {
   now?: () => number;
   /** Deadline for one probe (default 60 s). */
   probeTimeoutMs?: number;
+  /** Root of the file-system view probes read through (default `/`). */
+  fsRoot?: string;
 }
 
 export interface MonitorRun {
@@ -76,7 +78,7 @@ export async function runMonitor(deps: RunnerDeps, setting: MonitorSetting): Pro
   const t0 = performance.now();
   const result = await probeOnce(
     setting,
-    { run: deps.run, readFile: (p) => readFile(p, "utf8"), privileged: deps.privileged, log, now: () => new Date(now()) },
+    { ...rootedFileView(deps.fsRoot), run: deps.run, privileged: deps.privileged, log, now: () => new Date(now()) },
     deps.probeTimeoutMs ?? 60_000,
   );
   const durationMs = performance.now() - t0;

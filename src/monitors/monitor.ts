@@ -80,11 +80,35 @@ export interface Logger {
   error(obj: object | string, msg?: string): void;
 }
 
-export interface ProbeContext {
+/** What a FileView says about one directory entry. */
+export interface FileInfo {
+  kind: "file" | "directory" | "symlink" | "other";
+  size: number;
+  mtime: Date;
+}
+
+/**
+ * A read-only view of the file system under a root (`/` in production, a fixture tree in
+ * tests). Paths are the box's own absolute paths; errors keep Node's `code` (ENOENT, EACCES…).
+ */
+export interface FileView {
+  /** Reads a file as UTF-8. */
+  readFile(path: string): Promise<string>;
+  /** Reads a file's bytes (compressed logs). */
+  readBytes(path: string): Promise<Uint8Array>;
+  /** Lists a directory, sorted. */
+  readDir(path: string): Promise<string[]>;
+  /** Describes the entry a path leads to (symlinks followed). */
+  stat(path: string): Promise<FileInfo>;
+  /** Describes the entry itself (a symlink stays a symlink). */
+  lstat(path: string): Promise<FileInfo>;
+  readLink(path: string): Promise<string>;
+}
+
+/** Everything a probe may use: monitors never import node:fs or agent internals. */
+export interface ProbeContext extends FileView {
   /** Runs a command through the one exec module (argument array, no shell). */
   run: RunFn;
-  /** Reads a file (UTF-8). Paths come from the monitor's config (roots are configurable). */
-  readFile(path: string): Promise<string>;
   /** Reads that need privilege (shadow, sudoers, rulesets) go through here. */
   privileged: PrivilegedReader;
   log: Logger;

@@ -20,7 +20,7 @@ export interface Asset {
 }
 
 /** The repository/package root (holds package.json), from src/web or dist/src/web alike. */
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "src", "web", "static"))) return dir;

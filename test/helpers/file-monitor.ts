@@ -2,7 +2,6 @@
  * A test monitor that reports the facts written in a JSON file, so agent tests can change what
  * is "observed" without touching the host. Policy: `file.enabled` must be true.
  */
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { parseWith } from "../../src/agent/config/helpers.js";
 import { defineMonitor, NotApplicable, ProbeError, type Facts } from "../../src/monitors/monitor.js";
@@ -14,10 +13,10 @@ export const fileMonitor = defineMonitor({
   defaultSchedule: "* * * * *",
   enabledByDefault: false,
   parseConfig: (raw) => parseWith(z.strictObject({ path: z.string() }), raw),
-  async probe(_ctx, config) {
+  async probe(ctx, config) {
     let text: string;
     try {
-      text = await readFile(config.path, "utf8");
+      text = await ctx.readFile(config.path);
     } catch {
       throw new NotApplicable(`no file at ${config.path}`);
     }

@@ -1,23 +1,23 @@
 /**
- * Builds a ProbeContext for tests from a RunFn and an optional fake filesystem root.
+ * Builds a ProbeContext for tests from a RunFn and an optional fake filesystem root: the same
+ * rooted file view the runner gives probes, pointed at the fixture tree.
  */
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { rootedFileView } from "../../src/agent/file-view.js";
 import type { RunFn } from "../../src/agent/exec.js";
 import type { Logger, ProbeContext } from "../../src/monitors/monitor.js";
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export function testProbeContext(opts: { run: RunFn; root?: string; now?: Date; privilegedRun?: RunFn }): ProbeContext {
-  const under = (p: string) => (opts.root ? join(opts.root, p) : p);
+  const view = rootedFileView(opts.root);
   return {
-    run: opts.run,
-    readFile: (p) => readFile(under(p), "utf8"),
+    ...view,
     privileged: {
-      readFile: (p) => readFile(under(p), "utf8"),
-      readDir: async (p) => (await readdir(under(p))).sort(),
+      readFile: (p) => view.readFile(p),
+      readDir: (p) => view.readDir(p),
       run: opts.privilegedRun ?? opts.run,
     },
+    run: opts.run,
     log: silentLogger,
     signal: new AbortController().signal,
     now: () => opts.now ?? new Date(),

@@ -1,6 +1,8 @@
 /** Password policy, argon2id parameters, and the two-at-a-time limit on hashing. */
 import { describe, expect, it } from "vitest";
-import { COMMON_PASSWORDS } from "../../src/web/auth/common-passwords.js";
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { commonPasswords, commonPasswordsFile, parseCommonPasswords } from "../../src/web/auth/common-passwords.js";
 import { ARGON2_PARAMS, hashPassword, hashSlots, passwordProblem, Semaphore, verifyPassword } from "../../src/web/auth/passwords.js";
 import { checkTotp, totpCode } from "../../src/web/auth/totp.js";
 import { seal, unseal } from "../../src/web/auth/tokens.js";
@@ -25,9 +27,23 @@ describe("password policy", () => {
   });
 
   it("ships ten thousand common passwords of 12+ characters, matched case-insensitively", () => {
+    const COMMON_PASSWORDS = [...commonPasswords()];
     expect(COMMON_PASSWORDS).toHaveLength(10_000);
     expect(COMMON_PASSWORDS.every((p) => p.length >= 12 && p === p.toLowerCase())).toBe(true);
     expect(passwordProblem(COMMON_PASSWORDS[9_999]!.toUpperCase())).toContain("most common");
+  });
+});
+
+describe("the common-password list is a data file read on first use", () => {
+  it("one password per line, CRLF or LF, blank lines are not entries; '#' is a password, not a comment", () => {
+    expect(parseCommonPasswords("abcdefghijkl\r\n###int_made###\n\n")).toEqual(["abcdefghijkl", "###int_made###"]);
+    expect(parseCommonPasswords("")).toEqual([]);
+  });
+  it("ships as src/web/auth/common-passwords.txt, and the module is code only", () => {
+    expect(commonPasswordsFile().endsWith(join("src", "web", "auth", "common-passwords.txt"))).toBe(true);
+    expect(existsSync(commonPasswordsFile())).toBe(true);
+    expect(statSync(new URL("../../src/web/auth/common-passwords.ts", import.meta.url)).size).toBeLessThan(4_000);
+    expect(commonPasswords()).toBe(commonPasswords());
   });
 });
 

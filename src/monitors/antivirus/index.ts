@@ -3,7 +3,6 @@
  * socket, freshclam's last update worked, and the signature databases are fresh. Other
  * engines are detected and reported with `unknown` freshness rather than a false pass.
  */
-import { access, readdir } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { z } from "zod";
 import { CommandNotFound } from "../../agent/exec.js";
@@ -49,9 +48,9 @@ const K = {
   freshclamError: "antivirus.freshclam_last_error",
 } as const;
 
-async function exists(path: string): Promise<boolean> {
+async function exists(ctx: ProbeContext, path: string): Promise<boolean> {
   try {
-    await access(path);
+    await ctx.stat(path);
     return true;
   } catch {
     return false;
@@ -69,7 +68,7 @@ function localNaiveToIso(naive: string): string {
 async function readDatabases(ctx: ProbeContext, dir: string): Promise<{ infos: SigtoolInfo[]; problems: string[] }> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => DATABASE_FILE.test(n)).sort();
+    names = (await ctx.readDir(dir)).filter((n) => DATABASE_FILE.test(n));
   } catch {
     return { infos: [], problems: [`${dir} cannot be read`] };
   }
@@ -92,7 +91,7 @@ async function probeClamav(ctx: ProbeContext, cfg: AntivirusConfig): Promise<{ f
   const candidates = cfg.clamd_socket ? [cfg.clamd_socket] : DEFAULT_CLAMD_SOCKETS;
   let socket: string | null = null;
   for (const c of candidates) {
-    if (await exists(at(c))) {
+    if (await exists(ctx, at(c))) {
       socket = c;
       break;
     }
@@ -128,7 +127,7 @@ async function probeClamav(ctx: ProbeContext, cfg: AntivirusConfig): Promise<{ f
     [K.version]: daily?.version ?? null,
     [K.buildTime]: newest,
     [K.age]: newest ? Math.round(((ctx.now().getTime() - Date.parse(newest)) / 3_600_000) * 10) / 10 : null,
-    [K.freshclamConfigured]: await exists(at("/etc/clamav/freshclam.conf")),
+    [K.freshclamConfigured]: await exists(ctx, at("/etc/clamav/freshclam.conf")),
     [K.freshclamRun]: log?.startedAt ? localNaiveToIso(log.startedAt) : null,
     [K.freshclamResult]: log?.result ?? null,
     // "Database update process failed: <cause>" names the cause; the closing "Update failed." does not.
@@ -258,14 +257,14 @@ export const antivirus = defineMonitor<AntivirusConfig>({
     const engines: string[] = [];
     for (const e of ENGINES) {
       for (const p of e.paths) {
-        if (await exists(join(cfg.root, p))) {
+        if (await exists(ctx, join(cfg.root, p))) {
           engines.push(e.id);
           break;
         }
       }
     }
     // Signature databases alone (a copied /var/lib/clamav) still count as a ClamAV install.
-    if (!engines.includes("clamav") && (await readdir(join(cfg.root, cfg.database_dir)).catch(() => [])).some((n) => DATABASE_FILE.test(n))) {
+    if (!engines.includes("clamav") && (await ctx.readDir(join(cfg.root, cfg.database_dir)).catch((): string[] => [])).some((n) => DATABASE_FILE.test(n))) {
       engines.unshift("clamav");
     }
     const evidence = [`engines: ${engines.length ? engines.join(", ") : "none found"}`];

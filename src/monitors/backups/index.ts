@@ -4,7 +4,6 @@
  * repositories through their own tools. Never writes to a repository except the lock that
  * an opted-in `restic check` takes, which is restic's own coordination.
  */
-import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { defineMonitor, type FactValue, type Facts, type ProbeContext } from "../monitor.js";
 import { accessErrorFromCommand, oneLine, type AccessError } from "./access-error.js";
@@ -50,7 +49,7 @@ function ageHours(iso: string | null, now: Date): number | null {
 async function observeDir(ctx: ProbeContext, set: BackupSet, path: string): Promise<SetObservation> {
   let names: string[];
   try {
-    names = await readdir(path);
+    names = await ctx.readDir(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return failed(set, { kind: "repository_missing", message: `${path} does not exist or is not a directory` });
@@ -61,8 +60,8 @@ async function observeDir(ctx: ProbeContext, set: BackupSet, path: string): Prom
   // Hidden names are skipped: tools write in-progress archives as dot-files and rename when done.
   for (const name of names.filter((n) => !n.startsWith("."))) {
     try {
-      const st = await lstat(join(path, name));
-      if (st.isFile()) entries.push({ name, bytes: st.size, mtimeMs: st.mtimeMs });
+      const st = await ctx.lstat(join(path, name));
+      if (st.kind === "file") entries.push({ name, bytes: st.size, mtimeMs: st.mtime.getTime() });
     } catch {
       /* removed between readdir and lstat: a rotation in progress, not an error */
     }

@@ -3,7 +3,6 @@
  * automatic updates, a pending reboot or newer kernel, and whether the OS release is still
  * supported. Debian/Ubuntu through a simulated `apt-get dist-upgrade`, RHEL family through dnf.
  */
-import { readdir, stat } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { z } from "zod";
 import { CommandFailed, CommandNotFound, type RunResult } from "../../agent/exec.js";
@@ -20,9 +19,16 @@ import {
 import { osEndOfLife } from "./os-eol.js";
 import { aptReadsPart, parseAptConf, unattendedUpgradeEnabled } from "./parse-apt-conf.js";
 import { parseAptGetSimulate, pendingItem } from "./parse-apt-get.js";
-import { dnfItem, parseDnfCheckUpdate, parseNeedsRestarting } from "./parse-dnf.js";
+import { dnfItem, parseDnfCheckUpdate, parseDnfUpdateinfo, parseNeedsRestarting, type DnfAdvisory } from "./parse-dnf.js";
 import { parseOsRelease } from "./parse-os-release.js";
 import { compareVersions } from "./version-compare.js";
+import {
+  availabilityItem,
+  parseAvailabilityItem,
+  securityAvailability,
+  upgradeHistory,
+  type AgeFiles,
+} from "./update-age.js";
 
 const ConfigSchema = z.strictObject({
   max_pending_security_days: z.number().int().positive().default(7),
@@ -41,6 +47,8 @@ export const APT_ARGV = ["apt-get", "-s", "-o", "Debug::NoLocking=1", "dist-upgr
 /** `-C` (cache only) keeps the probe from refreshing metadata: monitors only observe. */
 export const DNF_SECURITY_ARGV = ["dnf", "-q", "-C", "check-update", "--security"] as const;
 export const DNF_ALL_ARGV = ["dnf", "-q", "-C", "check-update"] as const;
+/** Security advisories for the available updates, with the vendor's dates (cache only). */
+export const DNF_ADVISORIES_ARGV = ["dnf", "-q", "-C", "updateinfo", "info", "--security"] as const;
 export const NEEDS_RESTARTING_ARGV = ["needs-restarting", "-r"] as const;
 
 /** Package lists older than this make the pending-update answer stale. */
@@ -66,7 +74,22 @@ const K = {
   osVersion: "patches.os_version",
   osName: "patches.os_name",
   osEol: "patches.os_eol_date",
+  availableSince: "patches.security_available_since",
+  lastUpgrade: "patches.last_security_upgrade",
+  lastUpgradeSource: "patches.last_security_upgrade_source",
+  logsSince: "patches.upgrade_logs_since",
 } as const;
+
+/** The probe's file view under the configured `root`, with the box's own paths. */
+function filesUnder(ctx: ProbeContext, root: string): AgeFiles {
+  const at = (p: string) => join(root, p);
+  return {
+    readFile: (p) => ctx.readFile(at(p)),
+    readBytes: (p) => ctx.readBytes(at(p)),
+    readDir: (p) => ctx.readDir(at(p)),
+    stat: (p) => ctx.stat(at(p)),
+  };
+}
 
 async function run(ctx: ProbeContext, argv: readonly string[], okExitCodes = [0]): Promise<RunResult | undefined> {
   try {
@@ -86,11 +109,11 @@ async function readOptional(ctx: ProbeContext, path: string): Promise<string | u
   }
 }
 
-async function mtimeHoursAgo(paths: string[], now: Date): Promise<number | null> {
+async function mtimeHoursAgo(ctx: ProbeContext, paths: string[], now: Date): Promise<number | null> {
   for (const p of paths) {
     try {
-      const s = await stat(p);
-      return Math.round(((now.getTime() - s.mtimeMs) / 3_600_000) * 10) / 10;
+      const s = await ctx.stat(p);
+      return Math.round(((now.getTime() - s.mtime.getTime()) / 3_600_000) * 10) / 10;
     } catch {
       /* try the next candidate */
     }
@@ -103,7 +126,7 @@ async function kernelFacts(ctx: ProbeContext, root: string): Promise<Facts> {
   const running = uname?.stdout.trim() || null;
   let installed: string[] = [];
   try {
-    installed = (await readdir(join(root, "boot")))
+    installed = (await ctx.readDir(join(root, "boot")))
       .map((f) => /^vmlinuz-(.+)$/.exec(f)?.[1])
       .filter((v): v is string => v !== undefined && !v.includes("rescue"));
   } catch {
@@ -129,7 +152,7 @@ async function aptUnattended(root: string, ctx: ProbeContext): Promise<boolean> 
   const dir = join(root, "etc/apt/apt.conf.d");
   let names: string[];
   try {
-    names = (await readdir(dir)).filter(aptReadsPart).sort();
+    names = (await ctx.readDir(dir)).filter(aptReadsPart);
   } catch {
     return false;
   }
@@ -147,6 +170,9 @@ async function probeApt(ctx: ProbeContext, cfg: PatchesConfig, result: RunResult
   const rebootPkgs = await readOptional(ctx, `${rebootFlag}.pkgs`);
   const rebootRequired = (await readOptional(ctx, rebootFlag)) !== undefined;
   const now = ctx.now();
+  const files = filesUnder(ctx, cfg.root);
+  const avail = await securityAvailability(files, "/var/lib/apt/lists", security);
+  const history = await upgradeHistory(files);
   const facts: Facts = {
     [K.manager]: "apt",
     [K.security]: security.map(pendingItem).sort(),
@@ -154,6 +180,7 @@ async function probeApt(ctx: ProbeContext, cfg: PatchesConfig, result: RunResult
     [K.otherCount]: sim.pending.length - security.length,
     [K.keptBack]: [...sim.keptBack].sort(),
     [K.listsAge]: await mtimeHoursAgo(
+      ctx,
       [join(cfg.root, "var/lib/apt/periodic/update-success-stamp"), join(cfg.root, "var/lib/apt/lists")],
       now,
     ),
@@ -162,12 +189,19 @@ async function probeApt(ctx: ProbeContext, cfg: PatchesConfig, result: RunResult
     [K.rebootPkgs]: [...new Set((rebootPkgs ?? "").split("\n").map((s) => s.trim()).filter(Boolean))].sort(),
     ...(await kernelFacts(ctx, cfg.root)),
     ...(await osFacts(ctx, cfg.root)),
+    [K.availableSince]: avail.availability.map(availabilityItem),
+    [K.lastUpgrade]: history.last,
+    [K.lastUpgradeSource]: history.source,
+    [K.logsSince]: history.logsSince,
   };
   const evidence = [
     `$ ${APT_ARGV.join(" ")}`,
     `${sim.summary.upgraded} upgraded, ${sim.summary.newlyInstalled} newly installed, ${sim.summary.toRemove} to remove, ${sim.summary.notUpgraded} not upgraded`,
     `security: ${security.length}${security.length ? ` (${security.slice(0, 10).map((p) => p.pkg).join(", ")}${security.length > 10 ? ", …" : ""})` : ""}`,
     sim.keptBack.length ? `kept back: ${sim.keptBack.join(" ")}` : "",
+    ...avail.availability.map((a) => `${a.count} security update(s) listed in the ${a.source} Release file dated ${a.since}`),
+    history.last ? `last full upgrade: ${history.last} per ${history.source}` : history.logsSince ? `no full upgrade in ${history.source} since ${history.logsSince}` : "",
+    ...[...avail.problems, ...history.problems].map((p) => `unreadable: ${p}`),
   ]
     .filter(Boolean)
     .join("\n");
@@ -187,11 +221,23 @@ async function dnfAutomaticApplies(ctx: ProbeContext, root: string): Promise<boo
   return false;
 }
 
+/** The advisories behind the pending security updates; a failure is noted, never fatal. */
+async function dnfAdvisories(ctx: ProbeContext): Promise<{ list: DnfAdvisory[]; problem?: string }> {
+  try {
+    const r = await run(ctx, DNF_ADVISORIES_ARGV);
+    return { list: r ? parseDnfUpdateinfo(r.stdout) : [] };
+  } catch (e) {
+    if (e instanceof CommandFailed || e instanceof ProbeError) return { list: [], problem: `unreadable: dnf updateinfo: ${e.message}` };
+    throw e;
+  }
+}
+
 async function probeDnf(ctx: ProbeContext, cfg: PatchesConfig, secRun: RunResult): Promise<{ facts: Facts; evidence: string }> {
   const security = parseDnfCheckUpdate(secRun.stdout);
   const allRun = await run(ctx, DNF_ALL_ARGV, [0, 100]);
   const all = allRun ? parseDnfCheckUpdate(allRun.stdout) : security;
   const securityNames = new Set(security.map((u) => u.pkg));
+  const advisories = await dnfAdvisories(ctx);
   const nr = await run(ctx, NEEDS_RESTARTING_ARGV, [0, 1]);
   const restart = nr ? parseNeedsRestarting(nr.stdout, nr.code) : undefined;
   const facts: Facts = {
@@ -206,12 +252,17 @@ async function probeDnf(ctx: ProbeContext, cfg: PatchesConfig, secRun: RunResult
     [K.rebootPkgs]: restart ? [...restart.reasons].sort() : [],
     ...(await kernelFacts(ctx, cfg.root)),
     ...(await osFacts(ctx, cfg.root)),
+    [K.availableSince]: advisories.list.map((a) => availabilityItem({ since: a.updated, source: a.id, count: 1 })).sort(),
+    [K.lastUpgrade]: null,
+    [K.lastUpgradeSource]: null,
+    [K.logsSince]: null,
   };
   const evidence = [
     `$ ${DNF_SECURITY_ARGV.join(" ")}`,
     `security: ${security.length}${security.length ? ` (${security.slice(0, 10).map((u) => u.pkg).join(", ")})` : ""}`,
     `other: ${facts[K.otherCount]}`,
     restart ? `needs-restarting -r: ${restart.rebootRequired ? "reboot required" : "no reboot needed"}` : "needs-restarting: not installed",
+    advisories.problem ?? `security advisories: ${advisories.list.length}${advisories.list.length ? ` (oldest ${[...advisories.list].sort((a, b) => a.updated.localeCompare(b.updated))[0]!.id})` : ""}`,
   ].join("\n");
   return { facts, evidence };
 }
@@ -220,42 +271,89 @@ function num(v: unknown): number | null {
   return typeof v === "number" ? v : null;
 }
 
+function str(v: unknown): string | null {
+  return typeof v === "string" ? v : null;
+}
+
 function list(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
 }
 
+const day = (iso: string) => iso.slice(0, 10);
+
+/**
+ * How long the pending security updates have waited, from the strongest evidence at hand: the
+ * Release files that list them (available at least since their date), the last full upgrade in
+ * the box's apt/dpkg history (none applied since), and, as a lower bound when nothing better
+ * exists, when Gatehouse first saw each update.
+ */
 function securityFinding(facts: Facts, cfg: PatchesConfig, ctx: PolicyContext): PolicyFinding {
   const items = list(facts[K.security]);
   const base = { rule: "patches.security_updates", facts: [K.security, K.securityCount] };
   if (items.length === 0) return { ...base, status: "pass", message: "No security updates pending." };
-  const ages = items.map((item) => {
-    const first = ctx.firstSeen(K.security, item);
-    return { item, days: first ? (ctx.now.getTime() - first.getTime()) / DAY_MS : 0 };
-  });
-  ages.sort((a, b) => b.days - a.days);
-  const oldest = ages[0]!;
   const max = cfg.max_pending_security_days;
-  const overdue = ages.filter((a) => a.days > max);
-  const fix = facts[K.manager] === "dnf" ? "dnf upgrade --security" : "apt-get upgrade";
-  const pkg = oldest.item.split(" ")[0];
-  if (overdue.length > 0) {
+  const daysSince = (t: number) => (ctx.now.getTime() - t) / DAY_MS;
+
+  const seen = items.map((item) => ({ item, first: ctx.firstSeen(K.security, item) }));
+  const seenDays = seen.map((s) => ({ ...s, days: s.first ? daysSince(s.first.getTime()) : 0 })).sort((a, b) => b.days - a.days);
+  const available = list(facts[K.availableSince])
+    .map(parseAvailabilityItem)
+    .filter((a) => a !== undefined)
+    .sort((a, b) => a.since.localeCompare(b.since));
+  const oldestRelease = available[0];
+  const releaseDays = oldestRelease ? daysSince(Date.parse(oldestRelease.since)) : 0;
+
+  // Known "none applied since": the last full upgrade, or the start of logs that record none.
+  const lastUpgrade = str(facts[K.lastUpgrade]);
+  const logsSince = str(facts[K.logsSince]);
+  const source = str(facts[K.lastUpgradeSource]) ?? "the package logs";
+  const noneSince = lastUpgrade ?? logsSince;
+  // With automatic updates on, a quiet history only means nothing was offered: not evidence.
+  const historyCounts = noneSince !== null && facts[K.unattended] !== true;
+  const historyDays = historyCounts ? daysSince(Date.parse(noneSince)) : 0;
+
+  const dnf = facts[K.manager] === "dnf";
+  const per = (a: { source: string }) => (dnf ? `advisory ${a.source}` : `the ${a.source} Release file`);
+  const how: string[] = [];
+  if (oldestRelease) how.push(`security updates available since ${day(oldestRelease.since)} per ${per(oldestRelease)}`);
+  if (lastUpgrade) how.push(`last security upgrade applied ${day(lastUpgrade)} per ${source}`);
+  else if (logsSince) how.push(`no security upgrade in ${source} since ${day(logsSince)}`);
+  const firstSeenDay = seen.map((s) => s.first).filter((d) => d !== undefined).sort((a, b) => a.getTime() - b.getTime())[0];
+  how.push(firstSeenDay ? `first seen by Gatehouse ${day(firstSeenDay.toISOString())}` : "first seen by Gatehouse now");
+  const evidence = ` (${how.join("; ")})`;
+
+  const oldestDays = Math.max(seenDays[0]!.days, releaseDays);
+  const pkg = seenDays[0]!.days >= releaseDays || !oldestRelease ? seenDays[0]!.item.split(" ")[0] : dnf ? oldestRelease.source : `those in ${per(oldestRelease)}`;
+  const fix = dnf ? "dnf upgrade --security" : "apt-get upgrade";
+  const overdue = Math.max(
+    seenDays.filter((a) => a.days > max).length,
+    available.filter((a) => daysSince(Date.parse(a.since)) > max).reduce((n, a) => n + a.count, 0),
+  );
+  if (overdue > 0) {
     return {
       ...base,
       status: "fail",
-      message: `${overdue.length} security update(s) pending longer than ${max} days (oldest: ${pkg}, ${Math.floor(oldest.days)} days): run ${fix} now.`,
+      message: `${overdue} security update(s) pending longer than ${max} days (oldest: ${pkg}, ${Math.floor(oldestDays)} days): run ${fix} now.${evidence}`,
     };
   }
-  if (oldest.days > max / 2) {
+  if (historyDays > max) {
+    return {
+      ...base,
+      status: "fail",
+      message: `${items.length} security update(s) pending and none applied for ${Math.floor(historyDays)} days (limit ${max}) with automatic updates off: run ${fix} now.${evidence}`,
+    };
+  }
+  if (oldestDays > max / 2) {
     return {
       ...base,
       status: "warn",
-      message: `${items.length} security update(s) pending, oldest ${pkg} for ${Math.floor(oldest.days)} days (limit ${max}): run ${fix} soon.`,
+      message: `${items.length} security update(s) pending, oldest ${pkg} for ${Math.floor(oldestDays)} days (limit ${max}): run ${fix} soon.${evidence}`,
     };
   }
   return {
     ...base,
     status: "pass",
-    message: `${items.length} security update(s) pending, the oldest for ${Math.floor(oldest.days)} day(s), within the ${max}-day limit.`,
+    message: `${items.length} security update(s) pending, the oldest for ${Math.floor(oldestDays)} day(s), within the ${max}-day limit.${evidence}`,
   };
 }
 

@@ -57,3 +57,53 @@ export function parseNeedsRestarting(text: string, exitCode: number): { rebootRe
     .filter((x): x is string => x !== undefined);
   return { rebootRequired: exitCode === 1, reasons };
 }
+
+/** One advisory from `dnf updateinfo info`: its id and when the vendor last updated it. */
+export interface DnfAdvisory {
+  id: string;
+  type: string;
+  /** ISO time; dnf prints the advisory's `updated` timestamp (UTC) without a zone. */
+  updated: string;
+}
+
+const ADVISORY_FIELD = /^\s*(Update ID|Type|Updated|Issued)\s*:\s*(.*)$/;
+
+/**
+ * Parses `dnf -q -C updateinfo info --security` (dnf 4 prints each advisory under a `=`*79
+ * banner with right-aligned `Label : value` lines). An advisory published at `updated` (or
+ * `Issued`, as dnf5 prints it) was available from then on. Throws ProbeError on an advisory
+ * without a readable date, or text that holds no advisory at all.
+ */
+export function parseDnfUpdateinfo(text: string): DnfAdvisory[] {
+  const out: DnfAdvisory[] = [];
+  let current: Partial<DnfAdvisory> & { issued?: string } = {};
+  const flush = () => {
+    if (current.id === undefined) return;
+    const when = current.issued ?? current.updated;
+    const ms = when === undefined ? NaN : Date.parse(`${when.replace(" ", "T")}Z`);
+    if (Number.isNaN(ms)) throw new ProbeError(`dnf advisory ${current.id} has no readable date (${JSON.stringify(when ?? "")})`);
+    out.push({ id: current.id, type: current.type ?? "unknown", updated: new Date(ms).toISOString() });
+    current = {};
+  };
+  let sawBanner = false;
+  for (const line of text.split(/\r?\n/)) {
+    if (/^={20,}$/.test(line.trim())) {
+      sawBanner = true;
+      flush();
+      continue;
+    }
+    const m = ADVISORY_FIELD.exec(line);
+    if (!m) continue;
+    const value = m[2]!.trim();
+    if (m[1] === "Update ID") current.id = value;
+    else if (m[1] === "Type") current.type = value;
+    else if (m[1] === "Updated") current.updated = value;
+    else current.issued = value;
+  }
+  flush();
+  if (out.length === 0 && text.trim() !== "" && !sawBanner) {
+    const first = text.split(/\r?\n/).find((l) => l.trim().length > 0) ?? "";
+    throw new ProbeError(`unrecognised dnf updateinfo output; it began: ${JSON.stringify(first.slice(0, 80))}`);
+  }
+  return out;
+}

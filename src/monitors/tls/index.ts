@@ -2,7 +2,6 @@
  * tls monitor (control: transmission): for each configured endpoint, one observing TLS
  * handshake (expiry, chain, hostname, protocol); for each local certificate file, its expiry.
  */
-import { readFile } from "node:fs/promises";
 import { defineMonitor, NotApplicable, type FactValue, type Facts, type ProbeContext } from "../monitor.js";
 import { parseTlsConfig, type Endpoint, type TlsConfig } from "./config.js";
 import { handshake } from "./handshake.js";
@@ -19,7 +18,7 @@ export interface CertificateFileReport extends CertificateInfo {
  * Reads and describes a local PEM certificate (the console's own). Throws ProbeError for a
  * file without a readable certificate; fs errors pass through with their code.
  */
-export async function inspectCertificateFile(path: string, now = new Date(), read: (p: string) => Promise<string> = (p) => readFile(p, "utf8")): Promise<CertificateFileReport> {
+export async function inspectCertificateFile(path: string, now: Date, read: (p: string) => Promise<string>): Promise<CertificateFileReport> {
   const info = parseCertificatePem(await read(path));
   return { ...info, path, daysLeft: daysLeft(info.notAfter, now) };
 }

@@ -4,7 +4,7 @@
  * burst of logins must not exhaust a small box.
  */
 import argon2 from "argon2";
-import { COMMON_PASSWORDS } from "./common-passwords.js";
+import { commonPasswords } from "./common-passwords.js";
 
 export const ARGON2_PARAMS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 export const PASSWORD_MIN = 12;
@@ -53,15 +53,13 @@ export async function verifyPassword(hash: string | undefined, password: string)
   }
 }
 
-const COMMON = new Set(COMMON_PASSWORDS);
-
 /** Why a new password is refused, or undefined when it is acceptable. */
 export function passwordProblem(password: string, username?: string): string | undefined {
   const length = [...password].length;
   if (length < PASSWORD_MIN) return `Use at least ${PASSWORD_MIN} characters.`;
   if (length > PASSWORD_MAX) return `Use at most ${PASSWORD_MAX} characters.`;
   const lower = password.toLowerCase();
-  if (COMMON.has(lower)) return "This password is on the list of the most common passwords; choose another.";
+  if (commonPasswords().has(lower)) return "This password is on the list of the most common passwords; choose another.";
   if (username && lower.includes(username.toLowerCase())) return "The password must not contain the user name.";
   if (/^(.)\1+$/.test(password)) return "The password must not be one repeated character.";
   return undefined;

@@ -1,9 +1,11 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseGroup, parseLoginDefs, parsePasswd, parseShadow } from "../../../src/monitors/accounts/parse-account-files.js";
 import { parseLastlog } from "../../../src/monitors/accounts/parse-lastlog.js";
 import { parseSudoers, resolveSudoUsers } from "../../../src/monitors/accounts/parse-sudoers.js";
+
+import { fixtureCases } from "../../helpers/fixture-cases.js";
 
 const FIXTURES = join(import.meta.dirname, "../../fixtures/accounts");
 
@@ -18,17 +20,14 @@ const PARSERS: Record<string, (text: string) => unknown> = {
 
 for (const [folder, parse] of Object.entries(PARSERS)) {
   describe(folder, () => {
-    const dir = join(FIXTURES, folder);
-    const inputs = readdirSync(dir).filter((f) => f.endsWith(".txt"));
+    const cases = fixtureCases(FIXTURES, folder, ".txt", 2);
     it("has a recorded fixture and a garbage one", () => {
-      expect(inputs.length).toBeGreaterThanOrEqual(2);
-      expect(inputs).toContain("garbage.txt");
+      expect(cases.length).toBeGreaterThanOrEqual(2);
+      expect(cases.map((c) => `${c.name}.txt`)).toContain("garbage.txt");
     });
-    for (const f of inputs) {
-      const scenario = f.replace(/\.txt$/, "");
+    for (const { name: scenario, input, expected: exp } of cases) {
       it(scenario, () => {
-        const input = readFileSync(join(dir, f), "utf8");
-        const expected = JSON.parse(readFileSync(join(dir, `${scenario}.expected.json`), "utf8")) as Record<string, unknown>;
+        const expected = exp as Record<string, unknown>;
         const got = parse(input) as Record<string, unknown>;
         if ("problemCount" in expected) {
           // Garbage: nothing is believed, every non-blank line is reported.

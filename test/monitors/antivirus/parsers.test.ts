@@ -1,26 +1,18 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseFreshclamLog } from "../../../src/monitors/antivirus/parse-freshclam-log.js";
 import { parseCvdTime, parseSigtoolInfo } from "../../../src/monitors/antivirus/parse-sigtool-info.js";
 import { ProbeError } from "../../../src/monitors/monitor.js";
+import { expectCase, fixtureCases } from "../../helpers/fixture-cases.js";
 
 const FIX = join(import.meta.dirname, "../../fixtures/antivirus");
 
-function scenarios(dir: string) {
-  const d = join(FIX, dir);
-  return readdirSync(d)
-    .filter((f) => f.endsWith(".txt"))
-    .map((f) => ({ name: f.slice(0, -4), input: readFileSync(join(d, f), "utf8"), expected: JSON.parse(readFileSync(join(d, `${f.slice(0, -4)}.expected.json`), "utf8")) }));
-}
+const scenarios = (dir: string) => fixtureCases(FIX, dir);
 
 const GARBAGE = ["\u0000\u0001\u0002binary", "<html><body>502 Bad Gateway</body></html>", "{\"File\": 1}", "x".repeat(100_000), "File: daily.cvd\nBuild time: yesterday\n"];
 
 describe("parseSigtoolInfo (real sigtool 1.4.6 output)", () => {
-  it.each(scenarios("sigtool-info"))("$name", ({ input, expected }) => {
-    if (expected.error) expect(() => parseSigtoolInfo(input)).toThrow(expected.error);
-    else expect(parseSigtoolInfo(input)).toEqual(expected);
-  });
+  it.each(scenarios("sigtool-info"))("$name", ({ input, expected }) => expectCase(() => parseSigtoolInfo(input), expected));
   it.each(["", ...GARBAGE])("garbage gives a clear ProbeError (%#)", (g) => {
     expect(() => parseSigtoolInfo(g)).toThrow(ProbeError);
   });
@@ -32,9 +24,7 @@ describe("parseSigtoolInfo (real sigtool 1.4.6 output)", () => {
 });
 
 describe("parseFreshclamLog", () => {
-  it.each(scenarios("freshclam-log"))("$name", ({ input, expected }) => {
-    expect(parseFreshclamLog(input)).toEqual(expected);
-  });
+  it.each(scenarios("freshclam-log"))("$name", ({ input, expected }) => expectCase(() => parseFreshclamLog(input), expected));
   it.each(GARBAGE)("garbage gives a clear ProbeError (%#)", (g) => {
     expect(() => parseFreshclamLog(g)).toThrow(ProbeError);
     expect(() => parseFreshclamLog(g)).toThrow(/freshclam/);

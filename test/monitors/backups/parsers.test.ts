@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ProbeError } from "../../../src/monitors/monitor.js";
@@ -8,6 +7,8 @@ import {
   parseResticError,
   parseResticSnapshots,
 } from "../../../src/monitors/backups/parse-restic.js";
+
+import { expectCase, fixtureCases } from "../../helpers/fixture-cases.js";
 
 const FIXTURES = join(import.meta.dirname, "../../fixtures/backups");
 
@@ -19,35 +20,11 @@ const PARSERS: Record<string, (text: string) => unknown> = {
   "borg-error": parseBorgError,
 };
 
-function cases(folder: string): { scenario: string; input: string; expected: unknown }[] {
-  const dir = join(FIXTURES, folder);
-  return readdirSync(dir)
-    .filter((f) => !f.endsWith(".expected.json") && f !== "SOURCE.md")
-    .map((f) => {
-      const scenario = f.replace(/\.(txt|json)$/, "");
-      return {
-        scenario,
-        input: readFileSync(join(dir, f), "utf8"),
-        expected: JSON.parse(readFileSync(join(dir, `${scenario}.expected.json`), "utf8")),
-      };
-    });
-}
-
 for (const [folder, parse] of Object.entries(PARSERS)) {
   describe(folder, () => {
-    const table = cases(folder);
+    const table = fixtureCases(FIXTURES, folder, [".txt", ".json"], 3);
     it("has recorded fixtures", () => expect(table.length).toBeGreaterThanOrEqual(3));
-    for (const c of table) {
-      it(c.scenario, () => {
-        const exp = c.expected as { throws?: string };
-        if (typeof exp.throws === "string") {
-          expect(() => parse(c.input)).toThrow(ProbeError);
-          expect(() => parse(c.input)).toThrow(exp.throws);
-        } else {
-          expect(parse(c.input)).toEqual(c.expected);
-        }
-      });
-    }
+    it.each(table)("$name", (c) => expectCase(() => parse(c.input), c.expected));
   });
 }
 

@@ -1,27 +1,17 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseLsblk } from "../../../src/monitors/inventory/parse-lsblk.js";
 import { parseSystemInfo } from "../../../src/monitors/inventory/parse-system-info.js";
 import type { SystemInfoSnapshot } from "../../../src/monitors/inventory/system-info.js";
 import { ProbeError } from "../../../src/monitors/monitor.js";
+import { expectCase, fixtureCases } from "../../helpers/fixture-cases.js";
 
 const FIX = join(import.meta.dirname, "../../fixtures/inventory");
 
-function scenarios(dir: string, ext: string) {
-  const d = join(FIX, dir);
-  return readdirSync(d)
-    .filter((f) => f.endsWith(ext) && !f.endsWith(".expected.json"))
-    .map((f) => {
-      const name = f.slice(0, -ext.length);
-      return { name, input: readFileSync(join(d, f), "utf8"), expected: JSON.parse(readFileSync(join(d, `${name}.expected.json`), "utf8")) };
-    });
-}
+const scenarios = (dir: string, ext: string) => fixtureCases(FIX, dir, ext);
 
 describe("parseLsblk", () => {
-  it.each(scenarios("lsblk", ".txt"))("$name", ({ input, expected }) => {
-    expect(parseLsblk(input)).toEqual(expected);
-  });
+  it.each(scenarios("lsblk", ".txt"))("$name", ({ input, expected }) => expectCase(() => parseLsblk(input), expected));
   it.each([
     "",
     "NAME TYPE FSTYPE\nsda disk",
@@ -38,9 +28,9 @@ describe("parseLsblk", () => {
 });
 
 describe("parseSystemInfo", () => {
-  it.each(scenarios("systeminformation", ".json"))("$name", ({ input, expected }) => {
-    expect(parseSystemInfo(JSON.parse(input) as SystemInfoSnapshot)).toEqual(expected);
-  });
+  it.each(scenarios("systeminformation", ".json"))("$name", ({ input, expected }) =>
+    expectCase(() => parseSystemInfo(JSON.parse(input) as SystemInfoSnapshot), expected),
+  );
   it.each([null, {}, "text", { osInfo: {}, cpu: {}, mem: {} }, { osInfo: {}, cpu: {}, mem: {}, diskLayout: [], blockDevices: [], networkInterfaces: [] }])(
     "garbage %j gives a clear ProbeError",
     (g) => {

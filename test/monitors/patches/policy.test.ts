@@ -83,3 +83,46 @@ describe("patches policy", () => {
     expect(finding({ ...healthy, "patches.kept_back": ["bash"] }, "patches.kept_back").status).toBe("warn");
   });
 });
+
+describe("patches policy: update age from what the box records (true on the first check)", () => {
+  const behind = {
+    ...healthy,
+    "patches.pending_security": ["libssl3 3.0.15-1→3.0.16-1", "tzdata 2025a→2025b"],
+    "patches.security_available_since": ["2025-05-20T03:12:44.000Z bookworm-security 2"],
+    "patches.last_security_upgrade": "2025-04-02T08:00:00.000Z",
+    "patches.last_security_upgrade_source": "/var/log/apt/history.log",
+    "patches.upgrade_logs_since": "2024-12-01T00:00:00.000Z",
+  };
+  it("fails on the first check when the Release file proves the updates are months old", () => {
+    const f = finding(behind, "patches.security_updates");
+    expect(f.status).toBe("fail");
+    expect(f.message).toContain("2 security update(s) pending longer than 7 days");
+    expect(f.message).toContain(
+      "security updates available since 2025-05-20 per the bookworm-security Release file; last security upgrade applied 2025-04-02 per /var/log/apt/history.log",
+    );
+  });
+  it("a fresh Release file with a recent full upgrade passes and says why", () => {
+    const recent = { ...behind, "patches.security_available_since": ["2026-11-27T03:00:00.000Z bookworm-security 2"], "patches.last_security_upgrade": "2026-11-26T08:00:00.000Z" };
+    const f = finding(recent, "patches.security_updates");
+    expect(f.status).toBe("pass");
+    expect(f.message).toContain("the oldest for 1 day(s)");
+    expect(f.message).toContain("last security upgrade applied 2026-11-26");
+  });
+  it("no full upgrade for months fails only while automatic updates are off", () => {
+    const fresh = { ...behind, "patches.security_available_since": ["2026-11-27T03:00:00.000Z bookworm-security 2"] };
+    const off = finding({ ...fresh, "patches.unattended_upgrades_enabled": false }, "patches.security_updates");
+    expect(off.status).toBe("fail");
+    expect(off.message).toMatch(/none applied for 605 days/);
+    expect(finding(fresh, "patches.security_updates").status).toBe("pass");
+    const noUpgradeInLogs = { ...fresh, "patches.unattended_upgrades_enabled": false, "patches.last_security_upgrade": null };
+    expect(finding(noUpgradeInLogs, "patches.security_updates").message).toContain("no security upgrade in /var/log/apt/history.log since 2024-12-01");
+  });
+  it("the remembered first sighting stays a lower bound when it is older than the Release file", () => {
+    const f = finding(behind, "patches.security_updates", ctx({ "tzdata 2025a→2025b": 700 }));
+    expect(f.message).toContain("oldest: tzdata, 700 days");
+  });
+  it("ignores availability items it cannot read", () => {
+    const odd = { ...healthy, "patches.pending_security": ["a 1→2"], "patches.security_available_since": ["garbage", "not-a-date x 1"] };
+    expect(finding(odd, "patches.security_updates").status).toBe("pass");
+  });
+});

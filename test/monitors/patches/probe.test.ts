@@ -1,10 +1,11 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError } from "../../../src/agent/config/errors.js";
 import { NotApplicable, ProbeError } from "../../../src/monitors/monitor.js";
-import { APT_ARGV, DNF_ALL_ARGV, DNF_SECURITY_ARGV, NEEDS_RESTARTING_ARGV, patches } from "../../../src/monitors/patches/index.js";
+import { APT_ARGV, DNF_ADVISORIES_ARGV, DNF_ALL_ARGV, DNF_SECURITY_ARGV, NEEDS_RESTARTING_ARGV, patches } from "../../../src/monitors/patches/index.js";
 import { testProbeContext } from "../../helpers/probe-context.js";
 import { replayRun, type Replay } from "../../helpers/replay-run.js";
 
@@ -101,6 +102,7 @@ describe("patches probe on dnf (documented shapes)", () => {
       { argv: [...APT_ARGV], notInstalled: true },
       { argv: [...DNF_SECURITY_ARGV], stdoutFile: join(FIX, "dnf-check-update/security-pending.txt"), code: 100 },
       { argv: [...DNF_ALL_ARGV], stdoutFile: join(FIX, "dnf-check-update/all-with-wrapped-and-obsoletes.txt"), code: 100 },
+      { argv: [...DNF_ADVISORIES_ARGV], stdoutFile: join(FIX, "dnf-updateinfo/security-pending.txt") },
       { argv: [...NEEDS_RESTARTING_ARGV], stdoutFile: join(FIX, "needs-restarting/reboot-required.txt"), code: 1 },
       uname("6.1.0-21-amd64"),
     ]);
@@ -113,6 +115,28 @@ describe("patches probe on dnf (documented shapes)", () => {
     expect(obs.facts["patches.reboot_required_pkgs"]).toEqual(["kernel", "systemd"]);
     expect(obs.facts["patches.unattended_upgrades_enabled"]).toBe(true);
     expect(obs.facts["patches.os_eol_date"]).toBe("2032-05-31");
+    expect(obs.facts["patches.security_available_since"]).toEqual([
+      "2023-11-28T00:00:00.000Z RHSA-2023:7549 1",
+      "2023-12-18T14:02:11.000Z RHSA-2023:7877 1",
+    ]);
+    const f = patches.policy(obs.facts, patches.parseConfig({ root }), { now: NOW, firstSeen: () => undefined }).find((x) => x.rule === "patches.security_updates")!;
+    expect(f.status).toBe("fail");
+    expect(f.message).toContain("available since 2023-11-28 per advisory RHSA-2023:7549");
+    expect(f.message).toContain("dnf upgrade --security");
+  });
+
+  it("a failing dnf updateinfo is noted in the evidence, not fatal", async () => {
+    const run = replayRun([
+      { argv: [...APT_ARGV], notInstalled: true },
+      { argv: [...DNF_SECURITY_ARGV], stdoutFile: join(FIX, "dnf-check-update/security-pending.txt"), code: 100 },
+      { argv: [...DNF_ALL_ARGV], stdoutFile: join(FIX, "dnf-check-update/all-with-wrapped-and-obsoletes.txt"), code: 100 },
+      { argv: [...DNF_ADVISORIES_ARGV], stdout: "garbage\n" },
+      { argv: [...NEEDS_RESTARTING_ARGV], notInstalled: true },
+      uname("6.1.0-21-amd64"),
+    ]);
+    const obs = await patches.probe(testProbeContext({ run, now: NOW }), patches.parseConfig({ root }));
+    expect(obs.facts["patches.security_available_since"]).toEqual([]);
+    expect(obs.evidence).toContain("unreadable: dnf updateinfo: unrecognised dnf updateinfo output");
   });
 
   it("is NotApplicable without apt-get and dnf", async () => {
@@ -144,5 +168,94 @@ describe("patches config", () => {
     })();
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toContain(key);
+  });
+});
+
+describe("patches: how long security updates have waited, from what the box records", () => {
+  const LISTS = "var/lib/apt/lists";
+  const recorded = (name: string) => readFileSync(join(FIX, "apt-release", name), "utf8");
+  /** A recorded InRelease with its Date moved back, as a box on an old snapshot would hold it. */
+  const dated = (name: string, date: string) => recorded(name).replace(/^Date: .*$/m, `Date: ${date}`);
+  const firstCheck = { now: NOW, firstSeen: () => undefined };
+  const securityFinding = (facts: Record<string, unknown>, now = NOW) => {
+    const f = patches.policy(facts as never, patches.parseConfig({ root }), { ...firstCheck, now }).find((x) => x.rule === "patches.security_updates");
+    if (!f) throw new Error("no security finding");
+    return f;
+  };
+
+  it("a box on an 18-month-old package snapshot fails on its first check, saying how the age is known", async () => {
+    write(`${LISTS}/deb.debian.org_debian-security_dists_bookworm-security_InRelease`, dated("bookworm-security-inrelease.txt", "Tue, 20 May 2025 03:12:44 UTC"));
+    write(`${LISTS}/deb.debian.org_debian_dists_bookworm_InRelease`, dated("bookworm-inrelease-head.txt", "Sat, 17 May 2025 09:45:02 UTC"));
+    write(`${LISTS}/deb.debian.org_debian_dists_bookworm-updates_InRelease`, dated("bookworm-updates-inrelease-head.txt", "Tue, 20 May 2025 02:11:04 UTC"));
+    write("var/log/apt/history.log", readFileSync(join(FIX, "apt-history/dev-box.txt"), "utf8"));
+    const run = replayRun([apt("security-and-regular"), uname("6.1.0-18-amd64")]);
+    const obs = await patches.probe(testProbeContext({ run, now: NOW }), patches.parseConfig({ root }));
+    const since = obs.facts["patches.security_available_since"] as string[];
+    expect(since.reduce((n, i) => n + Number(i.split(" ")[2]), 0)).toBe(73);
+    expect(since[0]).toMatch(/^2025-05-17T09:45:02\.000Z bookworm \d+$/);
+    expect(since.some((i) => /^2025-05-20T03:12:44\.000Z bookworm-security \d+$/.test(i))).toBe(true);
+    expect(obs.facts["patches.last_security_upgrade_source"]).toBe("/var/log/apt/history.log");
+    expect(obs.evidence).toContain("bookworm-security Release file dated 2025-05-20");
+
+    const f = securityFinding(obs.facts);
+    expect(f.status).toBe("fail");
+    expect(f.message).toContain("longer than 7 days");
+    expect(f.message).toContain("available since 2025-05-17 per the bookworm Release file");
+    expect(f.message).toContain("last security upgrade applied 2025-06-24 per /var/log/apt/history.log");
+    expect(f.message).not.toContain("0 day(s)");
+  });
+
+  it("fresh lists but no full upgrade for months, automatic updates off: fails on its first check", async () => {
+    const now = new Date("2026-12-06T21:30:00Z");
+    rmSync(join(root, "etc/apt/apt.conf.d/20auto-upgrades"));
+    write(`${LISTS}/deb.debian.org_debian-security_dists_bookworm-security_InRelease`, recorded("bookworm-security-inrelease.txt"));
+    write("var/log/apt/history.log", readFileSync(join(FIX, "apt-history/dev-box.txt"), "utf8"));
+    const run = replayRun([apt("security-and-regular"), uname("6.1.0-18-amd64")]);
+    const obs = await patches.probe(testProbeContext({ run, now }), patches.parseConfig({ root }));
+    expect(obs.facts["patches.unattended_upgrades_enabled"]).toBe(false);
+    const f = securityFinding(obs.facts, now);
+    expect(f.status).toBe("fail");
+    expect(f.message).toMatch(/none applied for \d{3} days/);
+    expect(f.message).toContain("available since 2026-12-05 per the bookworm-security Release file");
+
+    // The same box with unattended-upgrades on: a quiet history means nothing was offered.
+    const on = securityFinding({ ...obs.facts, "patches.unattended_upgrades_enabled": true }, now);
+    expect(on.status).toBe("pass");
+    expect(on.message).toContain("first seen by Gatehouse now");
+  });
+
+  it("reads rotated .gz history, notes a garbled file and keeps going", async () => {
+    write("var/log/apt/history.log", "");
+    write("var/log/apt/history.log.1.gz", "");
+    writeFileSync(join(root, "var/log/apt/history.log.1.gz"), gzipSync(readFileSync(join(FIX, "apt-history/unattended-and-crash.txt"))));
+    write("var/log/apt/history.log.2.gz", "this was never gzip");
+    write(`${LISTS}/deb.debian.org_debian-security_dists_bookworm-security_InRelease`, "<html>captive portal</html>");
+    const run = replayRun([apt("security-and-regular"), uname("6.1.0-18-amd64")]);
+    const obs = await patches.probe(testProbeContext({ run, now: NOW }), patches.parseConfig({ root }));
+    expect(obs.facts["patches.last_security_upgrade"]).toBe(new Date("2026-11-20T22:01:05").toISOString());
+    expect(obs.facts["patches.last_security_upgrade_source"]).toBe("/var/log/apt/history.log.1.gz");
+    expect(obs.facts["patches.security_available_since"]).toEqual([]);
+    expect(obs.evidence).toMatch(/unreadable: \/var\/log\/apt\/history\.log\.2\.gz: not gzip data/);
+    expect(obs.evidence).toMatch(/unreadable: \/var\/lib\/apt\/lists\/.*InRelease: not an apt Release file/);
+  });
+
+  it("falls back to dpkg.log when apt keeps no history", async () => {
+    write("var/log/dpkg.log", readFileSync(join(FIX, "dpkg-log/dev-box.txt"), "utf8"));
+    const run = replayRun([apt("nothing-pending"), uname("6.1.0-18-amd64")]);
+    const obs = await patches.probe(testProbeContext({ run, now: NOW }), patches.parseConfig({ root }));
+    expect(obs.facts["patches.last_security_upgrade"]).toBe(new Date("2026-12-06T21:00:04").toISOString());
+    expect(obs.facts["patches.last_security_upgrade_source"]).toBe("/var/log/dpkg.log");
+    expect(obs.facts["patches.upgrade_logs_since"]).toBe(new Date("2025-06-24T14:36:25").toISOString());
+  });
+
+  it("without any record, the remembered first sighting is the lower bound", async () => {
+    const run = replayRun([apt("security-and-regular"), uname("6.1.0-18-amd64")]);
+    const obs = await patches.probe(testProbeContext({ run, now: NOW }), patches.parseConfig({ root }));
+    expect(obs.facts["patches.security_available_since"]).toEqual([]);
+    expect(obs.facts["patches.last_security_upgrade"]).toBeNull();
+    expect(obs.facts["patches.upgrade_logs_since"]).toBeNull();
+    const f = securityFinding(obs.facts);
+    expect(f.status).toBe("pass");
+    expect(f.message).toContain("(first seen by Gatehouse now)");
   });
 });

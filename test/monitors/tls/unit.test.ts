@@ -1,38 +1,30 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../../src/agent/config/errors.js";
+import { rootedFileView } from "../../../src/agent/file-view.js";
 import { inspectCertificateFile, tls } from "../../../src/monitors/tls/index.js";
 import { parseCertificatePem } from "../../../src/monitors/tls/parse-certificate.js";
 import { endpointFact } from "../../../src/monitors/tls/policy.js";
 import { ProbeError, type Facts } from "../../../src/monitors/monitor.js";
+import { expectCase, fixtureCases } from "../../helpers/fixture-cases.js";
 
 const PEM_DIR = join(import.meta.dirname, "../../fixtures/tls/pem");
 
 describe("parseCertificatePem (fixtures made with openssl)", () => {
-  const inputs = readdirSync(PEM_DIR).filter((f) => f.endsWith(".pem"));
-  it("has fixtures including garbage", () => expect(inputs).toEqual(expect.arrayContaining(["garbage.pem", "leaf-with-chain.pem"])));
-  for (const f of inputs) {
-    const scenario = f.replace(/\.pem$/, "");
-    it(scenario, () => {
-      const input = readFileSync(join(PEM_DIR, f), "utf8");
-      const expected = JSON.parse(readFileSync(join(PEM_DIR, `${scenario}.expected.json`), "utf8")) as { throws?: string };
-      if (expected.throws) {
-        expect(() => parseCertificatePem(input)).toThrow(ProbeError);
-        expect(() => parseCertificatePem(input)).toThrow(expected.throws);
-      } else expect(parseCertificatePem(input)).toEqual(expected);
-    });
-  }
+  const cases = fixtureCases(PEM_DIR, ".", ".pem");
+  it("has fixtures including garbage", () => expect(cases.map((c) => `${c.name}.pem`)).toEqual(expect.arrayContaining(["garbage.pem", "leaf-with-chain.pem"])));
+  it.each(cases)("$name", ({ input, expected }) => expectCase(() => parseCertificatePem(input), expected));
 });
 
 describe("inspectCertificateFile (the console's own certificate)", () => {
+  const read = rootedFileView().readFile;
   it("reports days left against the given clock", async () => {
-    const r = await inspectCertificateFile(join(PEM_DIR, "leaf-with-chain.pem"), new Date("2026-12-01T12:00:00Z"));
+    const r = await inspectCertificateFile(join(PEM_DIR, "leaf-with-chain.pem"), new Date("2026-12-01T12:00:00Z"), read);
     expect(r).toMatchObject({ path: join(PEM_DIR, "leaf-with-chain.pem"), daysLeft: 30, notAfter: "2027-01-01T00:00:00.000Z" });
   });
   it("garbage → ProbeError; missing → the fs error code", async () => {
-    await expect(inspectCertificateFile(join(PEM_DIR, "garbage.pem"))).rejects.toThrow(ProbeError);
-    await expect(inspectCertificateFile(join(PEM_DIR, "missing.pem"))).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(inspectCertificateFile(join(PEM_DIR, "garbage.pem"), new Date(), read)).rejects.toThrow(ProbeError);
+    await expect(inspectCertificateFile(join(PEM_DIR, "missing.pem"), new Date(), read)).rejects.toMatchObject({ code: "ENOENT" });
   });
 });
 
