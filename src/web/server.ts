@@ -15,7 +15,7 @@ import type { Logger } from "../monitors/monitor.js";
 import { buildConsole, type SubApp } from "./app.js";
 import { countUsers, createEnrollment, hasUsableSetupLink, pruneSessions } from "./auth/store.js";
 import { pruneFailures } from "./auth/throttle.js";
-import { ensureSelfSigned, loadOrCreateConsoleKey, readConfiguredTls, type TlsMaterial } from "./tls.js";
+import { CONSOLE_TLS_OPTIONS, ensureSelfSigned, loadOrCreateConsoleKey, readConfiguredTls, type TlsMaterial } from "./tls.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 export const SETUP_LINK_FILE = "setup-link.txt";
@@ -77,6 +77,7 @@ export async function startConsole(config: GatehouseConfig, o: ConsoleOptions): 
   if (config.console.tls === "auto") {
     const t = await ensureSelfSigned(config.dataDir, config.console.listen.host);
     if (t.created) o.log.info({ cert: t.certFile }, "self-signed console certificate created");
+    if (t.renewed) o.log.info({ cert: t.certFile, reason: t.renewed }, "self-signed console certificate renewed");
     tls = t;
   } else if (config.console.tls !== "off") {
     try {
@@ -111,7 +112,7 @@ export async function startConsole(config: GatehouseConfig, o: ConsoleOptions): 
         fetch: app.fetch,
         hostname: host,
         port,
-        ...(tls ? { createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key, minVersion: "TLSv1.2" as const } } : {}),
+        ...(tls ? { createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key, ...CONSOLE_TLS_OPTIONS } } : {}),
       },
       (info) => resolve({ server: s, port: info.port }),
     );

@@ -9,7 +9,6 @@ import { openStore } from "../../src/agent/store/db.js";
 import { main } from "../../src/commands/index.js";
 import { countUsers } from "../../src/web/auth/store.js";
 import { checkConsoleListen, startConsole, type ConsoleServer } from "../../src/web/server.js";
-import { canRun } from "../helpers/require-tool.js";
 
 const cfg = (dir: string, consoleYaml: string) => parseConfigText(`site: T\ntimezone: UTC\ndata_dir: ${dir}\nconsole: ${consoleYaml}\n`, join(dir, "gatehouse.yaml"));
 
@@ -36,7 +35,7 @@ describe("listen rules", () => {
   });
 });
 
-describe.runIf(canRun({ tools: ["openssl"] }))("console server over HTTPS", () => {
+describe("console server over HTTPS", () => {
   let server: ConsoleServer | undefined;
   afterEach(async () => {
     await new Promise<void>((r) => (server ? server.server.close(() => r()) : r()));
