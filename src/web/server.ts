@@ -7,6 +7,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { serve as serveHttp, type ServerType } from "@hono/node-server";
 import { consoleUrl } from "../agent/agent.js";
+import { auditChain } from "../agent/audit.js";
 import type { ChannelRoute } from "../agent/alerts/engine.js";
 import type { GatehouseConfig } from "../agent/config/load.js";
 import { UserError } from "../agent/errors.js";
@@ -14,6 +15,7 @@ import type { Db } from "../agent/store/db.js";
 import type { Logger } from "../monitors/monitor.js";
 import { buildConsole, type SubApp } from "./app.js";
 import { countUsers, createEnrollment, hasUsableSetupLink, pruneSessions } from "./auth/store.js";
+import { flushDenials } from "./auth/denials.js";
 import { pruneFailures } from "./auth/throttle.js";
 import { CONSOLE_TLS_OPTIONS, ensureSelfSigned, loadOrCreateConsoleKey, readConfiguredTls, type TlsMaterial } from "./tls.js";
 
@@ -86,6 +88,8 @@ export async function startConsole(config: GatehouseConfig, o: ConsoleOptions): 
       throw new UserError(`cannot read console.tls cert/key: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 1);
     }
   }
+  // The audit chain is verified in the background from now on (pages read its last state).
+  void auditChain(o.db).walk();
   const setup = issueSetupLinkIfNeeded(o.db, config);
   if (setup) {
     o.log.warn({ file: setup.file }, "no console user exists yet: the one-time setup link for the first administrator was written to this file");
@@ -125,6 +129,7 @@ export async function startConsole(config: GatehouseConfig, o: ConsoleOptions): 
       const now = Date.now();
       pruneSessions(o.db, now - 15 * 60_000, now - 12 * 3_600_000);
       pruneFailures(o.db, now);
+      flushDenials(o.db, now);
     },
   };
 }

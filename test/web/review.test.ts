@@ -239,3 +239,52 @@ describe("throttleAddress", () => {
     for (const [input, key] of table) expect(throttleAddress(input), input).toBe(key);
   });
 });
+
+describe("a viewer cannot flood the audit log with refused requests (issue 18 item 1)", () => {
+  it("writes at most one access.denied row a minute per user, size-capped, with the refusals in between counted and written later", async () => {
+    const h = makeHarness();
+    const v = await addUser(h, "vera", "viewer");
+    const cookie = await signIn(h, v);
+    const denied = () => h.db.prepare("SELECT * FROM audit WHERE action = 'access.denied' ORDER BY id").all() as { target: string; detail_json: string; at: number }[];
+    const long = "x".repeat(15_000);
+    for (let i = 0; i < 200; i++) {
+      const res = await call(h, i % 2 ? `/alerts/${long}${i}/ack` : "/audit", { cookie, ...(i % 2 ? { form: {} } : {}) });
+      expect(res.status).toBe(403);
+    }
+    expect(denied()).toHaveLength(1);
+    // A minute on, the next refusal is written with the count of those in between.
+    h.clock.advance(60_000);
+    expect((await call(h, "/users", { cookie })).status).toBe(403);
+    const rows = denied();
+    expect(rows).toHaveLength(2);
+    const d = JSON.parse(rows[1]!.detail_json) as { merged_before: number; merged_targets: string[] };
+    expect(d.merged_before).toBe(199);
+    expect(d.merged_targets.length).toBeLessThanOrEqual(5);
+    for (const r of rows) expect(r.target.length + r.detail_json.length).toBeLessThan(2_000);
+    // Refusals followed by silence are written by housekeeping, not lost.
+    await call(h, "/audit", { cookie });
+    const { flushDenials } = await import("../../src/web/auth/denials.js");
+    expect(flushDenials(h.db, h.clock.now())).toBe(0);
+    h.clock.advance(61_000);
+    expect(flushDenials(h.db, h.clock.now())).toBe(1);
+    expect(JSON.parse(denied().at(-1)!.detail_json)).toMatchObject({ merged_before: 1, merged_targets: ["GET /audit"] });
+  });
+});
+
+describe("the overview and /healthz never walk the audit chain (issue 18 item 1, issue 17 item 5)", () => {
+  it("answers from the last verified state; the walk runs in the background and finds an edit", async () => {
+    const { auditChain } = await import("../../src/agent/audit.js");
+    const h = makeHarness();
+    const a = await addUser(h, "alice", "admin");
+    const cookie = await signIn(h, a);
+    await auditChain(h.db).walk({ full: true });
+    // An edited row, then a new row: a page that walked the chain on request would show it broken at once.
+    h.db.exec("DROP TRIGGER audit_no_update");
+    h.db.prepare("UPDATE audit SET actor = 'user:nobody' WHERE action = 'login.success'").run();
+    const page = await (await call(h, "/", { cookie })).text();
+    expect(page).toMatch(/id="control-audit"[^>]*data-status="pass"/);
+    expect((await call(h, "/healthz")).status).toBe(200);
+    await auditChain(h.db).walk({ full: true });
+    expect(await (await call(h, "/", { cookie })).text()).toMatch(/id="control-audit"[^>]*data-status="fail"/);
+  });
+});
