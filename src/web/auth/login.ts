@@ -1,5 +1,5 @@
 /**
- * Login: throttle first (cheap), then password (argon2id), then the second factor (TOTP, each
+ * Login: throttle first (cheap; see throttle.ts), then password (argon2id), then the second factor (TOTP, each
  * step once, or a single-use recovery code). Every outcome is audited; nothing typed by the user
  * reaches the audit log except the name of an existing account.
  */
@@ -7,7 +7,7 @@ import { createHmac } from "node:crypto";
 import { appendAudit } from "../../agent/audit.js";
 import type { Web } from "../context.js";
 import { verifyPassword } from "./passwords.js";
-import { claimTotpStep, createSession, unusedRecoveryCodes, useRecoveryCode, userByName, type User } from "./store.js";
+import { claimTotpStep, createSession, isUnusedRecoveryCode, unusedRecoveryCodes, useRecoveryCode, userByName, type User } from "./store.js";
 import { checkThrottle, recordFailure, throttleAddress } from "./throttle.js";
 import { checkTotp } from "./totp.js";
 import { unseal } from "./tokens.js";
@@ -40,11 +40,18 @@ export async function authenticate(web: Web, input: { username: string; password
   const address = input.address;
   const addressKey = throttleAddress(address);
   const now = web.now();
-  const verdict = checkThrottle(db, accountKey, addressKey, now);
+  // A valid recovery code passes the account's ceiling (reached only by guessing from many places).
+  const recoveryCode = user !== undefined && isUnusedRecoveryCode(db, user.id, input.code);
+  const verdict = checkThrottle(db, accountKey, addressKey, now, { recoveryCode });
   if (!verdict.allowed) {
     if (throttleAuditDue(db, [`account:${accountKey}`, `address:${addressKey}`], now)) appendAudit(db, { at: now, actor, action: `${purpose}.throttled`, address, detail: { reason: verdict.reason, retry_after_s: Math.ceil(verdict.retryAfterMs / 1000) } });
     const wait = Math.ceil(verdict.retryAfterMs / 1000);
-    return { ok: false, status: 429, retryAfterMs: verdict.retryAfterMs, message: `Too many failed attempts. Try again in ${wait} second${wait === 1 ? "" : "s"}.` };
+    const when = `Try again in ${wait} second${wait === 1 ? "" : "s"}`;
+    const message =
+      verdict.reason === "account_limit"
+        ? `This account had too many failed sign-ins from many places in the last hour. Sign in with one of your recovery codes, or ${when.toLowerCase()}.`
+        : `Too many failed attempts. ${when}.`;
+    return { ok: false, status: 429, retryAfterMs: verdict.retryAfterMs, message };
   }
   // The attempt counts as a failure from now until it succeeds: checked and recorded in one
   // synchronous step, so parallel attempts racing through the password check see each other.
@@ -76,7 +83,8 @@ export async function authenticate(web: Web, input: { username: string; password
   } else {
     return fail(code.length === 0 ? "no_code" : "bad_code");
   }
-  db.prepare("DELETE FROM auth_failures WHERE account = ?").run(accountKey);
+  // Only this address's failures for the account are forgiven: an attacker's elsewhere stay counted.
+  db.prepare("DELETE FROM auth_failures WHERE account = ? AND address = ?").run(accountKey, addressKey);
   return { ok: true, user };
 }
 
