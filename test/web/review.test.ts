@@ -329,3 +329,38 @@ describe("lockout aimed at the attacker (issue 18 item 2)", () => {
     expect(withRecovery.status).toBe(303);
   });
 });
+
+describe("a bounded password-hash queue (issue 18 item 3)", () => {
+  it("answers 503 with Retry-After beyond two running and sixteen waiting hashes, and a real login right after works", async () => {
+    const { totpCode } = await import("../../src/web/auth/totp.js");
+    const h = makeHarness();
+    const u = await addUser(h, "alice", "viewer");
+    await call(h, "/login", { address: "192.0.2.1", form: { username: "warm-up", password: "wrong-password-x", code: "123456" } });
+    const burst = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => call(h, "/login", { address: `10.1.${i >> 8}.${i & 255}`, form: { username: `name${i}`, password: "wrong-password-x", code: "123456" } })),
+    );
+    const statuses = burst.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(18);
+    expect(statuses.filter((s) => s === 503)).toHaveLength(42);
+    const busy = burst.find((r) => r.status === 503)!;
+    expect(busy.headers.get("Retry-After")).toBe("2");
+    expect(await busy.text()).toContain("busy");
+    // A refused attempt is not counted as a failure (the password was never checked).
+    expect((h.db.prepare("SELECT count(*) AS n FROM auth_failures").get() as { n: number }).n).toBe(19);
+    expect((await call(h, "/login", { address: "198.51.100.7", form: { username: "alice", password: u.password, code: totpCode(u.secret, h.clock.now()) } })).status).toBe(303);
+  });
+
+  it("the semaphore refuses beyond its queue and keeps order within it", async () => {
+    const { Semaphore, HashQueueFull } = await import("../../src/web/auth/passwords.js");
+    const s = new Semaphore(1, 1);
+    let release!: () => void;
+    const first = s.run(() => new Promise<void>((r) => (release = r)));
+    const second = s.run(async () => "second");
+    expect(s.hasRoom()).toBe(false);
+    await expect(s.run(async () => "third")).rejects.toBeInstanceOf(HashQueueFull);
+    release();
+    await first;
+    expect(await second).toBe("second");
+    expect(s.hasRoom()).toBe(true);
+  });
+});
