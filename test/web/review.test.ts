@@ -364,3 +364,26 @@ describe("a bounded password-hash queue (issue 18 item 3)", () => {
     expect(s.hasRoom()).toBe(true);
   });
 });
+
+describe("setup-link.txt after use (issue 18 item 7)", () => {
+  it("is removed when the first administrator enrolls, and at the next start if it lingers", async () => {
+    const { existsSync, mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { totpCode } = await import("../../src/web/auth/totp.js");
+    const { issueSetupLinkIfNeeded } = await import("../../src/web/server.js");
+    const dir = mkdtempSync(join(tmpdir(), "gh-setup-"));
+    const h = makeHarness({}, `site: T\ntimezone: UTC\ndata_dir: ${dir}\nconsole: { listen: "127.0.0.1:8443", tls: auto }\n`);
+    const issued = issueSetupLinkIfNeeded(h.db, h.deps.config, h.clock.now())!;
+    expect(existsSync(issued.file)).toBe(true);
+    const token = /\/enroll\/([A-Za-z0-9_-]{22})/.exec(issued.link)![1]!;
+    const secret = /id="totp-secret">([A-Z2-7]+)</.exec(await (await call(h, `/enroll/${token}`)).text())![1]!;
+    const pw = "the first admin passphrase";
+    expect((await call(h, `/enroll/${token}`, { form: { username: "boss", password: pw, password2: pw, code: totpCode(secret, h.clock.now()) } })).status).toBe(200);
+    expect(existsSync(issued.file)).toBe(false);
+    // A copy left behind (say, restored from a backup) goes at the next start.
+    writeFileSync(issued.file, "old link\n");
+    expect(issueSetupLinkIfNeeded(h.db, h.deps.config, h.clock.now())).toBeUndefined();
+    expect(existsSync(issued.file)).toBe(false);
+  });
+});

@@ -19,6 +19,7 @@ import {
   userByName,
   USERNAME_RE,
 } from "../auth/store.js";
+import { removeSetupLinkFile } from "../auth/setup-link.js";
 import { seal, tokenHash } from "../auth/tokens.js";
 import { checkTotp, enrollmentTotpSecret, totpQrSvg, totpUri } from "../auth/totp.js";
 import type { Ctx } from "../context.js";
@@ -159,6 +160,7 @@ export function authRoutes(r: Routes): void {
       return again("The account could not be created (the name may have just been taken).", 409);
     }
     if (!codes) return linkGone(c);
+    if (e.kind === "setup") removeSetupLinkFile(web.config.dataDir);
     return respond(c, { page: () => <RecoveryCodesPage site={web.config.site} username={username} codes={codes!} /> });
   });
 
