@@ -128,6 +128,74 @@ describe("db backup and restore", () => {
   });
 });
 
+describe("no files beside a backup (issue 18 item 7, issue 13)", () => {
+  it("db backup leaves only the backup in its folder, and checking or restoring a copy adds nothing beside it", async () => {
+    const dataDir = join(tempDir(), "data");
+    const db = seed(dataDir);
+    const folder = tempDir();
+    const file = join(folder, "gatehouse-backup.db");
+    await backupDatabase(db, file);
+    expect(readdirSync(folder)).toEqual(["gatehouse-backup.db"]);
+    checkBackup(file);
+    expect(readdirSync(folder)).toEqual(["gatehouse-backup.db"]);
+    // A copy made by an older version (still in WAL mode) is checked and restored without leftovers too.
+    const old = join(folder, "old.db");
+    await db.backup(old);
+    db.close();
+    checkBackup(old);
+    await restoreDatabase(join(tempDir(), "data2"), old);
+    expect(readdirSync(folder).sort()).toEqual(["gatehouse-backup.db", "old.db"]);
+  });
+
+  it("the nightly copy leaves no temp files either", async () => {
+    const dataDir = join(tempDir(), "data");
+    const db = seed(dataDir);
+    await nightlyBackup(db, dataDir, { now: new Date("2026-12-01T03:00:00Z") });
+    db.close();
+    expect(readdirSync(join(dataDir, "backups"))).toEqual(["gatehouse-2026-12-01.db"]);
+  });
+});
+
+describe("db restore while the daemon runs (issue 18 item 7)", () => {
+  const cli = new URL("../../dist/src/cli.js", import.meta.url).pathname;
+  it.skipIf(!existsSync(cli) && process.env.CI !== "true")("is refused while gatehouse serve holds the data dir, and works once it stopped", async () => {
+    const { spawn } = await import("node:child_process");
+    const { main } = await import("../../src/commands/index.js");
+    const { MONITORS } = await import("../../src/monitors/index.js");
+    const { freePort } = await import("../agent/notify/peers.js");
+    const port = await freePort();
+    const dir = tempDir();
+    const dataDir = join(dir, "data");
+    seed(dataDir).close();
+    const backup = join(dir, "b.db");
+    const src = openStore(dataDir);
+    await backupDatabase(src, backup);
+    src.close();
+    const file = join(dir, "gatehouse.yaml");
+    writeFileSync(file, `site: x\ndata_dir: ./data\nconsole: { listen: "127.0.0.1:${port}", tls: off }\nmonitors:\n${MONITORS.map((m) => `  ${m.id}: { enabled: false }`).join("\n")}\n`);
+    const p = spawn(process.execPath, [cli, "serve", "--config", file], { stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<number | null>((r) => p.on("exit", (c) => r(c)));
+    let out = "";
+    p.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    p.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    let up = false;
+    for (let i = 0; i < 150 && !up && p.exitCode === null; i++) {
+      up = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      if (!up) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(up, out).toBe(true);
+    const lines: string[] = [];
+    const io = { out: (t: string) => lines.push(t), err: (t: string) => lines.push(t) };
+    const refused = await main(["db", "restore", backup, "--data-dir", dataDir], io);
+    expect(refused, `${lines.join("\n")}\n${out}`).toBe(1);
+    expect(lines.join("\n")).toMatch(/in use by a running Gatehouse.*stop it first/);
+    p.kill("SIGTERM");
+    expect(await exited, out).toBe(0);
+    lines.length = 0;
+    expect(await main(["db", "restore", backup, "--data-dir", dataDir], io), lines.join("\n")).toBe(0);
+  });
+});
+
 describe("migrations", () => {
   it("are numbered 1, 2, 3… with no gaps", () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
