@@ -11,6 +11,9 @@ import { appendAudit, verifyAudit } from "../../src/agent/audit.js";
 import { backupDatabase, checkBackup, listNightlyBackups, nightlyBackup, restoreDatabase } from "../../src/agent/store/backup.js";
 import { DB_FILE, migrate, openDatabase, openStore, StoreError } from "../../src/agent/store/db.js";
 import { MIGRATIONS } from "../../src/agent/store/migrations/index.js";
+import { main } from "../../src/commands/index.js";
+import { freePort } from "../agent/notify/peers.js";
+import { BUILT_CLI, quietServeConfig, startServe } from "../helpers/serve.js";
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -157,13 +160,7 @@ describe("no files beside a backup (issue 18 item 7, issue 13)", () => {
 });
 
 describe("db restore while the daemon runs (issue 18 item 7)", () => {
-  const cli = new URL("../../dist/src/cli.js", import.meta.url).pathname;
-  it.skipIf(!existsSync(cli) && process.env.CI !== "true")("is refused while gatehouse serve holds the data dir, and works once it stopped", async () => {
-    const { spawn } = await import("node:child_process");
-    const { main } = await import("../../src/commands/index.js");
-    const { MONITORS } = await import("../../src/monitors/index.js");
-    const { freePort } = await import("../agent/notify/peers.js");
-    const port = await freePort();
+  it.skipIf(!existsSync(BUILT_CLI) && process.env.CI !== "true")("is refused while gatehouse serve holds the data dir, and works once it stopped", async () => {
     const dir = tempDir();
     const dataDir = join(dir, "data");
     seed(dataDir).close();
@@ -171,26 +168,18 @@ describe("db restore while the daemon runs (issue 18 item 7)", () => {
     const src = openStore(dataDir);
     await backupDatabase(src, backup);
     src.close();
+    const port = await freePort();
     const file = join(dir, "gatehouse.yaml");
-    writeFileSync(file, `site: x\ndata_dir: ./data\nconsole: { listen: "127.0.0.1:${port}", tls: off }\nmonitors:\n${MONITORS.map((m) => `  ${m.id}: { enabled: false }`).join("\n")}\n`);
-    const p = spawn(process.execPath, [cli, "serve", "--config", file], { stdio: ["ignore", "pipe", "pipe"] });
-    const exited = new Promise<number | null>((r) => p.on("exit", (c) => r(c)));
-    let out = "";
-    p.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    p.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    let up = false;
-    for (let i = 0; i < 150 && !up && p.exitCode === null; i++) {
-      up = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
-      if (!up) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(up, out).toBe(true);
+    writeFileSync(file, quietServeConfig(port));
+    const served = await startServe(file, port);
+    expect(served.up, served.output()).toBe(true);
     const lines: string[] = [];
     const io = { out: (t: string) => lines.push(t), err: (t: string) => lines.push(t) };
     const refused = await main(["db", "restore", backup, "--data-dir", dataDir], io);
-    expect(refused, `${lines.join("\n")}\n${out}`).toBe(1);
+    expect(refused, `${lines.join("\n")}\n${served.output()}`).toBe(1);
     expect(lines.join("\n")).toMatch(/in use by a running Gatehouse.*stop it first/);
-    p.kill("SIGTERM");
-    expect(await exited, out).toBe(0);
+    served.child.kill("SIGTERM");
+    expect(await served.exited, served.output()).toBe(0);
     lines.length = 0;
     expect(await main(["db", "restore", backup, "--data-dir", dataDir], io), lines.join("\n")).toBe(0);
   });
