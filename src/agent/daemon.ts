@@ -17,6 +17,7 @@ import { DeliveryWorker } from "./notify/worker.js";
 import { runMonitor } from "./runner.js";
 import { Scheduler } from "./scheduler.js";
 import { nightlyBackup } from "./store/backup.js";
+import { holdDataDirLock } from "./store/lock.js";
 import { pruneObservations } from "./store/observations.js";
 import type { Logger } from "../monitors/monitor.js";
 import { systemdNotifier } from "../probe/sd-notify.js";
@@ -44,6 +45,7 @@ export async function startDaemon(config: GatehouseConfig, opts: DaemonOptions):
   // Refuse a bad listen address before anything is opened.
   checkConsoleListen(config);
   const log = opts.log;
+  const lock = holdDataDirLock(config.dataDir, "gatehouse serve"); // db restore refuses while held
   const agent = openAgent(config, { log, onEnqueued: () => worker.kick() });
   const worker: DeliveryWorker = new DeliveryWorker(agent.db, { channels: agent.channels, log });
   const scheduler = new Scheduler({ timezone: config.timezone, log, debounceMs: 100 });
@@ -61,6 +63,7 @@ export async function startDaemon(config: GatehouseConfig, opts: DaemonOptions):
     await scheduler.stop();
     await worker.stop();
     agent.close();
+    lock.release();
   };
 
   try {

@@ -5,6 +5,7 @@ import { appendAudit } from "../agent/audit.js";
 import { UserError } from "../agent/errors.js";
 import { backupDatabase, restoreDatabase } from "../agent/store/backup.js";
 import { DB_FILE, openDatabase, openStore } from "../agent/store/db.js";
+import { holdDataDirLock, LOCK_FILE } from "../agent/store/lock.js";
 import { configOption, loadConfigFrom, onePositional, osActor, parseCommandArgs, type Command } from "./command.js";
 
 const backupUsage = "gatehouse db backup FILE [--config FILE | --data-dir DIR]";
@@ -44,34 +45,49 @@ export const dbRestoreCommand: Command = {
     const { values, positionals } = parseCommandArgs(argv, { ...configOption, "data-dir": { type: "string" }, force: { type: "boolean" } }, restoreUsage);
     const file = onePositional(positionals, "FILE", restoreUsage);
     const dataDir = dataDirOf(values);
-    const r = await restoreDatabase(dataDir, file, { force: values.force ?? false });
-    const live = join(dataDir, DB_FILE);
-    const db = openDatabase(live);
+    let lock;
     try {
-      db.transaction(() => {
-        appendAudit(db, {
-          actor: osActor(),
-          action: "db.restore",
-          target: r.restored.file,
-          detail: { schema: r.restored.schemaVersion, audit_rows: r.restored.auditRows, previous: r.previous ?? null, audit_ok: r.audit.ok },
-        });
-      })();
+      lock = holdDataDirLock(dataDir, "gatehouse db restore");
+    } catch (e) {
+      throw new UserError((e as Error).message, 1);
+    }
+    try {
+      return await restoreLocked(dataDir, file, values.force ?? false, io);
     } finally {
-      db.close();
+      lock.release();
     }
-    // Run as root for a daemon running as gatehouse: hand the files back to the data dir's owner.
-    if (process.getuid?.() === 0) {
-      const owner = statSync(dataDir);
-      for (const f of [live, `${live}-wal`, `${live}-shm`]) if (existsSync(f)) chownSync(f, owner.uid, owner.gid);
-    }
-    io.out(
-      [
-        `restored ${live} from ${r.restored.file} (schema ${r.restored.schemaVersion}${r.migrated ? `, migrated forward ${r.migrated} step(s)` : ""})`,
-        r.previous ? `the database it replaced is kept as ${r.previous}` : "there was no database before",
-        r.audit.ok ? `audit chain verified: ${r.audit.rows} rows` : `WARNING: audit chain broken at row ${r.audit.brokenAt}: ${r.audit.reason}`,
-        "start the daemon again: systemctl start gatehouse",
-      ].join("\n"),
-    );
-    return r.audit.ok ? 0 : 2;
   },
 };
+
+/** The restore itself, run while holding the data dir's lock. */
+async function restoreLocked(dataDir: string, file: string, force: boolean, io: { out(t: string): void }): Promise<number> {
+  const r = await restoreDatabase(dataDir, file, { force });
+  const live = join(dataDir, DB_FILE);
+  const db = openDatabase(live);
+  try {
+    db.transaction(() => {
+      appendAudit(db, {
+        actor: osActor(),
+        action: "db.restore",
+        target: r.restored.file,
+        detail: { schema: r.restored.schemaVersion, audit_rows: r.restored.auditRows, previous: r.previous ?? null, audit_ok: r.audit.ok },
+      });
+    })();
+  } finally {
+    db.close();
+  }
+  // Run as root for a daemon running as gatehouse: hand the files back to the data dir's owner.
+  if (process.getuid?.() === 0) {
+    const owner = statSync(dataDir);
+    for (const f of [live, `${live}-wal`, `${live}-shm`]) if (existsSync(f)) chownSync(f, owner.uid, owner.gid);
+  }
+  io.out(
+    [
+      `restored ${live} from ${r.restored.file} (schema ${r.restored.schemaVersion}${r.migrated ? `, migrated forward ${r.migrated} step(s)` : ""})`,
+      r.previous ? `the database it replaced is kept as ${r.previous}` : "there was no database before",
+      r.audit.ok ? `audit chain verified: ${r.audit.rows} rows` : `WARNING: audit chain broken at row ${r.audit.brokenAt}: ${r.audit.reason}`,
+      "start the daemon again: systemctl start gatehouse",
+    ].join("\n"),
+  );
+  return r.audit.ok ? 0 : 2;
+}

@@ -2,7 +2,7 @@
  * Read models for the console pages (plain props for the views; views never query).
  * Parameterized SQL only.
  */
-import { verifyAudit, type AuditRow } from "../agent/audit.js";
+import { auditChain, type AuditRow } from "../agent/audit.js";
 import type { GatehouseConfig } from "../agent/config/load.js";
 import { worstStatus } from "../agent/evaluator.js";
 import type { Db } from "../agent/store/db.js";
@@ -111,19 +111,15 @@ export function overviewTiles(db: Db, config: GatehouseConfig, facts: ConsoleFac
   });
 }
 
-/** Verifies the audit chain, re-walking it only when a row was added since the last walk. */
+/**
+ * The audit chain's state as last verified. Verification runs in the background from the last
+ * verified row (agent/audit.ts): a request never walks the chain.
+ */
 export function auditChecker(db: Db): () => ConsoleFacts["audit"] {
-  let lastKey = "";
-  let last: ConsoleFacts["audit"] = { ok: true, rows: 0 };
+  const chain = auditChain(db);
   return () => {
-    const r = db.prepare("SELECT max(id) AS id, count(*) AS n FROM audit").get() as { id: number | null; n: number };
-    const key = `${r.id}:${r.n}`;
-    if (key !== lastKey) {
-      const v = verifyAudit(db);
-      last = v.ok ? { ok: true, rows: v.rows } : { ok: false, rows: v.rows, reason: v.reason };
-      lastKey = key;
-    }
-    return last;
+    const v = chain.current();
+    return v.ok ? { ok: true, rows: v.rows } : { ok: false, rows: v.rows, reason: v.reason };
   };
 }
 

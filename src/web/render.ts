@@ -10,7 +10,7 @@ export function isFragmentRequest(c: Ctx): boolean {
   return c.req.header("HX-Request") === "true" && c.req.header("HX-Boosted") !== "true";
 }
 
-type Status = 200 | 400 | 401 | 403 | 404 | 409 | 422 | 429 | 500;
+type Status = 200 | 400 | 401 | 403 | 404 | 409 | 422 | 429 | 500 | 503;
 
 /** Renders `page()` or, for htmx, `fragment()` (defaults to the page when a route has none). */
 export function respond(c: Ctx, views: { page: () => Child; fragment?: () => Child }, status: Status = 200): Response | Promise<Response> {

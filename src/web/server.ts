@@ -7,6 +7,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { serve as serveHttp, type ServerType } from "@hono/node-server";
 import { consoleUrl } from "../agent/agent.js";
+import { auditChain } from "../agent/audit.js";
 import type { ChannelRoute } from "../agent/alerts/engine.js";
 import type { GatehouseConfig } from "../agent/config/load.js";
 import { UserError } from "../agent/errors.js";
@@ -14,11 +15,13 @@ import type { Db } from "../agent/store/db.js";
 import type { Logger } from "../monitors/monitor.js";
 import { buildConsole, type SubApp } from "./app.js";
 import { countUsers, createEnrollment, hasUsableSetupLink, pruneSessions } from "./auth/store.js";
+import { flushDenials } from "./auth/denials.js";
+import { removeSetupLinkFile, SETUP_LINK_FILE } from "./auth/setup-link.js";
 import { pruneFailures } from "./auth/throttle.js";
 import { CONSOLE_TLS_OPTIONS, ensureSelfSigned, loadOrCreateConsoleKey, readConfiguredTls, type TlsMaterial } from "./tls.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
-export const SETUP_LINK_FILE = "setup-link.txt";
+export { SETUP_LINK_FILE } from "./auth/setup-link.js";
 
 /** Plain HTTP is only for loopback (the demo, or behind a local TLS proxy): passwords must never cross the network in clear. */
 export function checkConsoleListen(config: GatehouseConfig): void {
@@ -37,13 +40,17 @@ export function checkConsoleListen(config: GatehouseConfig): void {
  * never to the log.
  */
 export function issueSetupLinkIfNeeded(db: Db, config: GatehouseConfig, now = Date.now()): { link: string; file: string } | undefined {
-  if (countUsers(db) > 0 || hasUsableSetupLink(db, now)) return undefined;
+  if (countUsers(db) > 0) {
+    removeSetupLinkFile(config.dataDir);
+    return undefined;
+  }
+  if (hasUsableSetupLink(db, now)) return undefined;
   const token = createEnrollment(db, { kind: "setup", username: null, role: "admin", createdBy: "gatehouse", now });
   const link = `${consoleUrl(config)}enroll/${token}`;
   const file = join(config.dataDir, SETUP_LINK_FILE);
   // Created afresh: `mode` applies only to a new file, and an older one may be readable by others.
   rmSync(file, { force: true });
-  writeFileSync(file, `${link}\n(one-time link to create the first administrator; valid 24 hours; delete this file once used)\n`, { mode: 0o600, flag: "wx" });
+  writeFileSync(file, `${link}\n(one-time link to create the first administrator; valid 24 hours; this file is removed once the administrator exists)\n`, { mode: 0o600, flag: "wx" });
   return { link, file };
 }
 
@@ -86,6 +93,8 @@ export async function startConsole(config: GatehouseConfig, o: ConsoleOptions): 
       throw new UserError(`cannot read console.tls cert/key: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 1);
     }
   }
+  // The audit chain is verified in the background from now on (pages read its last state).
+  void auditChain(o.db).walk();
   const setup = issueSetupLinkIfNeeded(o.db, config);
   if (setup) {
     o.log.warn({ file: setup.file }, "no console user exists yet: the one-time setup link for the first administrator was written to this file");
@@ -125,6 +134,7 @@ export async function startConsole(config: GatehouseConfig, o: ConsoleOptions): 
       const now = Date.now();
       pruneSessions(o.db, now - 15 * 60_000, now - 12 * 3_600_000);
       pruneFailures(o.db, now);
+      flushDenials(o.db, now);
     },
   };
 }

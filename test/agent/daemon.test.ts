@@ -2,7 +2,6 @@
  * The daemon: starts, serves /healthz and the status page, records the first checks, and stops
  * cleanly on SIGTERM. Monitors that would read the host are disabled: tests never look at it.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -12,9 +11,9 @@ import { parseConfigText } from "../../src/agent/config/load.js";
 import { startDaemon } from "../../src/agent/daemon.js";
 import { nullLogger } from "../../src/agent/log.js";
 import { openStore } from "../../src/agent/store/db.js";
-import { MONITORS } from "../../src/monitors/index.js";
 import { requireBuild } from "../helpers/build.js";
 import { fileMonitor } from "../helpers/file-monitor.js";
+import { quietServeConfig, startServe } from "../helpers/serve.js";
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -26,7 +25,6 @@ function freePort(): Promise<number> {
 }
 
 /** Every real monitor disabled, so nothing reads this machine. */
-const allDisabled = () => MONITORS.map((m) => `  ${m.id}: { enabled: false }`).join("\n");
 
 describe("daemon", () => {
   it("serves health and status, records the first check, and stops cleanly", async () => {
@@ -62,26 +60,20 @@ describe("daemon", () => {
   });
 
   it("the built CLI exits 0 on SIGTERM after start-up", async () => {
-    const cli = requireBuild("src/cli.js");
+    requireBuild("src/cli.js");
     const dir = mkdtempSync(join(tmpdir(), "gh-serve-"));
     const port = await freePort();
     const file = join(dir, "gatehouse.yaml");
-    writeFileSync(file, `site: x\ndata_dir: ./data\nconsole: { listen: "127.0.0.1:${port}", tls: off }\nmonitors:\n${allDisabled()}\n`);
-    const p = spawn(process.execPath, [cli, "serve", "--config", file], { stdio: ["ignore", "pipe", "pipe"] });
-    const exited = new Promise<number | null>((r) => p.on("exit", (c) => r(c)));
-    let out = "";
-    p.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    p.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    let up = false;
-    for (let i = 0; i < 100 && !up && p.exitCode === null; i++) {
-      up = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
-      if (!up) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(up, out).toBe(true);
+    writeFileSync(file, quietServeConfig(port));
+    const served = await startServe(file, port);
+    const p = served.child;
+    const exited = served.exited;
+    const out = served.output;
+    expect(served.up, out()).toBe(true);
     p.kill("SIGTERM");
     const code = await exited;
-    expect(code, out).toBe(0);
-    expect(out).toContain('"msg":"gatehouse stopped"');
+    expect(code, out()).toBe(0);
+    expect(out()).toContain('"msg":"gatehouse stopped"');
     const db = openStore(join(dir, "data"));
     expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
     db.close();

@@ -11,6 +11,9 @@ import { appendAudit, verifyAudit } from "../../src/agent/audit.js";
 import { backupDatabase, checkBackup, listNightlyBackups, nightlyBackup, restoreDatabase } from "../../src/agent/store/backup.js";
 import { DB_FILE, migrate, openDatabase, openStore, StoreError } from "../../src/agent/store/db.js";
 import { MIGRATIONS } from "../../src/agent/store/migrations/index.js";
+import { main } from "../../src/commands/index.js";
+import { freePort } from "../agent/notify/peers.js";
+import { BUILT_CLI, quietServeConfig, startServe } from "../helpers/serve.js";
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -125,6 +128,60 @@ describe("db backup and restore", () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe("no files beside a backup (issue 18 item 7, issue 13)", () => {
+  it("db backup leaves only the backup in its folder, and checking or restoring a copy adds nothing beside it", async () => {
+    const dataDir = join(tempDir(), "data");
+    const db = seed(dataDir);
+    const folder = tempDir();
+    const file = join(folder, "gatehouse-backup.db");
+    await backupDatabase(db, file);
+    expect(readdirSync(folder)).toEqual(["gatehouse-backup.db"]);
+    checkBackup(file);
+    expect(readdirSync(folder)).toEqual(["gatehouse-backup.db"]);
+    // A copy made by an older version (still in WAL mode) is checked and restored without leftovers too.
+    const old = join(folder, "old.db");
+    await db.backup(old);
+    db.close();
+    checkBackup(old);
+    await restoreDatabase(join(tempDir(), "data2"), old);
+    expect(readdirSync(folder).sort()).toEqual(["gatehouse-backup.db", "old.db"]);
+  });
+
+  it("the nightly copy leaves no temp files either", async () => {
+    const dataDir = join(tempDir(), "data");
+    const db = seed(dataDir);
+    await nightlyBackup(db, dataDir, { now: new Date("2026-12-01T03:00:00Z") });
+    db.close();
+    expect(readdirSync(join(dataDir, "backups"))).toEqual(["gatehouse-2026-12-01.db"]);
+  });
+});
+
+describe("db restore while the daemon runs (issue 18 item 7)", () => {
+  it.skipIf(!existsSync(BUILT_CLI) && process.env.CI !== "true")("is refused while gatehouse serve holds the data dir, and works once it stopped", async () => {
+    const dir = tempDir();
+    const dataDir = join(dir, "data");
+    seed(dataDir).close();
+    const backup = join(dir, "b.db");
+    const src = openStore(dataDir);
+    await backupDatabase(src, backup);
+    src.close();
+    const port = await freePort();
+    const file = join(dir, "gatehouse.yaml");
+    writeFileSync(file, quietServeConfig(port));
+    const served = await startServe(file, port);
+    expect(served.up, served.output()).toBe(true);
+    const lines: string[] = [];
+    const io = { out: (t: string) => lines.push(t), err: (t: string) => lines.push(t) };
+    const refused = await main(["db", "restore", backup, "--data-dir", dataDir], io);
+    expect(refused, `${lines.join("\n")}\n${served.output()}`).toBe(1);
+    expect(lines.join("\n")).toMatch(/in use by a running Gatehouse.*stop it first/);
+    served.child.kill("SIGTERM");
+    expect(await served.exited, served.output()).toBe(0);
+    lines.length = 0;
+    expect(await main(["db", "restore", backup, "--data-dir", dataDir], io), lines.join("\n")).toBe(0);
   });
 });
 

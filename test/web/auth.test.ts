@@ -214,10 +214,10 @@ describe("throttling", () => {
     const res = await call(h, "/login", { form: { username: "alice", password: u.password, code: totpCode(u.secret, h.clock.now()) } });
     expect(res.status).toBe(429);
     expect(await res.text()).toContain("Too many failed attempts");
-    // A different address is limited too: the account's own limit applies.
+    // The owner on a clean address is not locked out by someone else's failures (issue 18 item 2).
     const other = await call(h, "/login", { address: "198.51.100.7", form: { username: "alice", password: u.password, code: totpCode(u.secret, h.clock.now()) } });
-    expect(other.status).toBe(429);
-    // No permanent lockout: an hour after the oldest failure the account signs in again.
+    expect(other.status).toBe(303);
+    // No permanent lockout: an hour after the oldest failure the first address signs in again.
     h.clock.advance(3_600_000);
     expect((await call(h, "/login", { form: { username: "alice", password: u.password, code: totpCode(u.secret, h.clock.now()) } })).status).toBe(303);
     expect(auditActions(h)).toContain("login.throttled");
@@ -297,9 +297,9 @@ describe("password changes", () => {
     expect(r.status).toBe(303);
     expect(r.headers.get("Location")).toBe("/account");
     expect(await (await call(h, "/account", { cookie })).text()).toContain("older than the policy allows");
-    const bad = await call(h, "/account/password", { cookie, form: { password: "1qaz2wsx3edc4rfv", password2: "1qaz2wsx3edc4rfv" } });
+    const bad = await call(h, "/account/password", { cookie, form: { current: u.password, password: "1qaz2wsx3edc4rfv", password2: "1qaz2wsx3edc4rfv" } });
     expect(bad.status).toBe(400);
-    const ok = await call(h, "/account/password", { cookie, form: { password: "a fresh and long passphrase", password2: "a fresh and long passphrase" } });
+    const ok = await call(h, "/account/password", { cookie, form: { current: u.password, password: "a fresh and long passphrase", password2: "a fresh and long passphrase" } });
     expect(ok.status).toBe(303);
     expect((await call(h, "/", { cookie })).status).toBe(200);
   });
@@ -310,7 +310,7 @@ describe("password changes", () => {
     const phone = await signIn(h, u);
     const desk = await signIn(h, u);
     h.clock.advance(6 * 60_000);
-    const stale = await call(h, "/account/password", { cookie: desk, form: { password: "a fresh and long passphrase", password2: "a fresh and long passphrase" } });
+    const stale = await call(h, "/account/password", { cookie: desk, form: { current: u.password, password: "a fresh and long passphrase", password2: "a fresh and long passphrase" } });
     expect(stale.status).toBe(303);
     expect(stale.headers.get("Location")).toBe("/reauth?next=%2Faccount");
     h.clock.advance(30_000);
@@ -318,7 +318,7 @@ describe("password changes", () => {
     expect(wrong.status).toBe(401);
     h.clock.advance(30_000);
     expect((await call(h, "/reauth", { cookie: desk, form: { password: u.password, code: totpCode(u.secret, h.clock.now()), next: "/account" } })).status).toBe(303);
-    const ok = await call(h, "/account/password", { cookie: desk, form: { password: "a fresh and long passphrase", password2: "a fresh and long passphrase" } });
+    const ok = await call(h, "/account/password", { cookie: desk, form: { current: u.password, password: "a fresh and long passphrase", password2: "a fresh and long passphrase" } });
     expect(ok.status).toBe(303);
     expect((await call(h, "/", { cookie: desk })).status).toBe(200);
     expect((await call(h, "/", { cookie: phone })).status).toBe(303);
@@ -350,5 +350,32 @@ describe("credential reset by an admin", () => {
     h.clock.advance(30_000);
     expect((await call(h, "/login", { form: { username: "bob", password: pw, code: totpCode(secret, h.clock.now()) } })).status).toBe(303);
     expect(auditActions(h)).toEqual(expect.arrayContaining(["user.reset_link", "user.reset_credentials"]));
+  });
+
+  it("asks for the current password (a session taken over within the re-auth window cannot take the account) and refuses the same password again", async () => {
+    const h = makeHarness();
+    const u = await addUser(h, "alice", "viewer", "an unrelated long passphrase 9");
+    const cookie = await signIn(h, u);
+    const form = (current: string, next = "a fresh and long passphrase") => ({ cookie, form: { current, password: next, password2: next } });
+    const missing = await call(h, "/account/password", { cookie, form: { password: "a fresh and long passphrase", password2: "a fresh and long passphrase" } });
+    expect(missing.status).toBe(400);
+    const wrong = await call(h, "/account/password", form("not the current password"));
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain("current password is not right");
+    const same = await call(h, "/account/password", form(u.password, u.password));
+    expect(same.status).toBe(400);
+    expect(await same.text()).toContain("must differ from the current one");
+    // Guessing the current password through the form is throttled like a login.
+    h.clock.advance(5_000);
+    for (let i = 0; i < 3; i++) await call(h, "/account/password", form(`guess number ${i}`));
+    expect((await call(h, "/account/password", form(u.password))).status).toBe(429);
+    h.clock.advance(60_000);
+    await signIn(h, u); // re-authenticated again within the 5-minute window below
+    const fresh = await signIn(h, u);
+    const ok = await call(h, "/account/password", { cookie: fresh, form: { current: u.password, password: "a fresh and long passphrase", password2: "a fresh and long passphrase" } });
+    expect(ok.status).toBe(303);
+    const actions = (h.db.prepare("SELECT action FROM audit").all() as { action: string }[]).map((r) => r.action);
+    expect(actions).toContain("user.password_change_refused");
+    expect(actions).toContain("user.password_change");
   });
 });

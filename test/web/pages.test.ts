@@ -1,6 +1,6 @@
 /** The pages: escaping of hostile names, acknowledge, baseline approval, silences, doors, audit, settings. */
 import { describe, expect, it } from "vitest";
-import { verifyAudit } from "../../src/agent/audit.js";
+import { auditChain, verifyAudit } from "../../src/agent/audit.js";
 import { insertObservation } from "../../src/agent/store/observations.js";
 import { csvField } from "../../src/web/data.js";
 import { addUser, call, makeHarness, signIn, type Harness } from "./harness.js";
@@ -164,6 +164,9 @@ describe("audit log", () => {
     h.db.prepare("UPDATE audit SET actor = 'user:nobody' WHERE action = 'login.success'").run();
     const v = verifyAudit(h.db);
     expect(v.ok).toBe(false);
+    // Pages show the chain as last verified in the background; an edit behind the checkpoint is
+    // found by the next full walk (at start, daily, or asked for, as here).
+    await auditChain(h.db).walk({ full: true });
     const tampered = await (await call(h, "/audit", { cookie })).text();
     expect(tampered).toContain("Hash chain BROKEN");
     const overview = await (await call(h, "/", { cookie })).text();

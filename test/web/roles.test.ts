@@ -77,6 +77,7 @@ describe("route × role matrix", () => {
       // A second admin so that role/disable routes never hit the last-admin guard by accident.
       await addUser(h, "other-admin", "admin");
       for (const spec of h.routes) {
+        h.clock.advance(60_000); // refusals are recorded at most once a minute per user (test/web/review.test.ts)
         const cookie = await signIn(h, user); // fresh session: /logout and re-auth windows never leak between routes
         const before = (h.db.prepare("SELECT count(*) AS n FROM audit WHERE action = 'access.denied'").get() as { n: number }).n;
         const res = await hit(h, spec, cookie);

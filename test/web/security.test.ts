@@ -248,3 +248,22 @@ describe("door webhook mount", () => {
     expect((await consoleApp.app.request(`${ORIGIN}/api/doorsX`, { method: "POST", body: "" })).status).toBe(403);
   });
 });
+
+describe("the audit filter (issue 18 item 7)", () => {
+  it("refuses days that are not on the calendar, and an invalid filter shows no rows (page and CSV)", async () => {
+    const h = makeHarness();
+    const u = await addUser(h, "alice", "admin");
+    const cookie = await signIn(h, u);
+    for (const q of ["from=2026-02-30", "to=2026-04-31", "from=2025-02-29", "from=2026-13-01", "actor=" + "x".repeat(65)]) {
+      const page = await call(h, `/audit?${q}`, { cookie });
+      expect(page.status, q).toBe(400);
+      expect(await page.text(), q).not.toContain("login.success");
+      const csv = await call(h, `/audit.csv?${q}`, { cookie });
+      expect(csv.status, q).toBe(400);
+      expect(await csv.text(), q).not.toContain("login.success");
+    }
+    const ok = await call(h, "/audit?from=2024-02-29", { cookie });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain("login.success");
+  });
+});

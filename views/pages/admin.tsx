@@ -186,6 +186,8 @@ export const AccountPage: FC<{ site: string; viewer: Viewer; tz: string; passwor
     </p>
     <form method="post" action="/account/password" class="stack narrow" id="password-form">
       <h2>Change password</h2>
+      <label for="current-password">Current password</label>
+      <input id="current-password" name="current" type="password" autocomplete="current-password" required maxlength={1024} />
       <label for="new-password">New password (12 to 128 characters)</label>
       <input id="new-password" name="password" type="password" autocomplete="new-password" required minlength={12} maxlength={128} />
       <label for="new-password2">Repeat it</label>

@@ -7,7 +7,7 @@
  * The findings are pure functions of their inputs; only `complianceFindings` and
  * `runComplianceEvaluation` touch the database.
  */
-import { verifyAudit, type AuditVerification } from "../audit.js";
+import { auditChain, type AuditVerification } from "../audit.js";
 import { applyFindings, type AlertContext } from "../alerts/engine.js";
 import { localTime } from "../doors/hours.js";
 import { worstStatus, type Finding } from "../evaluator.js";
@@ -159,7 +159,7 @@ export interface ComplianceOptions {
 
 /** Every compliance finding as of `now`. */
 export function complianceFindings(db: Db, now: number, opts: ComplianceOptions): Finding[] {
-  return [...registerFindings(registerSnapshot(db), siteToday(now, opts.timezone), opts.policy), ...platformFindings(consoleUserStats(db), verifyAudit(db))];
+  return [...registerFindings(registerSnapshot(db), siteToday(now, opts.timezone), opts.policy), ...platformFindings(consoleUserStats(db), auditChain(db).verifyNow())];
 }
 
 /**

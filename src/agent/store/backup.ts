@@ -38,6 +38,14 @@ export async function backupDatabase(db: Db, file: string): Promise<BackupInfo> 
   try {
     await db.backup(tmp);
     chmodSync(tmp, 0o600);
+    // One self-contained file: out of WAL mode, so that opening the copy (to check it here, or to
+    // restore it later) leaves no -wal/-shm files beside it.
+    const t = new Database(tmp, { fileMustExist: true });
+    try {
+      t.pragma("journal_mode = DELETE");
+    } finally {
+      t.close();
+    }
     const check = checkBackup(tmp);
     renameSync(tmp, target);
     return { ...check, file: target };
@@ -53,6 +61,26 @@ export async function backupDatabase(db: Db, file: string): Promise<BackupInfo> 
  */
 export function checkBackup(file: string): BackupCheck {
   if (!existsSync(file)) throw new StoreError(`${file}: no such file`);
+  const cleanup = sidecarCleanup(file);
+  try {
+    return checkBackupFile(file);
+  } finally {
+    cleanup();
+  }
+}
+
+/**
+ * A WAL-mode copy (made by an older version) gets -wal/-shm files when opened; the returned
+ * function removes those that were not there before (call it after closing).
+ */
+function sidecarCleanup(file: string): () => void {
+  const sidecars = [`${file}-wal`, `${file}-shm`].filter((f) => !existsSync(f));
+  return () => {
+    for (const f of sidecars) rmSync(f, { force: true });
+  };
+}
+
+function checkBackupFile(file: string): BackupCheck {
   let b: Db;
   try {
     b = new Database(file, { readonly: true, fileMustExist: true });
@@ -114,11 +142,13 @@ export async function restoreDatabase(dataDir: string, file: string, opts: { for
   }
   // Copy pages into the live file through SQLite (it takes the locks and rewrites the WAL),
   // rather than renaming files under a process that may still hold them open.
+  const cleanup = sidecarCleanup(source);
   const src = new Database(source, { readonly: true, fileMustExist: true });
   try {
     await src.backup(live);
   } finally {
     src.close();
+    cleanup();
   }
   chmodSync(live, 0o600);
   const db = new Database(live);

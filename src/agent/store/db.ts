@@ -4,7 +4,7 @@
  * One process writes: the daemon. CLI commands that write take the same short transactions.
  */
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { MIGRATIONS, type Migration } from "./migrations/index.js";
 
@@ -16,10 +16,26 @@ export class StoreError extends Error {
 
 export const DB_FILE = "gatehouse.db";
 
-/** Opens (creating if needed) the database in `dataDir` and migrates it forward. */
+/**
+ * Opens (creating if needed) the database in `dataDir` and migrates it forward. The database and
+ * its -wal/-shm files are made 0600 at every writable open, whatever the umask: they hold the
+ * password hashes. A new database file is created 0600 before SQLite sees it (SQLite creates
+ * -wal and -shm with the database file's mode).
+ */
 export function openStore(dataDir: string, opts: { readonly?: boolean; migrations?: readonly Migration[] } = {}): Db {
-  if (!opts.readonly) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  return openDatabase(join(dataDir, DB_FILE), opts);
+  const file = join(dataDir, DB_FILE);
+  if (opts.readonly) return openDatabase(file, opts);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, "a", 0o600));
+  const db = openDatabase(file, opts);
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+  }
+  return db;
 }
 
 /** Opens a database file (":memory:" for tests) and migrates it forward. */

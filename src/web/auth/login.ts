@@ -1,20 +1,20 @@
 /**
- * Login: throttle first (cheap), then password (argon2id), then the second factor (TOTP, each
+ * Login: throttle first (cheap; see throttle.ts), then password (argon2id), then the second factor (TOTP, each
  * step once, or a single-use recovery code). Every outcome is audited; nothing typed by the user
  * reaches the audit log except the name of an existing account.
  */
 import { createHmac } from "node:crypto";
 import { appendAudit } from "../../agent/audit.js";
 import type { Web } from "../context.js";
-import { verifyPassword } from "./passwords.js";
-import { claimTotpStep, createSession, unusedRecoveryCodes, useRecoveryCode, userByName, type User } from "./store.js";
+import { BUSY_RETRY_AFTER_S, HashQueueFull, hashSlots, verifyPassword } from "./passwords.js";
+import { claimTotpStep, createSession, isUnusedRecoveryCode, unusedRecoveryCodes, useRecoveryCode, userByName, type User } from "./store.js";
 import { checkThrottle, recordFailure, throttleAddress } from "./throttle.js";
 import { checkTotp } from "./totp.js";
 import { unseal } from "./tokens.js";
 
 export type LoginResult =
   | { ok: true; user: User; cookie: string; mustChangePassword: boolean }
-  | { ok: false; status: 401 | 429; message: string; retryAfterMs?: number };
+  | { ok: false; status: 401 | 429 | 503; message: string; retryAfterMs?: number };
 
 const GENERIC = "Wrong user name, password or code.";
 
@@ -23,7 +23,9 @@ export function normalizeUsername(s: string): string {
   return s.trim().toLowerCase().slice(0, 64);
 }
 
-export type AuthResult = { ok: true; user: User } | { ok: false; status: 401 | 429; message: string; retryAfterMs?: number };
+export type AuthResult = { ok: true; user: User } | { ok: false; status: 401 | 429 | 503; message: string; retryAfterMs?: number };
+
+const BUSY = { ok: false as const, status: 503 as const, retryAfterMs: BUSY_RETRY_AFTER_S * 1000, message: `The console is busy checking other sign-ins. Try again in ${BUSY_RETRY_AFTER_S} seconds.` };
 
 /**
  * Checks the throttle, the password and the second factor, audits the outcome under `purpose`
@@ -40,12 +42,21 @@ export async function authenticate(web: Web, input: { username: string; password
   const address = input.address;
   const addressKey = throttleAddress(address);
   const now = web.now();
-  const verdict = checkThrottle(db, accountKey, addressKey, now);
+  // A valid recovery code passes the account's ceiling (reached only by guessing from many places).
+  const recoveryCode = user !== undefined && isUnusedRecoveryCode(db, user.id, input.code);
+  const verdict = checkThrottle(db, accountKey, addressKey, now, { recoveryCode });
   if (!verdict.allowed) {
     if (throttleAuditDue(db, [`account:${accountKey}`, `address:${addressKey}`], now)) appendAudit(db, { at: now, actor, action: `${purpose}.throttled`, address, detail: { reason: verdict.reason, retry_after_s: Math.ceil(verdict.retryAfterMs / 1000) } });
     const wait = Math.ceil(verdict.retryAfterMs / 1000);
-    return { ok: false, status: 429, retryAfterMs: verdict.retryAfterMs, message: `Too many failed attempts. Try again in ${wait} second${wait === 1 ? "" : "s"}.` };
+    const when = `Try again in ${wait} second${wait === 1 ? "" : "s"}`;
+    const message =
+      verdict.reason === "account_limit"
+        ? `This account had too many failed sign-ins from many places in the last hour. Sign in with one of your recovery codes, or ${when.toLowerCase()}.`
+        : `Too many failed attempts. ${when}.`;
+    return { ok: false, status: 429, retryAfterMs: verdict.retryAfterMs, message };
   }
+  // Refused before it counts when every password-hash slot and place in line is taken.
+  if (!hashSlots.hasRoom()) return BUSY;
   // The attempt counts as a failure from now until it succeeds: checked and recorded in one
   // synchronous step, so parallel attempts racing through the password check see each other.
   recordFailure(db, accountKey, addressKey, now);
@@ -54,7 +65,13 @@ export async function authenticate(web: Web, input: { username: string; password
     return { ok: false, status: 401, message };
   };
 
-  const passwordOk = await verifyPassword(user?.passwordHash, input.password);
+  let passwordOk: boolean;
+  try {
+    passwordOk = await verifyPassword(user?.passwordHash, input.password);
+  } catch (e) {
+    if (e instanceof HashQueueFull) return BUSY;
+    throw e;
+  }
   if (!user || !passwordOk) return fail(user ? "bad_password" : "unknown_user");
   if (user.disabledAt !== null) return fail("disabled");
 
@@ -76,8 +93,37 @@ export async function authenticate(web: Web, input: { username: string; password
   } else {
     return fail(code.length === 0 ? "no_code" : "bad_code");
   }
-  db.prepare("DELETE FROM auth_failures WHERE account = ?").run(accountKey);
+  // Only this address's failures for the account are forgiven: an attacker's elsewhere stay counted.
+  db.prepare("DELETE FROM auth_failures WHERE account = ? AND address = ?").run(accountKey, addressKey);
   return { ok: true, user };
+}
+
+/**
+ * Checks the current password of a signed-in user (a password change asks for it, ASVS 2.1.6):
+ * throttled and counted like a login, so a stolen session cannot guess it at leisure.
+ */
+export async function checkCurrentPassword(web: Web, user: User, password: string, address: string): Promise<{ ok: true } | { ok: false; status: 400 | 429 | 503; message: string; retryAfterMs?: number }> {
+  const { db } = web;
+  const accountKey = throttleAccount(web.consoleKey, user.username);
+  const addressKey = throttleAddress(address);
+  const now = web.now();
+  const verdict = checkThrottle(db, accountKey, addressKey, now);
+  if (!verdict.allowed) return { ok: false, status: 429, retryAfterMs: verdict.retryAfterMs, message: `Too many failed attempts. Try again in ${Math.ceil(verdict.retryAfterMs / 1000)} seconds.` };
+  if (!hashSlots.hasRoom()) return BUSY;
+  recordFailure(db, accountKey, addressKey, now);
+  let ok: boolean;
+  try {
+    ok = await verifyPassword(user.passwordHash, password);
+  } catch (e) {
+    if (e instanceof HashQueueFull) return BUSY;
+    throw e;
+  }
+  if (!ok) {
+    appendAudit(db, { at: web.now(), actor: `user:${user.username}`, action: "user.password_change_refused", target: `user:${user.username}`, address, detail: { reason: "bad_current_password" } });
+    return { ok: false, status: 400, message: "The current password is not right." };
+  }
+  db.prepare("DELETE FROM auth_failures WHERE account = ? AND address = ?").run(accountKey, addressKey);
+  return { ok: true };
 }
 
 const THROTTLE_AUDIT_EVERY_MS = 60_000;

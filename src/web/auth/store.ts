@@ -263,10 +263,18 @@ export function newRecoveryCodes(db: Db, userId: number, n = 10): string[] {
   return codes;
 }
 
+const RECOVERY_RE = /^[a-z2-7]{4}(-[a-z2-7]{4}){5}$/;
+
+/** Whether `code` is one of the user's unused recovery codes (without using it). */
+export function isUnusedRecoveryCode(db: Db, userId: number, code: string): boolean {
+  const norm = code.trim().toLowerCase();
+  return RECOVERY_RE.test(norm) && db.prepare("SELECT 1 FROM recovery_codes WHERE user_id = ? AND code_hash = ? AND used_at IS NULL").get(userId, tokenHash(norm)) !== undefined;
+}
+
 /** Uses a recovery code once; true when it was valid and unused. */
 export function useRecoveryCode(db: Db, userId: number, code: string, now: number): boolean {
   const norm = code.trim().toLowerCase();
-  if (!/^[a-z2-7]{4}(-[a-z2-7]{4}){5}$/.test(norm)) return false;
+  if (!RECOVERY_RE.test(norm)) return false;
   return db.prepare("UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL").run(now, userId, tokenHash(norm)).changes === 1;
 }
 

@@ -1,23 +1,32 @@
 /**
- * Login throttling per account and per address: growing delays after the third failure (1 s,
- * 2 s, 4 s … capped at 30 s) and at most 100 failures an hour. Nothing is permanent: a window
- * slides, so an attacker can slow a victim's account down but never lock it for good.
+ * Login throttling, aimed at where the failures come from. A failure counts against the pair
+ * (account, address), the address, and the account:
+ * - the pair and the address: two free failures, then 1 s, 2 s, 4 s … (max 30 s) must pass
+ *   before the next try, and at most 100 failures an hour;
+ * - the account alone: no delay (a delay there would let anyone who knows a user name keep its
+ *   owner out), only a ceiling of 1,000 failures an hour from all addresses together against
+ *   distributed guessing. Past it only an attempt carrying a valid recovery code is let through.
+ * Nothing is permanent: the hour slides.
  */
 import { isIPv4, isIPv6 } from "node:net";
 import type { Db } from "../../agent/store/db.js";
 
 export const WINDOW_MS = 3_600_000;
+/** Failures an hour from one address (any accounts), or for one account from one address. */
 export const MAX_FAILURES_PER_HOUR = 100;
-const FREE_FAILURES = 2;
+/** Failures an hour for one account from all addresses together. */
+export const MAX_ACCOUNT_FAILURES_PER_HOUR = 1_000;
+/** Failures without a delay before the next try (README: "after the second failure"). */
+export const FREE_FAILURES = 2;
 const MAX_DELAY_MS = 30_000;
 
-/** Delay required after `n` failures in the window. */
+/** Delay required before the next try after `n` failures in the window. */
 export function delayAfter(n: number): number {
-  if (n <= FREE_FAILURES) return 0;
-  return Math.min(1000 * 2 ** (n - FREE_FAILURES - 1), MAX_DELAY_MS);
+  if (n < FREE_FAILURES) return 0;
+  return Math.min(1000 * 2 ** (n - FREE_FAILURES), MAX_DELAY_MS);
 }
 
-export type ThrottleVerdict = { allowed: true } | { allowed: false; retryAfterMs: number; reason: "hourly_limit" | "delay" };
+export type ThrottleVerdict = { allowed: true } | { allowed: false; retryAfterMs: number; reason: "hourly_limit" | "delay" | "account_limit" };
 
 interface Stat {
   n: number;
@@ -25,24 +34,42 @@ interface Stat {
   oldest: number | null;
 }
 
-function stat(db: Db, column: "account" | "address", value: string, since: number): Stat {
-  return db.prepare(`SELECT count(*) AS n, max(at) AS last, min(at) AS oldest FROM auth_failures WHERE ${column} = ? AND at > ?`).get(value, since) as Stat;
+const STAT_SQL = {
+  account: "SELECT count(*) AS n, max(at) AS last, min(at) AS oldest FROM auth_failures WHERE account = ? AND at > ?",
+  address: "SELECT count(*) AS n, max(at) AS last, min(at) AS oldest FROM auth_failures WHERE address = ? AND at > ?",
+  pair: "SELECT count(*) AS n, max(at) AS last, min(at) AS oldest FROM auth_failures WHERE account = ? AND address = ? AND at > ?",
+} as const;
+
+function stat(db: Db, kind: keyof typeof STAT_SQL, ...args: (string | number)[]): Stat {
+  return db.prepare(STAT_SQL[kind]).get(...args) as Stat;
 }
 
-/** May a login for `account` from `address` be tried at `now`? Checked before any password work. */
-export function checkThrottle(db: Db, account: string, address: string, now: number): ThrottleVerdict {
+/** The later of two refusals (an allowed verdict never wins). */
+function worse(a: ThrottleVerdict, b: ThrottleVerdict): ThrottleVerdict {
+  if (a.allowed) return b;
+  if (b.allowed) return a;
+  return b.retryAfterMs > a.retryAfterMs ? b : a;
+}
+
+/** The verdict of one counter: its hourly limit, then the delay its failures require. */
+function judge(s: Stat, now: number, limit: number, delays: boolean, reason: "hourly_limit" | "account_limit"): ThrottleVerdict {
+  if (s.n >= limit) return { allowed: false, retryAfterMs: (s.oldest ?? now) + WINDOW_MS - now + 1, reason };
+  if (!delays) return { allowed: true };
+  const wait = (s.last ?? 0) + delayAfter(s.n) - now;
+  return wait > 0 ? { allowed: false, retryAfterMs: wait, reason: "delay" } : { allowed: true };
+}
+
+/**
+ * May a login for `account` from `address` be tried at `now`? Checked before any password work.
+ * `recoveryCode` says the attempt carries a valid unused recovery code: it passes the account's
+ * ceiling (an attacker cannot have one), never the address's limits.
+ */
+export function checkThrottle(db: Db, account: string, address: string, now: number, opts: { recoveryCode?: boolean } = {}): ThrottleVerdict {
   const since = now - WINDOW_MS;
-  let worst: ThrottleVerdict = { allowed: true };
-  for (const s of [stat(db, "account", account, since), stat(db, "address", address, since)]) {
-    if (s.n >= MAX_FAILURES_PER_HOUR) {
-      const retry = (s.oldest ?? now) + WINDOW_MS - now + 1;
-      if (worst.allowed || retry > worst.retryAfterMs) worst = { allowed: false, retryAfterMs: retry, reason: "hourly_limit" };
-      continue;
-    }
-    const wait = (s.last ?? 0) + delayAfter(s.n) - now;
-    if (wait > 0 && (worst.allowed || (worst.reason === "delay" && wait > worst.retryAfterMs))) worst = { allowed: false, retryAfterMs: wait, reason: "delay" };
-  }
-  return worst;
+  let v = judge(stat(db, "pair", account, address, since), now, MAX_FAILURES_PER_HOUR, true, "hourly_limit");
+  v = worse(v, judge(stat(db, "address", address, since), now, MAX_FAILURES_PER_HOUR, true, "hourly_limit"));
+  if (!opts.recoveryCode) v = worse(v, judge(stat(db, "account", account, since), now, MAX_ACCOUNT_FAILURES_PER_HOUR, false, "account_limit"));
+  return v;
 }
 
 /** The eight 16-bit groups of an IPv6 address (embedded IPv4 tail included), or undefined. */

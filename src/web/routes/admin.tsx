@@ -32,7 +32,11 @@ const roleForm = z.object({ role: z.enum(ROLES) });
 const date = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)))
+  // A real calendar day: Date.parse alone takes 2026-02-30 (as 2 March).
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+  })
   .optional()
   .or(z.literal("").transform(() => undefined));
 const auditQuery = z.object({ actor: z.string().max(64).optional(), action: z.string().max(64).optional(), from: date, to: date });
@@ -139,7 +143,8 @@ export function adminRoutes(r: Routes): void {
     const raw = q.success ? q.data : {};
     const filters: AuditFilters = { actor: raw.actor ?? "", action: raw.action ?? "", from: raw.from ?? "", to: raw.to ?? "" };
     const day = 86_400_000;
-    const rows = queryAudit(web.db, {
+    // An invalid filter shows nothing rather than everything (the page answers 400 and says why).
+    const rows = !q.success ? [] : queryAudit(web.db, {
       ...(filters.actor ? { actor: filters.actor } : {}),
       ...(filters.action ? { actionPrefix: filters.action } : {}),
       ...(filters.from ? { from: instantAt(filters.from, 0, 0, tz) } : {}),
@@ -168,7 +173,8 @@ export function adminRoutes(r: Routes): void {
 
   r.add({ method: "GET", path: "/audit.csv", access: "admin" }, (c) => {
     const web = c.var.web;
-    const { rows } = auditRows(c, 100_000);
+    const { rows, valid } = auditRows(c, 100_000);
+    if (!valid) return c.text("Invalid filter: dates are YYYY-MM-DD calendar days; actor and action at most 64 characters.", 400);
     appendAudit(web.db, { at: web.now(), actor: actorOf(c), action: "audit.export", address: c.var.address, detail: { rows: rows.length } });
     return c.body(auditCsv(rows), 200, { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": 'attachment; filename="gatehouse-audit.csv"' });
   });

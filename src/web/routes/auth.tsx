@@ -1,8 +1,8 @@
 /** Sign in and out, one-time enrollment links, re-authentication, and the user's own account. */
 import { z } from "zod";
 import { appendAudit } from "../../agent/audit.js";
-import { authenticate, login } from "../auth/login.js";
-import { hashPassword, passwordProblem, PASSWORD_MAX } from "../auth/passwords.js";
+import { authenticate, checkCurrentPassword, login } from "../auth/login.js";
+import { BUSY_RETRY_AFTER_S, HashQueueFull, hashPassword, passwordProblem, PASSWORD_MAX } from "../auth/passwords.js";
 import {
   clearMustChange,
   consumeEnrollment,
@@ -19,6 +19,7 @@ import {
   userByName,
   USERNAME_RE,
 } from "../auth/store.js";
+import { removeSetupLinkFile } from "../auth/setup-link.js";
 import { seal, tokenHash } from "../auth/tokens.js";
 import { checkTotp, enrollmentTotpSecret, totpQrSvg, totpUri } from "../auth/totp.js";
 import type { Ctx } from "../context.js";
@@ -32,7 +33,18 @@ import { EnrollPage, LoginPage, MessagePage, ReauthPage, RecoveryCodesPage } fro
 const loginForm = z.object({ username: text(64, 1), password: secret(1024), code: secret(64), next: z.string().max(400).optional() });
 const enrollForm = z.object({ username: z.string().max(256).optional(), password: secret(1024), password2: secret(1024), code: secret(64) });
 const reauthForm = z.object({ password: secret(1024), code: secret(64), next: z.string().max(400).optional() });
-const passwordForm = z.object({ password: secret(1024), password2: secret(1024) });
+const passwordForm = z.object({ current: secret(1024), password: secret(1024), password2: secret(1024) });
+
+/** Hashes a new password, or answers 503 with Retry-After when hashing is saturated. */
+async function hashOrBusy(c: Ctx, password: string): Promise<{ hash: string } | { busy: Response }> {
+  try {
+    return { hash: await hashPassword(password) };
+  } catch (e) {
+    if (!(e instanceof HashQueueFull)) throw e;
+    c.header("Retry-After", String(BUSY_RETRY_AFTER_S));
+    return { busy: c.text(`The console is busy. Try again in ${BUSY_RETRY_AFTER_S} seconds.`, 503) };
+  }
+}
 
 const viewerOf = (c: Ctx) => {
   const a = c.var.auth;
@@ -116,7 +128,9 @@ export function authRoutes(r: Routes): void {
     if (problem) return again(problem);
     const check = checkTotp(totpSecret, f.data.code, web.now(), 0);
     if (!check.ok) return again("That code does not match. Check the time on your phone and enter the current code.");
-    const hash = await hashPassword(f.data.password);
+    const hashed = await hashOrBusy(c, f.data.password);
+    if ("busy" in hashed) return hashed.busy;
+    const { hash } = hashed;
     const now = web.now();
     let codes: string[] | undefined;
     try {
@@ -146,6 +160,7 @@ export function authRoutes(r: Routes): void {
       return again("The account could not be created (the name may have just been taken).", 409);
     }
     if (!codes) return linkGone(c);
+    if (e.kind === "setup") removeSetupLinkFile(web.config.dataDir);
     return respond(c, { page: () => <RecoveryCodesPage site={web.config.site} username={username} codes={codes!} /> });
   });
 
@@ -171,7 +186,7 @@ export function authRoutes(r: Routes): void {
     return c.redirect(next, 303);
   });
 
-  const accountPage = (c: Ctx, opts: { error?: string; notice?: string } = {}, status: 200 | 400 = 200) => {
+  const accountPage = (c: Ctx, opts: { error?: string; notice?: string } = {}, status: 200 | 400 | 429 | 503 = 200) => {
     const web = c.var.web;
     const auth = c.var.auth!;
     return respond(
@@ -205,7 +220,17 @@ export function authRoutes(r: Routes): void {
     const problem = passwordProblem(f.data.password, auth.user.username);
     if (problem) return accountPage(c, { error: problem }, 400);
     if (f.data.password.length > PASSWORD_MAX) return accountPage(c, { error: "Too long." }, 400);
-    const hash = await hashPassword(f.data.password);
+    // The current password too, not only the recent re-authentication: a session taken over in
+    // those 5 minutes must not be able to take the account for good (ASVS 2.1.6).
+    const current = await checkCurrentPassword(web, auth.user, f.data.current, c.var.address);
+    if (!current.ok) {
+      if (current.retryAfterMs !== undefined) c.header("Retry-After", String(Math.ceil(current.retryAfterMs / 1000)));
+      return accountPage(c, { error: current.message }, current.status);
+    }
+    if (f.data.password === f.data.current) return accountPage(c, { error: "The new password must differ from the current one." }, 400);
+    const hashed = await hashOrBusy(c, f.data.password);
+    if ("busy" in hashed) return hashed.busy;
+    const { hash } = hashed;
     const now = web.now();
     web.db.transaction(() => {
       setPassword(web.db, auth.user.id, hash, now);

@@ -4,7 +4,7 @@
  * route × role matrix the tests walk.
  */
 import type { Handler, Hono, MiddlewareHandler } from "hono";
-import { appendAudit } from "../../agent/audit.js";
+import { recordDenial } from "../auth/denials.js";
 import type { Role } from "../auth/store.js";
 import { ROLE_RANK, type Env } from "../context.js";
 import { MessagePage } from "../../../views/pages/auth.js";
@@ -44,14 +44,7 @@ export function guard(spec: RouteSpec): MiddlewareHandler<Env> {
     const viewer = { username: auth.user.username, role: auth.user.role };
     if (auth.session.mustChangePassword && !DURING_FORCED_CHANGE.has(spec.path)) return c.redirect("/account", 303);
     if (ROLE_RANK[auth.user.role] < ROLE_RANK[spec.access]) {
-      appendAudit(web.db, {
-        at: web.now(),
-        actor: `user:${auth.user.username}`,
-        action: "access.denied",
-        target: `${c.req.method} ${c.req.path}`,
-        address: c.var.address,
-        detail: { role: auth.user.role, required: spec.access },
-      });
+      recordDenial(web.db, { at: web.now(), actor: `user:${auth.user.username}`, method: c.req.method, path: c.req.path, address: c.var.address, role: auth.user.role, required: spec.access });
       return respond(c, { page: () => <MessagePage site={web.config.site} viewer={viewer} title="Not allowed" text={`This needs the ${spec.access} role; you are ${auth.user.role}. The attempt was recorded.`} /> }, 403);
     }
     if (spec.reauth && web.now() - auth.session.reauthAt > REAUTH_MS) {

@@ -82,6 +82,26 @@ describe("door webhook", () => {
     }
   });
 
+  it("unknown sensor and bad signature log the same line, at most once a minute with the count in between (issue 18 item 7)", async () => {
+    const { db, c, engine } = setup();
+    const lines: { obj: Record<string, unknown>; msg?: string }[] = [];
+    const log = { ...quiet, warn: (obj: unknown, msg?: string) => void lines.push({ obj: obj as Record<string, unknown>, msg }) };
+    const app = doorWebhookApp({ db, engine, log, now: () => c.now });
+    const send = (id: string) =>
+      app.request(`/api/doors/${id}/events`, { method: "POST", headers: { "x-gatehouse-timestamp": String(Math.floor(c.now / 1000)), "x-gatehouse-signature": `sha256=${"0".repeat(64)}` }, body: "{}" });
+    await send("nope");
+    c.advance(61_000);
+    await send("lobby");
+    expect(lines.map((l) => l.msg)).toEqual([lines[0]!.msg, lines[0]!.msg]);
+    expect(Object.keys(lines[0]!.obj).sort()).toEqual(Object.keys(lines[1]!.obj).sort());
+    for (let i = 0; i < 100; i++) expect((await send(i % 2 ? "lobby" : `x${i}`)).status).toBe(401);
+    expect(lines).toHaveLength(2);
+    c.advance(60_000);
+    await send("lobby");
+    expect(lines).toHaveLength(3);
+    expect(lines[2]!.obj).toMatchObject({ refused_since_last_line: 100 });
+  });
+
   it("timestamps more than five minutes away (either way) → 401; inside the window → accepted", async () => {
     const { c, post } = setup();
     const now = Math.floor(c.now / 1000);
