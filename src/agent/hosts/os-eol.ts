@@ -26,6 +26,9 @@ const MACOS: Record<string, string> = {
   "12": "2024-09-16",
   "13": "2025-09-15",
   "14": "2026-09-14",
+  // Not yet known: estimated as mid-September three years after release (review each September).
+  "15": "2027-09-13",
+  "26": "2028-09-11",
 };
 
 export interface EolAnswer {
