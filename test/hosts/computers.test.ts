@@ -85,6 +85,40 @@ describe("computers page", () => {
     expect((await call(h, "/computers/osquery.flags?platform=linux")).status).toBe(303);
   });
 
+  it("lets an admin forget a computer: alerts resolved, node key dead, audited; others may not", async () => {
+    const file = secretFile();
+    const h = makeHarness({ routes: [{ channel: "email", minSeverity: "warning" }] }, `${YAML}hosts:\n  enroll_secret_file: ${file}\n`);
+    h.clock.t = Date.UTC(2026, 11, 1, 10);
+    const client = new OsqueryClient(appTransport(h.app), SECRET);
+    await client.enroll();
+    await client.distributedRound();
+    expect(h.db.prepare("SELECT count(*) AS n FROM alerts WHERE state = 'firing'").get()).toEqual({ n: 2 });
+
+    const viewer = await signIn(h, await addUser(h, "val", "viewer"));
+    expect((await call(h, "/computers", { cookie: viewer }).then((r) => r.text())).includes("/computers/1/forget")).toBe(false);
+    expect((await call(h, "/computers/1/forget", { cookie: viewer, method: "POST" })).status).toBe(403);
+    const admin = await signIn(h, await addUser(h, "ada", "admin"));
+    expect(await (await call(h, "/computers", { cookie: admin })).text()).toContain('action="/computers/1/forget"');
+    expect((await call(h, "/computers/99/forget", { cookie: admin, method: "POST" })).status).toBe(404);
+    expect((await call(h, "/computers/x/forget", { cookie: admin, method: "POST" })).status).toBe(404);
+    // A cross-site post is refused by the console's CSRF check.
+    expect((await call(h, "/computers/1/forget", { cookie: admin, method: "POST", headers: { Origin: "https://evil.example" } })).status).toBe(403);
+
+    const res = await call(h, "/computers/1/forget", { cookie: admin, method: "POST" });
+    expect([res.status, res.headers.get("Location")]).toEqual([303, "/computers?forgotten=1"]);
+    expect(h.db.prepare("SELECT count(*) AS n FROM osquery_hosts").get()).toEqual({ n: 0 });
+    expect(h.db.prepare("SELECT count(*) AS n FROM osquery_results").get()).toEqual({ n: 0 });
+    expect(h.db.prepare("SELECT state FROM alerts").all()).toEqual([{ state: "resolved" }, { state: "resolved" }]);
+    expect(h.db.prepare("SELECT count(*) AS n FROM finding_state WHERE monitor = 'host:1'").get()).toEqual({ n: 0 });
+    expect(h.db.prepare("SELECT actor, action, target FROM audit WHERE action = 'host.forget'").all()).toEqual([{ actor: "user:ada", action: "host.forget", target: "host:1" }]);
+    const stale = await appTransport(h.app)(ENDPOINTS.config, JSON.stringify({ node_key: client.nodeKey }), client.headers);
+    expect(stale.json).toEqual({ node_invalid: true });
+    expect(await (await call(h, "/computers?forgotten=1", { cookie: admin })).text()).toContain("The computer was forgotten");
+    // Enrolling again makes a new host: its id (and findings source) is never reused.
+    await client.enroll();
+    expect(h.db.prepare("SELECT id FROM osquery_hosts").all()).toEqual([{ id: 2 }]);
+  });
+
   it("says how to turn it on when the hosts section is absent", async () => {
     const h = makeHarness();
     const cookie = await signIn(h, await addUser(h, "val", "viewer"));

@@ -35,6 +35,7 @@ const POLICY: Record<string, keyof typeof RANK> = {
   "GET /computers": "viewer",
   "GET /computers/osquery.flags": "viewer",
   "GET /computers/gatehouse.pem": "viewer",
+  "POST /computers/:id/forget": "admin",
   "GET /users": "admin",
   "POST /users": "admin",
   "POST /users/:id/role": "admin",

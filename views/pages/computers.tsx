@@ -48,10 +48,13 @@ export interface ComputersProps {
   rollup: RollupRow[];
   computers: ComputerRow[];
   enrolment: EnrolmentView | undefined;
+  /** Admins may forget a computer (sold, replaced). */
+  canForget: boolean;
+  notice?: string | undefined;
 }
 
 /** The rollup and the list, refreshed by htmx from the same URL. */
-export const ComputersLive: FC<Omit<ComputersProps, "site" | "viewer" | "enrolment" | "enabled">> = (p) => (
+export const ComputersLive: FC<Omit<ComputersProps, "site" | "viewer" | "enrolment" | "enabled" | "notice">> = (p) => (
   <div id="computers-live" hx-get="/computers" hx-trigger="every 30s" hx-swap="outerHTML" aria-live="polite">
     <section aria-labelledby="rollup-h">
       <h2 id="rollup-h">Across the office</h2>
@@ -86,7 +89,16 @@ export const ComputersLive: FC<Omit<ComputersProps, "site" | "viewer" | "enrolme
           <tbody>
             {p.computers.map((h) => (
               <tr id={`computer-${h.id}`}>
-                <th scope="row">{h.name}</th>
+                <th scope="row">
+                  {h.name}
+                  {p.canForget ? (
+                    <form method="post" action={`/computers/${h.id}/forget`} class="inline">
+                      <button type="submit" aria-label={`Forget ${h.name}`}>
+                        Forget
+                      </button>
+                    </form>
+                  ) : null}
+                </th>
                 <td>
                   <StatusBadge status={h.status} />
                 </td>
@@ -151,8 +163,9 @@ export const ComputersPage: FC<ComputersProps> = (p) => (
   <Layout title="Computers" site={p.site} viewer={p.viewer} current="/computers">
     {p.enabled ? (
       <>
-        <p class="hint">Office computers reporting through osquery. A computer silent longer than the configured limit raises an alert.</p>
-        <ComputersLive tz={p.tz} checks={p.checks} rollup={p.rollup} computers={p.computers} />
+        <Notice kind="ok" text={p.notice} />
+        <p class="hint">Office computers reporting through osquery. A computer silent longer than the configured limit raises an alert; forget one that left the office.</p>
+        <ComputersLive tz={p.tz} checks={p.checks} rollup={p.rollup} computers={p.computers} canForget={p.canForget} />
         {p.enrolment ? <Enrolment e={p.enrolment} /> : null}
       </>
     ) : (

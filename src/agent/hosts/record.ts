@@ -4,6 +4,7 @@
  * Every host source (the osquery TLS server here, a Fleet reader later) calls `recordHost`.
  */
 import { applyFindings, type AlertContext } from "../alerts/engine.js";
+import { appendAudit } from "../audit.js";
 import { worstStatus, type Finding } from "../evaluator.js";
 import type { Db } from "../store/db.js";
 import { insertObservation } from "../store/observations.js";
@@ -11,7 +12,7 @@ import type { HostsConfig } from "./config.js";
 import { judgeHost } from "./judge.js";
 import { POSTURE_QUERIES } from "./queries.js";
 import { hostSource, type HostSnapshot } from "./snapshot.js";
-import { hostSnapshot, listHosts, setOffline } from "./store.js";
+import { deleteHost, getHost, hostSnapshot, listHosts, setOffline } from "./store.js";
 
 export interface HostRecord {
   source: string;
@@ -75,4 +76,23 @@ export function checkOffline(db: Db, ctx: AlertContext, policy: HostsConfig): Ho
     })();
   }
   return out;
+}
+
+/**
+ * Forgets a computer (sold, replaced, reinstalled under a new identity): its open alerts resolve
+ * at once, its finding state is cleared, its node key stops working, and the audit log says who
+ * did it. Its past observations stay as evidence until retention prunes them.
+ */
+export function forgetHost(db: Db, ctx: AlertContext, hostId: number, by: { actor: string; address: string }): HostRecord | undefined {
+  const host = getHost(db, hostId);
+  if (!host) return undefined;
+  const source = hostSource(hostId);
+  let outboxIds: number[] = [];
+  db.transaction(() => {
+    insertObservation(db, { monitor: source, startedAt: ctx.now, durationMs: 0, status: "pass", outcome: "ok", evidence: `forgotten by ${by.actor}`, facts: {}, findings: [] });
+    outboxIds = applyFindings(db, { ...ctx, policy: { ...ctx.policy, flapWindowMs: 0 } }, source, [], true);
+    deleteHost(db, hostId);
+    appendAudit(db, { at: ctx.now, actor: by.actor, action: "host.forget", target: source, address: by.address, detail: { hostname: host.hostname, host_identifier: host.hostIdentifier } });
+  })();
+  return { source, findings: [], outboxIds };
 }

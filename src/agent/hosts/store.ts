@@ -160,11 +160,6 @@ export function markDistributedDone(db: Db, hostId: number): void {
   db.prepare("UPDATE osquery_hosts SET distributed_due = 0 WHERE id = ?").run(hostId);
 }
 
-/** Asks for a fresh distributed run (the console's "check now"). */
-export function requestDistributed(db: Db, hostId: number): void {
-  db.prepare("UPDATE osquery_hosts SET distributed_due = 1, distributed_sent_at = NULL WHERE id = ?").run(hostId);
-}
-
 export function setOffline(db: Db, hostId: number, offline: boolean): void {
   db.prepare("UPDATE osquery_hosts SET offline = ? WHERE id = ?").run(offline ? 1 : 0, hostId);
 }

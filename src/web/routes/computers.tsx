@@ -9,11 +9,13 @@ import type { GatehouseConfig } from "../../agent/config/load.js";
 import { INSTALL_PATHS, osqueryFlags, tlsHostnameOf } from "../../agent/hosts/flags.js";
 import { HOST_CHECKS } from "../../agent/hosts/judge.js";
 import type { HostPlatform } from "../../agent/hosts/queries.js";
+import { forgetHost } from "../../agent/hosts/record.js";
 import { rollup } from "../../agent/hosts/rollup.js";
 import { hostFindings, listHosts } from "../../agent/hosts/store.js";
 import type { Ctx } from "../context.js";
 import { respond } from "../render.js";
-import { OSQUERY_ENDPOINTS } from "./osquery.js";
+import { idParam } from "../forms.js";
+import { hostAlertContext, OSQUERY_ENDPOINTS } from "./osquery.js";
 import type { Routes } from "./table.js";
 import { ComputersLive, ComputersPage, type ComputerRow, type EnrolmentView } from "../../../views/pages/computers.js";
 
@@ -54,7 +56,7 @@ function enrolment(config: GatehouseConfig): EnrolmentView | undefined {
   };
 }
 
-/** Registers /computers, /computers/osquery.flags and /computers/gatehouse.pem. */
+/** Registers /computers, /computers/osquery.flags, /computers/gatehouse.pem and forgetting a computer (admin). */
 export function computerRoutes(r: Routes): void {
   r.add({ method: "GET", path: "/computers", access: "viewer" }, (c: Ctx) => {
     const web = c.var.web;
@@ -73,13 +75,21 @@ export function computerRoutes(r: Routes): void {
     }));
     const live = {
       tz: web.config.timezone,
+      canForget: auth.user.role === "admin",
       checks: HOST_CHECKS.map((k) => ({ rule: k.rule, title: k.title })),
       rollup: checks.map((k) => ({ rule: k.rule, summary: k.summary, pass: k.pass, warn: k.warn, fail: k.fail, unknown: k.unknown })),
       computers,
     };
     return respond(c, {
       page: () => (
-        <ComputersPage site={web.config.site} viewer={{ username: auth.user.username, role: auth.user.role }} enabled={web.config.hosts !== undefined} enrolment={enrolment(web.config)} {...live} />
+        <ComputersPage
+          site={web.config.site}
+          viewer={{ username: auth.user.username, role: auth.user.role }}
+          enabled={web.config.hosts !== undefined}
+          enrolment={enrolment(web.config)}
+          notice={c.req.query("forgotten") ? "The computer was forgotten; its alerts are resolved and its node key no longer works." : undefined}
+          {...live}
+        />
       ),
       fragment: () => <ComputersLive {...live} />,
     });
@@ -98,5 +108,14 @@ export function computerRoutes(r: Routes): void {
     if (!cert) return c.text("The console certificate cannot be read (TLS off, or the file is missing).", 404);
     c.header("Content-Disposition", 'attachment; filename="gatehouse.pem"');
     return c.body(cert.pem, 200, { "Content-Type": "application/x-pem-file" });
+  });
+
+  r.add({ method: "POST", path: "/computers/:id/forget", access: "admin" }, (c: Ctx) => {
+    const web = c.var.web;
+    const id = idParam(c.req.param("id"));
+    const done = id === undefined ? undefined : forgetHost(web.db, hostAlertContext(web), id, { actor: `user:${c.var.auth!.user.username}`, address: c.var.address });
+    if (!done) return c.text("No such computer.", 404);
+    if (done.outboxIds.length > 0) web.onEnqueued();
+    return c.redirect("/computers?forgotten=1", 303);
   });
 }

@@ -52,6 +52,11 @@ const DISTRIBUTED_RETRY_MS = 10 * 60_000;
 /** Shortest enroll secret accepted: a guessable secret lets anyone enrol a host. */
 const MIN_SECRET = 16;
 
+/** The alert engine's context for host findings, from the console's deps. */
+export function hostAlertContext(web: Web): AlertContext {
+  return { site: web.config.site, routes: web.routes, now: web.now(), consoleUrl: consoleUrl(web.config), policy: alertPolicyOf(web.config.alerts) };
+}
+
 type Parsed<S extends z.ZodType> = { ok: true; data: z.output<S> } | { ok: false; res: Response };
 
 /** Builds the osquery sub-app from the console's resolved deps; `hosts` is the validated config section. */
@@ -59,8 +64,6 @@ export function osqueryApp(web: Web, hosts: HostsConfig, limits: { perMinute?: n
   const app = new Hono();
   const general = new WindowLimiter(limits.perMinute ?? 1200, 60_000);
   const enrolls = new WindowLimiter(limits.enrollPer10Min ?? 30, 10 * 60_000);
-  const alertPolicy = alertPolicyOf(web.config.alerts);
-  const alertCtx = (): AlertContext => ({ site: web.config.site, routes: web.routes, now: web.now(), consoleUrl: consoleUrl(web.config), policy: alertPolicy });
   const refuse = (c: Context, status: 400 | 405 | 413 | 415 | 429, error: string) => c.json({ error }, status);
   const invalidNode = (c: Context) => c.json({ node_invalid: true });
   const limit = (max: number) => bodyLimit({ maxSize: max, onError: (c) => refuse(c, 413, `body larger than ${max} bytes`) });
@@ -101,7 +104,7 @@ export function osqueryApp(web: Web, hosts: HostsConfig, limits: { perMinute?: n
       saveResults(web.db, host.id, parsed.results, via, now);
       if (via === "distributed") markDistributedDone(web.db, host.id);
       const fresh = getHost(web.db, host.id);
-      if (fresh) outbox = recordHost(web.db, { ...alertCtx(), now }, hosts, hostSnapshot(web.db, fresh)).outboxIds.length;
+      if (fresh) outbox = recordHost(web.db, { ...hostAlertContext(web), now }, hosts, hostSnapshot(web.db, fresh)).outboxIds.length;
     })();
     if (outbox > 0) web.onEnqueued();
   }

@@ -4,7 +4,7 @@
  */
 export const sql = /* sql */ `
 CREATE TABLE osquery_hosts (
-  id                  INTEGER PRIMARY KEY,
+  id                  INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: host:<id> names its evidence for good
   host_identifier     TEXT    NOT NULL UNIQUE,  -- osquery's --host_identifier (uuid by Gatehouse's flags)
   node_key_sha256     TEXT    NOT NULL UNIQUE,  -- hex digest of the node key handed out at enrolment
   hostname            TEXT    NOT NULL DEFAULT '',
