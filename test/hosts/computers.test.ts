@@ -11,7 +11,6 @@ import { parseConfigText } from "../../src/agent/config/load.js";
 import { hostFindings } from "../../src/agent/hosts/store.js";
 import { openStore } from "../../src/agent/store/db.js";
 import { startConsole, type ConsoleServer } from "../../src/web/server.js";
-import { canRun } from "../helpers/require-tool.js";
 import { YAML, addUser, call, makeHarness, signIn } from "../web/harness.js";
 import { appTransport, ENDPOINTS, httpsTransport, OsqueryClient } from "./osquery-client.js";
 
@@ -128,7 +127,7 @@ describe("computers page", () => {
   });
 });
 
-describe.runIf(canRun({ tools: ["openssl"] }))("over the console's real HTTPS listener", () => {
+describe("over the console's real HTTPS listener", () => {
   let server: ConsoleServer | undefined;
   afterEach(async () => {
     await new Promise<void>((r) => (server ? server.server.close(() => r()) : r()));
