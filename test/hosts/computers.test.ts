@@ -166,7 +166,14 @@ describe("over the console's real HTTPS listener", () => {
     expect(served.headers.get("Content-Type")).toBe("application/x-pem-file");
     expect(await served.text()).toBe(pem);
     const { X509Certificate } = await import("node:crypto");
-    expect(await (await call(h, "/computers", { cookie })).text()).toContain(new X509Certificate(pem).fingerprint256);
+    const page = await (await call(h, "/computers", { cookie })).text();
+    expect(page).toContain(new X509Certificate(pem).fingerprint256);
+    expect(page).toContain(`It expires <time datetime="${new Date(new X509Certificate(pem).validTo).toISOString()}"`);
+    expect(page).not.toContain("does not name");
+    // A public_url the certificate does not cover is called out before anyone installs osquery.
+    const lan = makeHarness({}, YAML.replace("data_dir: /nonexistent/gatehouse-test", `data_dir: ${dir}`).replace("tls: auto }", 'tls: auto, public_url: "https://gatehouse.office.lan:8443/" }') + `hosts:\n  enroll_secret_file: ${secretFile()}\n`);
+    const lanCookie = await signIn(lan, await addUser(lan, "val", "viewer"));
+    expect(await (await call(lan, "/computers", { cookie: lanCookie })).text()).toContain("The console certificate does not name gatehouse.office.lan: osquery will refuse it.");
     db.close();
   });
 });

@@ -35,6 +35,10 @@ export interface EnrolmentView {
   tlsHostname: string | undefined;
   /** SHA-256 fingerprint of the pinned console certificate, undefined when it cannot be read. */
   certFingerprint: string | undefined;
+  /** When the pinned certificate expires: computers need the new one after a renewal. */
+  certExpires: number | undefined;
+  /** The name osquery will check that the certificate does not cover, if any. */
+  certMismatch: string | undefined;
   flags: { platform: string; label: string; text: string; dir: string }[];
   secretFile: string;
 }
@@ -125,7 +129,7 @@ export const ComputersLive: FC<Omit<ComputersProps, "site" | "viewer" | "enrolme
   </div>
 );
 
-const Enrolment: FC<{ e: EnrolmentView }> = ({ e }) => (
+const Enrolment: FC<{ e: EnrolmentView; tz: string }> = ({ e, tz }) => (
   <section aria-labelledby="enrol-h" id="enrolment">
     <h2 id="enrol-h">Enrol a computer</h2>
     <ol>
@@ -140,6 +144,12 @@ const Enrolment: FC<{ e: EnrolmentView }> = ({ e }) => (
           </>
         ) : null}
         ) to the computer: osquery will trust this certificate only.
+        {e.certExpires ? (
+          <>
+            {" "}
+            It expires <Time ms={e.certExpires} tz={tz} />; when the console renews it, copy the new one to every computer.
+          </>
+        ) : null}
       </li>
       <li>
         Copy the enroll secret from <code>{e.secretFile}</code> on the Gatehouse server as <code>gatehouse.secret</code>, readable by administrators only. It is
@@ -148,6 +158,12 @@ const Enrolment: FC<{ e: EnrolmentView }> = ({ e }) => (
       <li>Save the flags file below for the computer's system and start the osqueryd service with <code>--flagfile</code> pointing at it.</li>
     </ol>
     {e.tlsHostname ? null : <Notice kind="error" text="Set console.public_url (the name computers use to reach Gatehouse) so the flags file can name the server." />}
+    {e.certMismatch ? (
+      <Notice
+        kind="error"
+        text={`The console certificate does not name ${e.certMismatch}: osquery will refuse it. Set console.public_url to a name the certificate covers (this machine's host name), or use console.tls with a certificate for ${e.certMismatch}.`}
+      />
+    ) : null}
     {e.flags.map((f) => (
       <details>
         <summary>
@@ -166,7 +182,7 @@ export const ComputersPage: FC<ComputersProps> = (p) => (
         <Notice kind="ok" text={p.notice} />
         <p class="hint">Office computers reporting through osquery. A computer silent longer than the configured limit raises an alert; forget one that left the office.</p>
         <ComputersLive tz={p.tz} checks={p.checks} rollup={p.rollup} computers={p.computers} canForget={p.canForget} />
-        {p.enrolment ? <Enrolment e={p.enrolment} /> : null}
+        {p.enrolment ? <Enrolment e={p.enrolment} tz={p.tz} /> : null}
       </>
     ) : (
       <p>

@@ -4,6 +4,7 @@
  */
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { join } from "node:path";
 import type { GatehouseConfig } from "../../agent/config/load.js";
 import { INSTALL_PATHS, osqueryFlags, tlsHostnameOf } from "../../agent/hosts/flags.js";
@@ -32,15 +33,21 @@ function consoleCertFile(config: GatehouseConfig): string | undefined {
   return tls === "auto" ? join(config.dataDir, "tls", "console.crt") : tls.cert;
 }
 
-function readCert(config: GatehouseConfig): { pem: string; fingerprint: string } | undefined {
+function readCert(config: GatehouseConfig): { pem: string; x509: X509Certificate } | undefined {
   const file = consoleCertFile(config);
   if (!file) return undefined;
   try {
     const pem = readFileSync(file, "utf8");
-    return { pem, fingerprint: new X509Certificate(pem).fingerprint256 };
+    return { pem, x509: new X509Certificate(pem) };
   } catch {
     return undefined;
   }
+}
+
+/** Whether the certificate names the host osqueryd will check it against (`host:port`, IPv6 bracketed). */
+function certNames(x509: X509Certificate, tlsHostname: string): boolean {
+  const host = tlsHostname.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
+  return isIP(host) !== 0 ? x509.checkIP(host) !== undefined : x509.checkHost(host) !== undefined;
 }
 
 const flagsFor = (config: GatehouseConfig, platform: HostPlatform) =>
@@ -48,9 +55,13 @@ const flagsFor = (config: GatehouseConfig, platform: HostPlatform) =>
 
 function enrolment(config: GatehouseConfig): EnrolmentView | undefined {
   if (!config.hosts) return undefined;
+  const tlsHostname = tlsHostnameOf(config.console.publicUrl, config.console.listen);
+  const cert = readCert(config);
   return {
-    tlsHostname: tlsHostnameOf(config.console.publicUrl, config.console.listen),
-    certFingerprint: readCert(config)?.fingerprint,
+    tlsHostname,
+    certFingerprint: cert?.x509.fingerprint256,
+    certExpires: cert ? Date.parse(cert.x509.validTo) : undefined,
+    certMismatch: cert && tlsHostname && !certNames(cert.x509, tlsHostname) ? tlsHostname.replace(/:\d+$/, "") : undefined,
     secretFile: config.hosts.enrollSecretFile,
     flags: PLATFORMS.map((p) => ({ platform: p.platform, label: p.label, dir: INSTALL_PATHS[p.platform].dir, text: flagsFor(config, p.platform) })),
   };
