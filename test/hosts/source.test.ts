@@ -28,6 +28,12 @@ const details = (id: string, hostname: string) => ({ hostIdentifier: id, hostnam
 const ctx = (now: number): AlertContext => ({ site: "T", routes: [{ channel: "email", minSeverity: "warning" }], now, policy: { groupWaitMs: 0, flapWindowMs: 0 } });
 const outboxCount = (db: Db) => (db.prepare("SELECT count(*) AS n FROM outbox").get() as { n: number }).n;
 
+/** The host as stored, with its contact time moved to `at` (as any request would). */
+function touchedHost(db: Db, id: number, at: number) {
+  db.prepare("UPDATE osquery_hosts SET last_seen_at = ? WHERE id = ?").run(at, id);
+  return getHost(db, id)!;
+}
+
 function enrolLinux(db: Db, id: string, name: string, av: "fresh" | "missing", at = T0): number {
   const r = enrollHost(db, details(id, name), at, POLICY.maxHosts);
   if (!r.ok) throw new Error("enrol failed");
@@ -103,6 +109,22 @@ describe("hosts as a findings source", () => {
       ["PC-3", "unknown"],
       ["PC-4", "unknown"],
     ]);
+  });
+
+  it("writes an unchanged judgement at most once an hour, a changed one at once", () => {
+    const id = enrolLinux(db, "uuid-h", "PC-H", "fresh");
+    const observations = () => (db.prepare("SELECT count(*) AS n FROM observations").get() as { n: number }).n;
+    const again = (at: number) => recordHost(db, ctx(at), POLICY, hostSnapshot(db, touchedHost(db, id, at)));
+    expect(observations()).toBe(1);
+    again(T0 + 5 * 60_000);
+    again(T0 + 30 * 60_000);
+    expect(observations()).toBe(1);
+    again(T0 + 61 * 60_000);
+    expect(observations()).toBe(2);
+    // Signatures turn stale (a changed message and status): written at once.
+    again(T0 + 3 * DAY + 62 * 60_000);
+    expect(observations()).toBe(3);
+    expect(currentFindings(db, `host:${id}`).find((f) => f.rule === "hosts.antivirus")?.status).toBe("fail");
   });
 
   it("looks up hosts only by the digest of their node key", () => {

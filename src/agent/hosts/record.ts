@@ -7,7 +7,7 @@ import { applyFindings, type AlertContext } from "../alerts/engine.js";
 import { appendAudit } from "../audit.js";
 import { worstStatus, type Finding } from "../evaluator.js";
 import type { Db } from "../store/db.js";
-import { insertObservation } from "../store/observations.js";
+import { currentFindings, insertObservation, latestObservation } from "../store/observations.js";
 import type { HostsConfig } from "./config.js";
 import { judgeHost } from "./judge.js";
 import { POSTURE_QUERIES } from "./queries.js";
@@ -31,13 +31,25 @@ function evidenceOf(s: HostSnapshot, findings: readonly Finding[]): string {
   return lines.join("\n");
 }
 
+/** An unchanged judgement is written at most this often (a host posts result batches every few minutes). */
+export const UNCHANGED_RECORD_MS = 3_600_000;
+
+/** Whether the findings say exactly what the stored finding state says. */
+function unchanged(db: Db, source: string, findings: readonly Finding[]): boolean {
+  const current = new Map(currentFindings(db, source).map((f) => [f.rule, f]));
+  return current.size === findings.length && findings.every((f) => current.get(f.rule)?.status === f.status && current.get(f.rule)?.message === f.message);
+}
+
 /**
  * Judges a snapshot and records it: the caller's transaction is joined when there is one, so a
- * result batch and its findings are committed together.
+ * result batch and its findings are committed together. A judgement identical to the stored one
+ * is written only once an hour (evidence that the host still reports, without a row per batch).
  */
 export function recordHost(db: Db, ctx: AlertContext, policy: HostsConfig, s: HostSnapshot): HostRecord {
   const source = hostSource(s.id);
   const findings = judgeHost(s, policy, ctx.now);
+  const last = latestObservation(db, source);
+  if (last && ctx.now - last.startedAt < UNCHANGED_RECORD_MS && unchanged(db, source, findings)) return { source, findings, outboxIds: [] };
   let outboxIds: number[] = [];
   db.transaction(() => {
     insertObservation(db, {
