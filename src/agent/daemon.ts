@@ -12,6 +12,7 @@ import { runComplianceEvaluation } from "./compliance/evaluate.js";
 import { runMonthlyReport } from "./compliance/monthly.js";
 import type { GatehouseConfig } from "./config/load.js";
 import { pruneDoorData, startDoors } from "./doors/index.js";
+import { checkOffline } from "./hosts/record.js";
 import { metricsApp } from "./metrics.js";
 import { DeliveryWorker } from "./notify/worker.js";
 import { runMonitor } from "./runner.js";
@@ -181,6 +182,17 @@ function addHousekeeping(
       if (monthly) kick();
     },
   });
+  // Office computers (osquery): one that stops checking in raises an alert, like an offline door sensor.
+  const hosts = config.hosts;
+  if (hosts) {
+    scheduler.add({
+      id: "hosts:checkin",
+      schedule: "* * * * *",
+      run: async () => {
+        if (checkOffline(agent.db, alertCtx(), hosts).some((r) => r.outboxIds.length > 0)) kick();
+      },
+    });
+  }
   scheduler.add({
     id: "ops:db-backup",
     schedule: "17 3 * * *",

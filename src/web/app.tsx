@@ -13,6 +13,8 @@ import { loadSession } from "./session.js";
 import { loadAssets } from "./static.js";
 import { adminRoutes } from "./routes/admin.js";
 import { authRoutes } from "./routes/auth.js";
+import { computerRoutes } from "./routes/computers.js";
+import { OSQUERY_PREFIX, osqueryApp } from "./routes/osquery.js";
 import { pageRoutes } from "./routes/pages.js";
 import { Routes, type RouteSpec } from "./routes/table.js";
 import { MessagePage } from "../../views/pages/auth.js";
@@ -69,6 +71,9 @@ export function buildConsole(deps: WebDeps): Console {
     c.set("cookieValue", undefined);
     await next();
   });
+  // osquery's TLS API: node keys instead of sessions, its own body limits (result batches exceed 64 KiB).
+  const osquery = web.config.hosts ? osqueryApp(web, web.config.hosts) : undefined;
+  if (osquery) app.all(`${OSQUERY_PREFIX}/*`, (c) => osquery.fetch(c.req.raw, c.env));
   app.use("*", bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text("Request too large.", 413) }));
   let doorWebhook: SubApp | undefined;
   // Signed door events: no session, no Origin (senders are not browsers); the sub-app checks its HMAC.
@@ -96,6 +101,7 @@ export function buildConsole(deps: WebDeps): Console {
   authRoutes(routes);
   pageRoutes(routes);
   adminRoutes(routes);
+  computerRoutes(routes);
 
   app.notFound((c) => {
     const a = c.var.auth;

@@ -24,6 +24,7 @@ const NAV: { href: string; label: string; min: Role }[] = [
   { href: "/", label: "Overview", min: "viewer" },
   { href: "/alerts", label: "Alerts", min: "viewer" },
   { href: "/doors", label: "Doors", min: "viewer" },
+  { href: "/computers", label: "Computers", min: "viewer" },
   { href: "/users", label: "Users", min: "admin" },
   { href: "/audit", label: "Audit", min: "admin" },
   { href: "/settings", label: "Settings", min: "admin" },

@@ -12,6 +12,7 @@ import type { Monitor } from "../../monitors/monitor.js";
 import { parseAlertsConfig, type AlertsConfig } from "../alerts/config.js";
 import { inputKind, parseDoorsConfig, parseMqttConfig, type DoorsConfig, type MqttConfig } from "../doors/config.js";
 import { mqttRoutes } from "../doors/mqtt.js";
+import { parseHostsConfig, type HostsConfig } from "../hosts/config.js";
 import { ConfigError, type ConfigIssue, type KeyPath } from "./errors.js";
 import { cronExpression, duration, parseWith, secretFile } from "./helpers.js";
 
@@ -46,6 +47,8 @@ export interface GatehouseConfig {
   alerts: AlertsConfig;
   doors: DoorsConfig;
   mqtt: MqttConfig | undefined;
+  /** Office computers reporting through osquery (src/agent/hosts); undefined = off. */
+  hosts: HostsConfig | undefined;
 }
 
 const listen = () =>
@@ -108,6 +111,7 @@ const coreSchema = z.strictObject({
   alerts: z.unknown().optional(),
   doors: z.unknown().optional(),
   mqtt: z.unknown().optional(),
+  hosts: z.unknown().optional(),
 });
 
 const monitorCommon = z.looseObject({ schedule: cronExpression().optional(), enabled: z.boolean().optional() });
@@ -182,6 +186,7 @@ export function parseConfigText(text: string, file: string, monitors: readonly M
   const doors = collect(["doors"], () => parseDoorsConfig(sections.doors));
   const mqtt = collect(["mqtt"], () => parseMqttConfig(sections.mqtt));
   if (doors) issues.push(...doorsWiring(doors, mqtt, sections.mqtt !== undefined).map((i) => ({ ...i, line: lineOf(i.path) })));
+  const hosts = collect(["hosts"], () => parseHostsConfig(sections.hosts));
 
   if (issues.length > 0) throw new ConfigError(issues);
   if (!core || !alerts || !doors) throw new Error("config sections parsed without issues but produced no value");
@@ -205,6 +210,7 @@ export function parseConfigText(text: string, file: string, monitors: readonly M
     alerts,
     doors,
     mqtt,
+    hosts,
   };
 }
 

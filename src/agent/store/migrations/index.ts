@@ -17,5 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: "doors", sql: (await import("./003-doors.js")).sql }, // doors (sensors, events, on-site) — src/agent/doors
   { version: 4, name: "console", sql: (await import("./004-console.js")).sql }, // console (users, sessions, throttling) — src/web
   { version: 5, name: "compliance", sql: (await import("./005-compliance.js")).sql }, // compliance registers — src/agent/compliance
-  // 6: operations                                   — ops
+  { version: 6, name: "hosts", sql: (await import("./006-hosts.js")).sql }, // osquery hosts and their results — src/agent/hosts
 ];
