@@ -59,19 +59,22 @@ export function openDatabase(file: string, opts: { readonly?: boolean; migration
 /** Applies pending migrations in order, each in its own transaction. */
 export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number {
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT");
-  const current = (db.prepare("SELECT max(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
   const known = migrations.at(-1)?.version ?? 0;
-  if (current > known) {
-    throw new StoreError(`database schema version ${current} is newer than this Gatehouse knows (${known}); downgrades are not supported`);
-  }
-  let applied = 0;
-  for (const m of migrations) {
-    if (m.version <= current) continue;
-    db.transaction(() => {
+  // The version is read inside the write transaction that applies what is missing (BEGIN
+  // IMMEDIATE): two processes opening a new store at once (a CLI command beside the daemon)
+  // wait for each other instead of both running migration 1.
+  return db.transaction(() => {
+    const current = (db.prepare("SELECT max(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
+    if (current > known) {
+      throw new StoreError(`database schema version ${current} is newer than this Gatehouse knows (${known}); downgrades are not supported`);
+    }
+    let applied = 0;
+    for (const m of migrations) {
+      if (m.version <= current) continue;
       db.exec(m.sql);
       db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(m.version, m.name, Date.now());
-    })();
-    applied++;
-  }
-  return applied;
+      applied++;
+    }
+    return applied;
+  }).immediate();
 }
