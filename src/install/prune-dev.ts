@@ -22,7 +22,7 @@ export function devOnlyPackages(lockText: string): string[] {
   } catch (e) {
     throw new Error(`package-lock.json is not JSON: ${(e as Error).message}`);
   }
-  if (!lock.packages || typeof lock.packages !== "object" || (lock.lockfileVersion ?? 0) < 2) {
+  if (lock === null || typeof lock !== "object" || !lock.packages || typeof lock.packages !== "object" || (lock.lockfileVersion ?? 0) < 2) {
     throw new Error("package-lock.json has no `packages` map (lockfileVersion 2 or later is needed)");
   }
   return Object.entries(lock.packages)
