@@ -28,8 +28,13 @@ function get(port: number, path: string): Promise<{ status: number; headers: Rec
 describe("listen rules", () => {
   it("refuses plain HTTP on a non-loopback address with a clear error, allows it on loopback, allows TLS anywhere", () => {
     const dir = mkdtempSync(join(tmpdir(), "gh-web-"));
-    expect(() => checkConsoleListen(cfg(dir, '{ listen: "0.0.0.0:8443", tls: off }'))).toThrow(/tls is off but console.listen is 0\.0\.0\.0:8443.*only serves plain HTTP on a loopback address/);
-    expect(() => checkConsoleListen(cfg(dir, '{ listen: "192.168.1.5:80", tls: off }'))).toThrow(/loopback/);
+    // The config parser refuses it first (one validation path for check and serve) …
+    expect(() => cfg(dir, '{ listen: "0.0.0.0:8443", tls: off }')).toThrow(/console\.tls.*off is allowed only with console\.listen on a loopback address/);
+    // … and the server still refuses a config built any other way.
+    const tlsOff = cfg(dir, '{ listen: "127.0.0.1:8080", tls: off }');
+    const exposed = (host: string) => ({ ...tlsOff, console: { ...tlsOff.console, listen: { host, port: 8443 } } });
+    expect(() => checkConsoleListen(exposed("0.0.0.0"))).toThrow(/tls is off but console.listen is 0\.0\.0\.0:8443.*only serves plain HTTP on a loopback address/);
+    expect(() => checkConsoleListen(exposed("192.168.1.5"))).toThrow(/loopback/);
     expect(() => checkConsoleListen(cfg(dir, '{ listen: "127.0.0.1:8080", tls: off }'))).not.toThrow();
     expect(() => checkConsoleListen(cfg(dir, '{ listen: "0.0.0.0:8443", tls: auto }'))).not.toThrow();
   });
