@@ -28,7 +28,8 @@ function get(port: number, path: string): Promise<{ status: number; headers: Rec
 describe("listen rules", () => {
   it("refuses plain HTTP on a non-loopback address with a clear error, allows it on loopback, allows TLS anywhere", () => {
     const dir = mkdtempSync(join(tmpdir(), "gh-web-"));
-    expect(() => checkConsoleListen(cfg(dir, '{ listen: "0.0.0.0:8443", tls: off }'))).toThrow(/tls is off but console.listen is 0\.0\.0\.0:8443.*only serves plain HTTP on a loopback address/);
+    // The config loader refuses it first (one validation path for config check and serve).
+    expect(() => checkConsoleListen(cfg(dir, '{ listen: "0.0.0.0:8443", tls: off }'))).toThrow(/console.tls \(line \d+\): off is allowed only with console.listen on a loopback address .*not 0\.0\.0\.0/);
     expect(() => checkConsoleListen(cfg(dir, '{ listen: "192.168.1.5:80", tls: off }'))).toThrow(/loopback/);
     expect(() => checkConsoleListen(cfg(dir, '{ listen: "127.0.0.1:8080", tls: off }'))).not.toThrow();
     expect(() => checkConsoleListen(cfg(dir, '{ listen: "0.0.0.0:8443", tls: auto }'))).not.toThrow();
