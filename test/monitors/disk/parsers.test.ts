@@ -7,18 +7,17 @@ import { describe, expect, it } from "vitest";
 import { freePercent, parseDf } from "../../../src/monitors/disk/parse-df.js";
 import { parseSmartctlHealth, parseSmartctlScan } from "../../../src/monitors/disk/parse-smartctl.js";
 import { ProbeError } from "../../../src/monitors/monitor.js";
-import { fixtureCases, parseOutcome } from "../../helpers/fixture-cases.js";
+import { expectCase, fixtureCases } from "../../helpers/fixture-cases.js";
 
 const ROOT = join(import.meta.dirname, "../../fixtures/disk");
-const df = fixtureCases(ROOT, "df", ".txt");
-const smart = fixtureCases(ROOT, "smartctl", ".json");
+const df = fixtureCases(ROOT, "df", ".txt", 3);
+const smart = fixtureCases(ROOT, "smartctl", ".json", 6);
 
 describe("parseDf", () => {
-  it("has fixtures", () => expect(df.length).toBeGreaterThanOrEqual(3));
-  it.each(df)("$name", ({ input, expected }) => expect(parseOutcome(() => parseDf(input))).toEqual(expected));
+  it.each(df)("$name", ({ input, expected }) => expectCase(() => parseDf(input), expected));
 
   it("free space counts what users may fill, not root's reserve", () => {
-    const [root] = parseDf(df.find((c) => c.name === "data-dir-root.txt")!.input);
+    const [root] = parseDf(df.find((c) => c.name === "data-dir-root")!.input);
     expect(root!.size).toBeGreaterThan(root!.used + root!.available); // ext4 reserve
     expect(freePercent(root!)).toBeCloseTo((100 * root!.available) / (root!.used + root!.available), 1);
     expect(freePercent({ used: 0, available: 0 })).toBe(0);
@@ -31,10 +30,7 @@ describe("parseDf", () => {
 });
 
 describe("parseSmartctl", () => {
-  it("has fixtures", () => expect(smart.length).toBeGreaterThanOrEqual(6));
-  it.each(smart)("$name", ({ name, input, expected }) =>
-    expect(parseOutcome(() => (name.startsWith("scan") ? parseSmartctlScan(input) : parseSmartctlHealth(input)))).toEqual(expected),
-  );
+  it.each(smart)("$name", ({ name, input, expected }) => expectCase(() => (name.startsWith("scan") ? parseSmartctlScan(input) : parseSmartctlHealth(input)), expected));
 
   it.each(["", "not json", "[]", '{"json_format_version":[2,0]}', '{"devices":[]}', "null"])("refuses %j with a ProbeError", (text) => {
     expect(() => parseSmartctlScan(text)).toThrow(ProbeError);
