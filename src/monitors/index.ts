@@ -10,6 +10,7 @@ import { wifi } from "./wifi/index.js";
 import { backups } from "./backups/index.js";
 import { accounts } from "./accounts/index.js";
 import { tls } from "./tls/index.js";
+import { disk } from "./disk/index.js";
 
 export const MONITORS: readonly Monitor<any>[] = [
   patches,
@@ -20,6 +21,7 @@ export const MONITORS: readonly Monitor<any>[] = [
   backups,
   accounts,
   tls,
+  disk,
   // one line per monitor, e.g. firewall,
 ];
 

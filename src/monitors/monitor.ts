@@ -155,6 +155,24 @@ export interface Monitor<C = unknown> {
    * with the daemon's own rights under the units.
    */
   privileged?: PrivilegedQueries;
+  /** Local paths this monitor's evidence lives on (backup targets), for monitors that watch them. */
+  storagePaths?(config: C): StoragePath[];
+  /** Start-up, after every monitor parsed its own section: completes the config with the site's facts. */
+  withSite?(config: C, site: SiteContext): C;
+}
+
+/** A local path a monitor depends on, with what it is for messages ("backup set nightly"). */
+export interface StoragePath {
+  label: string;
+  path: string;
+}
+
+/** What a monitor may learn of the rest of the config (`withSite`). */
+export interface SiteContext {
+  /** Absolute data dir. */
+  dataDir: string;
+  /** Every enabled monitor's storage paths. */
+  storagePaths: readonly StoragePath[];
 }
 
 /** Helper so that a monitor file gets full type inference for its config type. */

@@ -13,6 +13,7 @@ import { nullLogger } from "../../src/agent/log.js";
 import { inProcessPrivilegedReader } from "../../src/agent/privileged.js";
 import { commandQueryName, fileQueryName, privilegedReaderFromEnv, probeClient, ProbeRefused, ProbeUnavailable, streamQueryName } from "../../src/probe/client.js";
 import { resolveQuery } from "../../src/probe/queries.js";
+import { main } from "../../src/commands/index.js";
 import { answerQuery, createProbeServer, listenProbe, stopProbeServer } from "../../src/probe/server.js";
 import { canRun } from "../helpers/require-tool.js";
 
@@ -359,6 +360,23 @@ describe("stream queries", () => {
     const s = probeClient({ socketPath: sock }).stream("nft", ["monitor", "ruleset"], () => {});
     await s.started;
     s.stop();
+  });
+
+  it("`gatehouse probe query nft-monitor` follows the stream and prints each line", async () => {
+    const before = procs.length;
+    const out: string[] = [];
+    const err: string[] = [];
+    const done = main(["probe", "query", "nft-monitor", "--socket", sock], { out: (t) => out.push(t), err: (t) => err.push(t) });
+    await until(() => procs.length > before);
+    const p = procs[before]!;
+    p.emit("delete table inet filter");
+    await until(() => out.length === 1);
+    p.exit(0);
+    expect(await done).toBe(0);
+    expect(out).toEqual(["delete table inet filter"]);
+    const refused: string[] = [];
+    expect(await main(["probe", "query", "nft-monitor", "--socket", join(root, "absent.sock")], { out: () => {}, err: (t) => refused.push(t) })).not.toBe(0);
+    expect(refused.join("\n")).toMatch(/not reachable/);
   });
 
   it("an unreachable helper ends the stream with ProbeUnavailable, not a throw", async () => {

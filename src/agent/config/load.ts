@@ -8,7 +8,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { isMap, isScalar, LineCounter, parseDocument, type Node } from "yaml";
 import { z } from "zod";
 import { monitorRegistry, MONITORS } from "../../monitors/index.js";
-import type { Monitor } from "../../monitors/monitor.js";
+import type { Monitor, SiteContext } from "../../monitors/monitor.js";
 import { parseAlertsConfig, type AlertsConfig } from "../alerts/config.js";
 import { inputKind, parseDoorsConfig, parseMqttConfig, type DoorsConfig, type MqttConfig } from "../doors/config.js";
 import { mqttRoutes } from "../doors/mqtt.js";
@@ -192,12 +192,17 @@ export function parseConfigText(text: string, file: string, monitors: readonly M
   if (!core || !alerts || !doors) throw new Error("config sections parsed without issues but produced no value");
   const base = dirname(file);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const site: SiteContext = {
+    dataDir: abs(core.data_dir),
+    storagePaths: settings.flatMap((m) => m.monitor.storagePaths?.(m.config) ?? []),
+  };
+  const completed = settings.map((m) => (m.monitor.withSite ? { ...m, config: m.monitor.withSite(m.config, site) } : m));
   const tls = core.console.tls;
   return {
     file,
     site: core.site,
     timezone: core.timezone,
-    dataDir: abs(core.data_dir),
+    dataDir: site.dataDir,
     console: {
       listen: core.console.listen,
       tls: typeof tls === "string" ? tls : { cert: abs(tls.cert), key: abs(tls.key) },
@@ -206,7 +211,7 @@ export function parseConfigText(text: string, file: string, monitors: readonly M
     },
     retention: { observationsMs: core.retention.observations, doorEventsMs: core.retention.door_events },
     metrics: core.metrics.token_file ? { tokenFile: core.metrics.token_file } : {},
-    monitors: settings,
+    monitors: completed,
     alerts,
     doors,
     mqtt,

@@ -230,4 +230,10 @@ export const backups = defineMonitor<BackupsConfig>({
   },
   policy: backupsPolicy,
   baselineFacts: [],
+  // Local targets only: a remote repository's free space is not this box's to watch.
+  storagePaths: (c) =>
+    c.sets.flatMap((set) => {
+      const path = set.source.kind === "path" ? set.source.path : set.source.repository;
+      return path.startsWith("/") ? [{ label: `backup set ${set.name}`, path }] : [];
+    }),
 });
