@@ -1,9 +1,8 @@
 /**
  * `gatehouse report --from DATE --to DATE --out FILE [--json]`: the sealed evidence report
- * (standalone HTML at FILE; beside it the JSON twin, its Ed25519 signature `.json.sig` and the
- * box's public key `.pub.pem`), recorded in the audit log.
- * `gatehouse report verify FILE`: checks the JSON's digest and signature and that the HTML is
- * what the signed content renders to.
+ * (standalone HTML at FILE; beside it the JSON twin, the Ed25519 signatures `.html.sig` and
+ * `.json.sig`, and the box's public key `.pub.pem`), recorded in the audit log.
+ * `gatehouse report verify FILE`: checks both signatures and that the HTML prints the JSON's digest.
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { UserError } from "../agent/errors.js";
@@ -21,10 +20,11 @@ export function jsonTwinPath(out: string): string {
 }
 
 /** The files of one report, from the path of its HTML or its JSON twin. */
-export function reportFiles(file: string): { html: string; json: string; sig: string; pub: string } {
+export function reportFiles(file: string): { html: string; htmlSig: string; json: string; sig: string; pub: string } {
   const json = /\.json$/i.test(file) ? file : jsonTwinPath(file);
   const base = json.replace(/\.json$/i, "");
-  return { html: /\.json$/i.test(file) ? `${base}.html` : file, json, sig: `${json}.sig`, pub: `${base}.pub.pem` };
+  const html = /\.json$/i.test(file) ? `${base}.html` : file;
+  return { html, htmlSig: `${html}.sig`, json, sig: `${json}.sig`, pub: `${base}.pub.pem` };
 }
 
 function writePrivate(path: string, text: string | Buffer): void {
@@ -59,13 +59,14 @@ export const reportCommand: Command = {
       }
       const files = reportFiles(values.out!);
       writePrivate(files.html, g.html.text);
+      writePrivate(files.htmlSig, Buffer.from(g.html.signature, "base64"));
       writePrivate(files.json, g.json.text);
       writePrivate(files.sig, Buffer.from(g.seal.signature, "base64"));
       writePrivate(files.pub, g.seal.publicKeyPem);
       const s = g.report.summary;
       if (values.json) io.out(JSON.stringify({ html: files.html, json: files.json, signature: files.sig, public_key: files.pub, content_sha256: g.seal.contentSha256, key_fingerprint: g.seal.keyFingerprint, audit_id: g.auditId, summary: s }, null, 2));
       else {
-        io.out(`wrote ${files.html}, ${files.json}, ${files.sig}, ${files.pub}`);
+        io.out(`wrote ${files.html}, ${files.json}, their signatures ${files.htmlSig} and ${files.sig}, and the public key ${files.pub}`);
         io.out(`content digest (sha256 of the JSON) ${g.seal.contentSha256}, signed by key ${g.seal.keyFingerprint}`);
         io.out(`controls: ${s.controls.green} green, ${s.controls.amber} amber, ${s.controls.red} red, ${s.controls.grey} without evidence; ${s.alerts} alerts; audit chain ${s.audit_chain_ok ? "verified" : "BROKEN"}`);
       }
@@ -105,7 +106,8 @@ export const reportVerifyCommand: Command = {
       return 2;
     }
     const html = /\.json$/i.test(file) ? read(f.html)?.toString("utf8") : given;
-    const v = verifyReport({ jsonText: json!.toString("utf8"), signature: sig!, publicKeyPem: pub!.toString("utf8"), ...(html !== undefined ? { htmlText: html } : {}) });
+    const htmlSig = html !== undefined ? read(f.htmlSig) : undefined;
+    const v = verifyReport({ jsonText: json!.toString("utf8"), signature: sig!, publicKeyPem: pub!.toString("utf8"), ...(html !== undefined ? { htmlText: html } : {}), ...(htmlSig ? { htmlSignature: htmlSig } : {}) });
     for (const c of v.checks) io.out(`${c.ok ? "ok" : "FAILED"}  ${c.what}: ${c.detail}`);
     io.out(v.ok ? `${file}: intact; content digest ${v.seal?.contentSha256}, key ${v.seal?.keyFingerprint} (compare with the key of the box: gatehouse report key)` : `${file}: ALTERED or not signed by this key`);
     return v.ok ? 0 : 2;

@@ -56,7 +56,7 @@ export function runMonthlyReport(
   const { from, to, month } = previousMonth(ctx.now, opts.timezone);
   const dir = join(opts.dataDir, "reports");
   const base = join(dir, `evidence-${month}`);
-  const files = { html: `${base}.html`, json: `${base}.json`, sig: `${base}.json.sig`, pub: `${base}.pub.pem` };
+  const files = { html: `${base}.html`, htmlSig: `${base}.html.sig`, json: `${base}.json`, sig: `${base}.json.sig`, pub: `${base}.pub.pem` };
   if (existsSync(files.html) && existsSync(files.json)) return undefined;
   const installed = installedAt(db);
   if (localMidnight(addDays(to, 1), opts.timezone) <= installed) return undefined;
@@ -66,6 +66,7 @@ export function runMonthlyReport(
     generateEvidenceReport(db, { site: ctx.site, timezone: opts.timezone, from, to, now: ctx.now, actor: "gatehouse", purpose: "monthly", key, ...(opts.monitors ? { monitors: opts.monitors } : {}) }),
   )();
   writePrivate(files.sig, Buffer.from(generated.seal.signature, "base64"));
+  writePrivate(files.htmlSig, Buffer.from(generated.html.signature, "base64"));
   writePrivate(files.pub, generated.seal.publicKeyPem);
   writePrivate(files.json, generated.json.text);
   writePrivate(files.html, generated.html.text);

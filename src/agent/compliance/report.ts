@@ -6,9 +6,9 @@
  *
  * The seal survives printing: the JSON twin *is* the canonical content; its SHA-256 (the
  * content digest) and an Ed25519 signature over it by the box's report key are printed in the
- * HTML with the key's fingerprint. `verifyReport` checks the JSON against the digest and the
- * signature, and re-renders the HTML from the JSON to prove the HTML says the same. An auditor
- * can do the same with sha256sum and openssl (README.md).
+ * HTML with the key's fingerprint; the HTML is signed too. `verifyReport` checks both signatures
+ * and that the HTML prints the JSON's digest. An auditor can do the same with sha256sum and
+ * openssl (README.md).
  */
 import { createHash } from "node:crypto";
 import { registerFindings, platformFindings, consoleUserStats, registerSnapshot, siteToday } from "./evaluate.js";
@@ -355,10 +355,11 @@ export interface ReportCheck {
 
 /**
  * Verifies a report from its files: the JSON twin's digest and signature with the public key,
- * and (when given) that the HTML is exactly what that content and seal render to — so neither
- * file can be altered, nor re-sealed without the box's private key.
+ * and (when given) the HTML's own signature and that it prints the JSON's digest — so neither
+ * file can be altered, nor re-sealed without the box's private key, whichever Gatehouse version
+ * verifies it.
  */
-export function verifyReport(files: { jsonText: string; signature: Buffer; publicKeyPem: string; htmlText?: string }): { ok: boolean; seal: ReportSeal | undefined; checks: ReportCheck[] } {
+export function verifyReport(files: { jsonText: string; signature: Buffer; publicKeyPem: string; htmlText?: string; htmlSignature?: Buffer }): { ok: boolean; seal: ReportSeal | undefined; checks: ReportCheck[] } {
   const checks: ReportCheck[] = [];
   const contentSha256 = sha256Hex(files.jsonText);
   let fingerprint = "";
@@ -371,18 +372,14 @@ export function verifyReport(files: { jsonText: string; signature: Buffer; publi
   checks.push({ what: "signature", ok: signed, detail: signed ? `valid Ed25519 signature of the JSON content by key ${fingerprint}` : "the signature does not match the JSON content and key: altered, or signed by another key" });
   const seal: ReportSeal | undefined = fingerprint ? { contentSha256, signature: files.signature.toString("base64"), keyFingerprint: fingerprint, publicKeyPem: files.publicKeyPem } : undefined;
   if (files.htmlText !== undefined) {
-    let same = false;
-    let why = "the JSON twin is not a Gatehouse report";
-    try {
-      const r = JSON.parse(files.jsonText) as EvidenceReport;
-      if (r.format === REPORT_FORMAT && seal) {
-        same = renderReportHtml(r, seal) === files.htmlText;
-        why = same ? `the HTML shows exactly the signed content (digest ${contentSha256})` : "the HTML differs from what the signed content renders to: it was altered";
-      }
-    } catch {
-      /* why stays */
-    }
-    checks.push({ what: "html", ok: same, detail: why });
+    const htmlSigned = fingerprint !== "" && files.htmlSignature !== undefined && verifyReportSignature(files.publicKeyPem, files.htmlText, files.htmlSignature);
+    const printsDigest = files.htmlText.includes(`<code>${contentSha256}</code>`);
+    const ok = htmlSigned && printsDigest;
+    checks.push({
+      what: "html",
+      ok,
+      detail: ok ? `valid signature of the HTML, which prints the content digest ${contentSha256}` : !htmlSigned ? "the HTML's signature does not match: it was altered (or its .html.sig is missing)" : "the HTML does not print this JSON's content digest: they are not twins",
+    });
   }
   return { ok: checks.every((c) => c.ok), seal, checks };
 }
@@ -390,7 +387,8 @@ export function verifyReport(files: { jsonText: string; signature: Buffer; publi
 export interface GeneratedReport {
   report: EvidenceReport;
   json: { text: string; sha256: string };
-  html: { text: string; sha256: string };
+  /** `signature`: Ed25519 of the HTML's bytes (base64), written beside it as FILE.html.sig. */
+  html: { text: string; sha256: string; signature: string };
   seal: ReportSeal;
   auditId: number;
 }
@@ -413,5 +411,5 @@ export function generateEvidenceReport(db: Db, opts: ReportOptions & { key: Repo
     detail: { from: opts.from, to: opts.to, content_sha256: seal.contentSha256, html_sha256: sha256Hex(html), key: seal.keyFingerprint, purpose: opts.purpose ?? "on request" },
     ...(opts.address ? { address: opts.address } : {}),
   });
-  return { report, json: { text: json, sha256: seal.contentSha256 }, html: { text: html, sha256: sha256Hex(html) }, seal, auditId: row.id };
+  return { report, json: { text: json, sha256: seal.contentSha256 }, html: { text: html, sha256: sha256Hex(html), signature: signReport(opts.key, html).toString("base64") }, seal, auditId: row.id };
 }

@@ -118,7 +118,7 @@ describe("monthly report", () => {
     const r = runMonthlyReport(db, ctx(now), { dataDir: dir, timezone: "UTC", reportUrl: (m) => `https://gatehouse.local:8443/reports/${m}` })!;
     expect(r.month).toBe("2026-06");
     expect(existsSync(r.htmlPath) && existsSync(r.jsonPath)).toBe(true);
-    const v = verifyReport({ jsonText: readFileSync(r.jsonPath, "utf8"), htmlText: readFileSync(r.htmlPath, "utf8"), signature: readFileSync(`${r.jsonPath}.sig`), publicKeyPem: readFileSync(r.jsonPath.replace(/\.json$/, ".pub.pem"), "utf8") });
+    const v = verifyReport({ jsonText: readFileSync(r.jsonPath, "utf8"), htmlText: readFileSync(r.htmlPath, "utf8"), signature: readFileSync(`${r.jsonPath}.sig`), htmlSignature: readFileSync(`${r.htmlPath}.sig`), publicKeyPem: readFileSync(r.jsonPath.replace(/\.json$/, ".pub.pem"), "utf8") });
     expect(v.ok).toBe(true);
     expect(r.outboxIds).toHaveLength(1);
     const payload = JSON.parse((db.prepare("SELECT payload_json FROM outbox WHERE id = ?").get(r.outboxIds[0]) as { payload_json: string }).payload_json) as Notification;

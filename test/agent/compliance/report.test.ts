@@ -92,9 +92,9 @@ describe("evidence report for a seeded 90-day history", () => {
     const printed = g.html.text.slice(g.html.text.indexOf('id="seal"'));
     for (const s of [g.seal.contentSha256, g.seal.keyFingerprint, g.seal.signature]) expect(printed).toContain(s);
     expect(g.html.text).not.toContain("0".repeat(64));
-    const files = { jsonText: g.json.text, htmlText: g.html.text, signature: Buffer.from(g.seal.signature, "base64"), publicKeyPem: key.publicKeyPem };
+    const files = { jsonText: g.json.text, htmlText: g.html.text, signature: Buffer.from(g.seal.signature, "base64"), htmlSignature: Buffer.from(g.html.signature, "base64"), publicKeyPem: key.publicKeyPem };
     expect(verifyReport(files)).toMatchObject({ ok: true });
-    // Altered JSON: the signature fails. Altered HTML: it no longer renders from the signed content.
+    // Altered JSON: its signature fails. Altered HTML: its own signature fails.
     expect(verifyReport({ ...files, jsonText: g.json.text.replace("Saguaro Family Care", "Saguaro Family Cure") }).checks.find((c) => c.what === "signature")!.ok).toBe(false);
     const html = verifyReport({ ...files, htmlText: g.html.text.replace("Saguaro Family Care", "Saguaro Family Cure") });
     expect([html.ok, html.checks.find((c) => c.what === "html")!.ok]).toEqual([false, false]);
