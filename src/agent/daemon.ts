@@ -178,7 +178,7 @@ function addHousekeeping(
     schedule: "5 6 * * *",
     run: async () => {
       if (runComplianceEvaluation(agent.db, alertCtx(), { timezone: config.timezone }).outboxIds.length > 0) kick();
-      const monthly = runMonthlyReport(agent.db, alertCtx(), { dataDir: config.dataDir, timezone: config.timezone });
+      const monthly = runMonthlyReport(agent.db, alertCtx(), { dataDir: config.dataDir, timezone: config.timezone, monitors: config.monitors.map((m) => m.monitor) });
       if (monthly) kick();
     },
   });

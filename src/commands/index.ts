@@ -14,7 +14,7 @@ import { doorsCommands } from "./doors.js";
 import { dbBackupCommand, dbRestoreCommand } from "./db.js";
 import { installCommand, uninstallCommand } from "./install.js";
 import { probeQueryCommand, probeServeCommand } from "./probe.js";
-import { reportCommand, reportVerifyCommand } from "./report.js";
+import { reportCommand, reportKeyCommand, reportVerifyCommand } from "./report.js";
 import { registerExportCommand, registerImportCommand, registerListCommand } from "./register.js";
 import { describeError, UserError } from "../agent/errors.js";
 import { ConfigError } from "../agent/config/errors.js";
@@ -37,7 +37,7 @@ export const COMMANDS: readonly Command[] = [
   installCommand, uninstallCommand,
   probeServeCommand, probeQueryCommand,
   ...doorsCommands,
-  reportCommand, reportVerifyCommand,
+  reportCommand, reportVerifyCommand, reportKeyCommand,
   registerListCommand, registerExportCommand, registerImportCommand,
 ];
 

@@ -4,7 +4,7 @@
  * email is delivered once it is back, exactly once.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAlertsConfig } from "../../src/agent/alerts/config.js";
@@ -19,6 +19,7 @@ import { runMonitor, type RunnerDeps } from "../../src/agent/runner.js";
 import { openStore, type Db } from "../../src/agent/store/db.js";
 import { fileMonitor } from "../helpers/file-monitor.js";
 import { makeCert, TestSmtp } from "../helpers/smtp.js";
+import { bodyParts } from "./notify/peers.js";
 
 describe("spine: observation → baseline → drift → alert email", () => {
   let smtp: TestSmtp;
@@ -71,8 +72,8 @@ describe("spine: observation → baseline → drift → alert email", () => {
     await worker.drain();
     expect(smtp.received.length - before).toBe(1);
     const mail = smtp.received.at(-1)!;
-    expect(mail.subject).toBe('[Gatehouse][CRITICAL] Acme Phoenix: file.rules changed since the approved baseline: added "tcp dport 23 accept"');
-    expect(mail.raw).toContain("+ tcp dport 23 accept");
+    expect(mail.subject).toBe(`[Gatehouse][CRITICAL] Acme Phoenix (${hostname()}): file changed: added "tcp dport 23 accept"`);
+    expect(bodyParts(mail.raw).text).toContain('gatehouse baseline approve file --reason "…"');
     expect(mail.raw).toContain("https://gatehouse.local:8443/");
     expect(mail.to).toEqual(["it@example.org"]);
 
@@ -88,7 +89,7 @@ describe("spine: observation → baseline → drift → alert email", () => {
     expect((await runMonitor(deps, setting())).status).toBe("pass");
     await worker.drain();
     expect(smtp.received.length - before).toBe(2);
-    expect(smtp.received.at(-1)!.subject).toMatch(/^\[Gatehouse\]\[RESOLVED OK\] Acme Phoenix: resolved: /);
+    expect(smtp.received.at(-1)!.subject).toBe(`[Gatehouse][RESOLVED] Acme Phoenix (${hostname()}): file.rules matches the approved baseline`);
   });
 
   it("keeps the email while the server is down and delivers it exactly once when it is back", async () => {
@@ -114,7 +115,7 @@ describe("spine: observation → baseline → drift → alert email", () => {
     await worker.drain();
     const sent = smtp.received.slice(before);
     expect(sent).toHaveLength(1);
-    expect(sent[0]!.subject).toBe("[Gatehouse][CRITICAL] Acme Phoenix: the thing is disabled");
+    expect(sent[0]!.subject).toBe(`[Gatehouse][CRITICAL] Acme Phoenix (${hostname()}): the thing is disabled`);
     const outbox = db.prepare("SELECT message_id, sent_at FROM outbox ORDER BY id DESC LIMIT 1").get() as { message_id: string; sent_at: number };
     expect(outbox.sent_at).toBe(clock);
     expect(sent[0]!.messageId).toBe(outbox.message_id);

@@ -9,7 +9,8 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateEvidenceReport } from "../../src/agent/compliance/report.js";
+import { generateEvidenceReport, type ReportSeal } from "../../src/agent/compliance/report.js";
+import { loadOrCreateReportKey } from "../../src/agent/compliance/report-key.js";
 import { openDatabase } from "../../src/agent/store/db.js";
 import { canRun } from "../helpers/require-tool.js";
 import { NOW, PERIOD, seedNinetyDays, SEED_MONITORS, TZ } from "../agent/compliance/seed.js";
@@ -21,15 +22,20 @@ describe.skipIf(!canRun({ tools: [CHROMIUM] }))("evidence report in Chromium", (
   let browser: BrowserContext;
   let profile: string;
   let file: string;
+  let seal: ReportSeal;
+  let keyDir: string;
 
   beforeAll(async () => {
     const db = openDatabase(":memory:");
     seedNinetyDays(db);
-    const g = generateEvidenceReport(db, { site: "Acme Answering — Phoenix", timezone: TZ, ...PERIOD, now: NOW, actor: "os:auditor", monitors: SEED_MONITORS });
+    keyDir = mkdtempSync(join(tmpdir(), "gh-report-key-"));
+    const g = generateEvidenceReport(db, { site: "Acme Answering — Phoenix", timezone: TZ, ...PERIOD, now: NOW, actor: "os:auditor", monitors: SEED_MONITORS, key: loadOrCreateReportKey(keyDir) });
+    seal = g.seal;
     db.close();
     mkdirSync(ARTIFACTS, { recursive: true });
     file = join(ARTIFACTS, "evidence-report.html");
     writeFileSync(file, g.html.text);
+    writeFileSync(join(ARTIFACTS, "evidence-report.json"), g.json.text);
     profile = mkdtempSync(join(tmpdir(), "gatehouse-chromium-"));
     // A fresh profile each run (playwright takes it as the persistent context's directory).
     browser = await chromium.launchPersistentContext(profile, {
@@ -43,6 +49,7 @@ describe.skipIf(!canRun({ tools: [CHROMIUM] }))("evidence report in Chromium", (
   afterAll(async () => {
     await browser?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
+    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
   });
 
   it("shows every section with the embedded styles, runs no script, and prints", async () => {
@@ -73,6 +80,11 @@ describe.skipIf(!canRun({ tools: [CHROMIUM] }))("evidence report in Chromium", (
 
     await page.screenshot({ path: join(ARTIFACTS, "evidence-report.png"), fullPage: true });
     await page.emulateMedia({ media: "print" });
+    // The seal survives printing: digest, fingerprint and signature are printed text, not metadata.
+    expect(await page.locator("#seal").isVisible()).toBe(true);
+    const printed = (await page.locator("#seal").textContent()) ?? "";
+    for (const s of [seal.contentSha256, seal.keyFingerprint, seal.signature]) expect(printed).toContain(s);
+    expect(await page.locator("#summary").textContent()).toContain(seal.contentSha256);
     await page.pdf({ path: join(ARTIFACTS, "evidence-report.pdf"), format: "A4", printBackground: true });
     expect(statSync(join(ARTIFACTS, "evidence-report.png")).size).toBeGreaterThan(10_000);
     expect(statSync(join(ARTIFACTS, "evidence-report.pdf")).size).toBeGreaterThan(10_000);

@@ -1,22 +1,26 @@
-/** HTML twin of the plain-text notification; hono/jsx escapes every value. */
+/** HTML twin of the plain-text notification (the same blocks); hono/jsx escapes every value. */
 import type { FC } from "hono/jsx";
-import type { DigestEntry, Notification, NotificationItem } from "../../src/agent/alerts/notification.js";
-import { formatTime, itemDetail } from "../../src/agent/notify/render.js";
+import type { DigestEntry, Notification } from "../../src/agent/alerts/notification.js";
+import { formatTime, presentNotice, reportLines, type NoticeBlock } from "../../src/agent/notify/render.js";
 
-const Item: FC<{ item: NotificationItem }> = ({ item }) => {
-  const [first, ...rest] = itemDetail(item);
-  return (
-    <li>
-      <strong>
-        [{item.severity}] {item.source}
-      </strong>
-      : {item.message}
-      <br />
-      <small>{first}</small>
-      {rest.length ? <pre>{rest.join("\n")}</pre> : null}
-    </li>
-  );
-};
+const Block: FC<{ b: NoticeBlock }> = ({ b }) => (
+  <li>
+    <strong>[{b.label}]</strong> {b.title}
+    {b.lines.map((l) => (
+      <>
+        <br />
+        <small>{l}</small>
+      </>
+    ))}
+    {b.actions.length ? (
+      <ul>
+        {b.actions.map((a) => (
+          <li>{a}</li>
+        ))}
+      </ul>
+    ) : null}
+  </li>
+);
 
 const DigestTable: FC<{ rows: DigestEntry[] }> = ({ rows }) => (
   <table>
@@ -24,6 +28,7 @@ const DigestTable: FC<{ rows: DigestEntry[] }> = ({ rows }) => (
       <tr>
         <th>Control</th>
         <th>State</th>
+        <th>Open alerts</th>
         <th>Detail</th>
       </tr>
     </thead>
@@ -32,6 +37,7 @@ const DigestTable: FC<{ rows: DigestEntry[] }> = ({ rows }) => (
         <tr>
           <td>{d.control}</td>
           <td>{d.status}</td>
+          <td>{d.open}</td>
           <td>{d.detail}</td>
         </tr>
       ))}
@@ -46,15 +52,28 @@ export const NotificationEmail: FC<{ n: Notification; intro: string }> = ({ n, i
       <p>{intro}</p>
       <p>
         Site: {n.site}
+        {n.host ? (
+          <>
+            <br />
+            Host: {n.host}
+          </>
+        ) : null}
         <br />
         Time: {formatTime(n.at)}
       </p>
-      {n.event === "digest" ? (
+      {n.event === "report" ? (
+        <ul>
+          {reportLines(n).map((l) => (
+            <li>{l}</li>
+          ))}
+        </ul>
+      ) : null}
+      {n.event === "digest" || n.event === "report" ? (
         <DigestTable rows={n.digest ?? []} />
       ) : (
         <ul>
-          {n.items.map((i) => (
-            <Item item={i} />
+          {presentNotice(n).map((b) => (
+            <Block b={b} />
           ))}
         </ul>
       )}

@@ -1,10 +1,11 @@
 /**
  * The standalone evidence report (hono/jsx escapes every value; no scripts). Each section has a
  * stable id (summary, controls, alerts, baselines, doors, registers, audit, seal) so tests and
- * readers can find it. The seal sits in the first <meta> so it is the first 64-hex string.
+ * readers can find it. The seal (content digest, signature, key fingerprint and public key) is
+ * printed in the document itself, so a PDF or paper copy can be checked.
  */
 import type { FC } from "hono/jsx";
-import type { EvidenceReport, ReportControl, ReportRegister } from "../../src/agent/compliance/report.js";
+import type { EvidenceReport, ReportControl, ReportRegister, ReportSeal } from "../../src/agent/compliance/report.js";
 import type { ControlState } from "../../src/agent/compliance/scorecard.js";
 import { REPORT_CSS } from "./report-css.js";
 
@@ -114,11 +115,11 @@ const RegisterTable: FC<{ reg: ReportRegister }> = ({ reg }) => (
 );
 
 /** The whole report page. */
-export const EvidenceReportPage: FC<{ r: EvidenceReport }> = ({ r }) => (
+export const EvidenceReportPage: FC<{ r: EvidenceReport; seal: ReportSeal }> = ({ r, seal }) => (
   <html lang="en">
     <head>
-      <meta name="gatehouse-report-sha256" content={r.sha256} />
       <meta charset="utf-8" />
+      <meta name="gatehouse-report-content-sha256" content={seal.contentSha256} />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <meta name="gatehouse-report-format" content={r.format} />
       <title>
@@ -138,6 +139,20 @@ export const EvidenceReportPage: FC<{ r: EvidenceReport }> = ({ r }) => (
             <td>Period</td>
             <td>
               {r.period.from} to {r.period.to} ({r.timezone}; {r.period.from_utc} to {r.period.to_utc})
+            </td>
+          </tr>
+          <tr>
+            <td>Data</td>
+            <td>
+              {r.period.data_from_utc === r.period.from_utc
+                ? "covers the whole period"
+                : `from ${r.period.data_from_utc}: Gatehouse began keeping evidence on ${r.installed_at}; before that there is no data (not counted as any state)`}
+            </td>
+          </tr>
+          <tr>
+            <td>Content digest (SHA-256)</td>
+            <td>
+              <code>{seal.contentSha256}</code>
             </td>
           </tr>
           <tr>
@@ -309,9 +324,18 @@ export const EvidenceReportPage: FC<{ r: EvidenceReport }> = ({ r }) => (
       <footer id="seal">
         <h2>Seal</h2>
         <p>
-          SHA-256 of this file, computed with the hash replaced by 64 zeros: <code>{r.sha256}</code>
+          This report is the rendering of its JSON twin, which holds the same data. The SHA-256 of the JSON twin (the content digest) is{" "}
+          <code>{seal.contentSha256}</code>. The box's report key signed that content with Ed25519; the key's fingerprint (SHA-256 of its public key, DER) is{" "}
+          <code>{seal.keyFingerprint}</code>.
         </p>
-        <p class="muted">Format {r.format}. A JSON twin with the same data carries its own seal.</p>
+        <p>Signature (base64):</p>
+        <pre>{seal.signature}</pre>
+        <p>Public key:</p>
+        <pre>{seal.publicKeyPem}</pre>
+        <p class="muted">
+          Format {r.format}. To check: gatehouse report verify FILE, or with sha256sum and openssl as the Gatehouse compliance README shows. A printed copy is checked by comparing the
+          digest and fingerprint above with the JSON twin and the box's key.
+        </p>
       </footer>
     </body>
   </html>

@@ -2,31 +2,43 @@
  * The daily digest: one email a day with the state of every control, also when all is green,
  * so that silence is never mistaken for health. Queued through the outbox like any notice, at
  * most once per local day (the day is recorded in the same transaction).
+ *
+ * The states come from the compliance scorecard, the one place that knows which finding
+ * evidences which control (accounts → least-privilege and passwords, TOTP → two-factor, the
+ * audit chain → audit, registers → BAAs …), so the digest and the evidence report agree.
  */
 import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { controlForFinding } from "../compliance/catalog.js";
+import { monitorControlMap, scorecard, type ControlState } from "../compliance/scorecard.js";
 import type { Db } from "../store/db.js";
-import { ALL_CONTROLS, controlMapper } from "./controls.js";
 import type { DigestEntry, Notification } from "./notification.js";
 
-const WORST = ["pass", "unknown", "warn", "fail"] as const;
+const STATUS: Record<Exclude<ControlState, "grey">, DigestEntry["status"]> = { green: "pass", amber: "warn", red: "fail" };
 
-/** Each control's state now, from finding_state and open alerts. */
-export function buildDigest(db: Db, controlOf: (source: string) => string | undefined = controlMapper()): DigestEntry[] {
-  const findings = db.prepare("SELECT monitor, status, message, last_seen FROM finding_state").all() as { monitor: string; status: string; message: string; last_seen: number }[];
-  const open = db.prepare("SELECT source, severity, message FROM alerts WHERE state != 'resolved'").all() as { source: string; severity: string; message: string }[];
-  return ALL_CONTROLS.map((control) => {
-    const fs = findings.filter((f) => controlOf(f.monitor) === control);
-    const alerts = open.filter((a) => controlOf(a.source) === control);
-    if (fs.length === 0 && alerts.length === 0) return { control, status: "unwatched", open: 0, detail: "not watched by this agent" };
-    let status: string = fs.reduce<string>((w, f) => (WORST.indexOf(f.status as (typeof WORST)[number]) > WORST.indexOf(w as (typeof WORST)[number]) ? f.status : w), "pass");
-    if (alerts.some((a) => a.severity === "critical")) status = "fail";
-    else if (alerts.length > 0 && status === "pass") status = "warn";
-    const bad = [...alerts.map((a) => a.message), ...fs.filter((f) => f.status !== "pass").map((f) => f.message)];
-    const detail =
-      bad.length > 0
-        ? `${[...new Set(bad)].slice(0, 3).join("; ")}${bad.length > 3 ? ` (+${bad.length - 3} more)` : ""}`
-        : `${fs.length} check${fs.length === 1 ? "" : "s"} pass, last ${new Date(Math.max(...fs.map((f) => f.last_seen))).toISOString().slice(0, 16)}Z`;
-    return { control, status, open: alerts.length, detail };
+/** What the digest needs to score the controls. */
+export interface DigestOptions {
+  now: number;
+  timezone: string;
+  /** The monitors this box runs (config.monitors); default every known monitor. */
+  monitors?: readonly { id: string; control: string }[];
+}
+
+/**
+ * Each control's state now. A grey control is "no data yet" when something is set to evidence
+ * it but has not reported (a new install, a sensor not yet heard), "unwatched" when nothing is.
+ */
+export function buildDigest(db: Db, opts: DigestOptions): DigestEntry[] {
+  const monitorControls = monitorControlMap(opts.monitors);
+  const open = db.prepare("SELECT source, rule, severity, message FROM alerts WHERE state != 'resolved'").all() as { source: string; rule: string; severity: string; message: string }[];
+  const alertsOf = (control: string) => open.filter((a) => controlForFinding(a.source, a.rule, monitorControls) === control);
+  return scorecard(db, { now: opts.now, timezone: opts.timezone, historyDays: [], ...(opts.monitors ? { monitors: opts.monitors } : {}) }).map((s) => {
+    const alerts = alertsOf(s.control.id);
+    if (s.state === "grey") {
+      const watched = s.evidence.length > 0;
+      return { control: s.control.id, status: watched ? "no data" : "unwatched", open: alerts.length, detail: watched ? `no data yet: ${s.reason}` : `not watched on this box: ${s.control.evidence}` };
+    }
+    return { control: s.control.id, status: STATUS[s.state], open: alerts.length, detail: s.reason };
   });
 }
 
@@ -49,14 +61,15 @@ const KEY = "digest.last_day";
  */
 export function enqueueDigestIfDue(
   db: Db,
-  opts: { channel: string; at: string; timezone: string; site: string; now: number; consoleUrl?: string; controlOf?: (source: string) => string | undefined },
+  opts: { channel: string; at: string; timezone: string; site: string; now: number; consoleUrl?: string; monitors?: readonly { id: string; control: string }[] },
 ): number | undefined {
   const { day, time } = localDayTime(opts.now, opts.timezone);
   if (time < opts.at) return undefined;
   return db.transaction(() => {
     const last = db.prepare("SELECT value FROM alerting_state WHERE key = ?").get(KEY) as { value: string } | undefined;
     if (last && last.value >= day) return undefined;
-    const n: Notification = { event: "digest", site: opts.site, at: opts.now, items: [], digest: buildDigest(db, opts.controlOf), ...(opts.consoleUrl ? { consoleUrl: opts.consoleUrl } : {}) };
+    const digest = buildDigest(db, { now: opts.now, timezone: opts.timezone, ...(opts.monitors ? { monitors: opts.monitors } : {}) });
+    const n: Notification = { event: "digest", site: opts.site, host: hostname(), at: opts.now, items: [], digest, ...(opts.consoleUrl ? { consoleUrl: opts.consoleUrl } : {}) };
     const info = db
       .prepare("INSERT INTO outbox (alert_id, event, channel, message_id, payload_json, created_at, next_attempt_at) VALUES (NULL, 'digest', ?, ?, ?, ?, ?)")
       .run(opts.channel, `<digest-${day}-${randomUUID()}@gatehouse>`, JSON.stringify(n), opts.now, opts.now);

@@ -6,6 +6,7 @@
  * event into one message.
  */
 import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import type { Finding } from "../evaluator.js";
 import { findingKey } from "../evaluator.js";
 import type { Db } from "../store/db.js";
@@ -27,6 +28,8 @@ export interface ChannelRoute {
 /** What the engine needs besides the database; `policy` and `controlOf` have defaults. */
 export interface AlertContext {
   site: string;
+  /** The box's name in every notice; default os.hostname(). */
+  host?: string;
   routes: readonly ChannelRoute[];
   consoleUrl?: string;
   now: number;
@@ -214,7 +217,7 @@ export function enqueue(db: Db, ctx: AlertContext, event: NotificationEvent, ite
       ? items.filter((i) => meetsSeverity(i.severity, r.minSeverity) && (!r.controls || (i.control !== undefined && r.controls.includes(i.control))))
       : items;
     if (mine.length === 0) continue;
-    const n: Notification = { event, site: ctx.site, at: ctx.now, items: mine, ...(ctx.consoleUrl ? { consoleUrl: ctx.consoleUrl } : {}) };
+    const n: Notification = { event, site: ctx.site, host: ctx.host ?? hostname(), at: ctx.now, items: mine, ...(ctx.consoleUrl ? { consoleUrl: ctx.consoleUrl } : {}) };
     const info = insert.run(
       mine.length === 1 ? mine[0]!.alertId : null,
       event,

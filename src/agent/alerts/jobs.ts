@@ -1,9 +1,10 @@
 /**
  * The daemon's periodic alerting work, registered on the scheduler (so it stops with it):
  * once a minute, resolve alerts whose flap window has passed, queue reminders for alerts still
- * firing and unacknowledged after `renotify_after`, queue the daily digest when due, and ping
- * the heartbeat when due.
+ * firing and unacknowledged after `renotify_after`, re-evaluate the register findings when a
+ * register changed, queue the daily digest when due, and ping the heartbeat when due.
  */
+import { evaluateIfRegistersChanged } from "../compliance/evaluate.js";
 import type { GatehouseConfig } from "../config/load.js";
 import type { Db } from "../store/db.js";
 import type { Logger } from "../../monitors/monitor.js";
@@ -16,7 +17,7 @@ import { enqueueReminders, settleAlerts, type ChannelRoute } from "./engine.js";
 /** What the minute tick needs from the daemon. */
 export interface AlertingJobDeps {
   db: Db;
-  config: Pick<GatehouseConfig, "site" | "timezone" | "alerts">;
+  config: Pick<GatehouseConfig, "site" | "timezone" | "alerts"> & Partial<Pick<GatehouseConfig, "monitors">>;
   routes: readonly ChannelRoute[];
   consoleUrl?: string;
   log: Logger;
@@ -29,16 +30,18 @@ export interface AlertingJobDeps {
 export async function alertingTick(d: AlertingJobDeps): Promise<{ resolved: number; reminders: number; digest: boolean; heartbeat: boolean | undefined }> {
   const now = (d.now ?? Date.now)();
   const a = d.config.alerts;
-  const { resolved, reminders, digest } = d.db.transaction(() => {
+  const { resolved, reminders, digest, registerNotices } = d.db.transaction(() => {
     const ctx = { site: d.config.site, routes: d.routes, now, policy: alertPolicyOf(a), ...(d.consoleUrl ? { consoleUrl: d.consoleUrl } : {}) };
     const ids = settleAlerts(d.db, ctx);
     const reminded = enqueueReminders(d.db, ctx, a.renotify_after);
+    const registers = evaluateIfRegistersChanged(d.db, ctx, { timezone: d.config.timezone }) ?? [];
+    const monitors = d.config.monitors?.map((m) => m.monitor);
     const dg = a.digest
-      ? enqueueDigestIfDue(d.db, { channel: "digest", at: a.digest.at, timezone: d.config.timezone, site: d.config.site, now, ...(d.consoleUrl ? { consoleUrl: d.consoleUrl } : {}) })
+      ? enqueueDigestIfDue(d.db, { channel: "digest", at: a.digest.at, timezone: d.config.timezone, site: d.config.site, now, ...(monitors ? { monitors } : {}), ...(d.consoleUrl ? { consoleUrl: d.consoleUrl } : {}) })
       : undefined;
-    return { resolved: ids.length, reminders: reminded, digest: dg !== undefined };
+    return { resolved: ids.length, reminders: reminded, digest: dg !== undefined, registerNotices: registers.length };
   })();
-  if (resolved > 0 || reminders > 0 || digest) d.kick();
+  if (resolved > 0 || reminders > 0 || digest || registerNotices > 0) d.kick();
   let heartbeat: boolean | undefined;
   if (a.heartbeat) {
     const r = await heartbeatTick(d.db, a.heartbeat, now);

@@ -5,8 +5,8 @@
 import type { FactChange } from "../evaluator.js";
 import type { Severity } from "./transitions.js";
 
-/** Why a notice is sent. */
-export type NotificationEvent = "firing" | "reminder" | "resolved" | "test" | "digest";
+/** Why a notice is sent ("report": the monthly evidence report is ready). */
+export type NotificationEvent = "firing" | "reminder" | "resolved" | "test" | "digest" | "report";
 
 /** One alert inside a notice. */
 export interface NotificationItem {
@@ -28,8 +28,8 @@ export interface NotificationItem {
 /** One line of the daily digest: a control and its state now. */
 export interface DigestEntry {
   control: string;
-  /** pass | warn | fail | unknown, or "unwatched" when nothing evidences the control. */
-  status: string;
+  /** pass | warn | fail; "no data" when its evidence has not reported yet; "unwatched" when nothing evidences it. */
+  status: "pass" | "warn" | "fail" | "no data" | "unwatched";
   /** Open alerts on the control. */
   open: number;
   detail: string;
@@ -39,12 +39,33 @@ export interface DigestEntry {
 export interface Notification {
   event: NotificationEvent;
   site: string;
+  /** The box's host name, so a recipient of several sites' mail knows which machine to look at. */
+  host?: string;
   /** When the notification was created (unix ms). */
   at: number;
   items: NotificationItem[];
   consoleUrl?: string;
-  /** Only for event "digest": every control's state. */
+  /** Event "digest": every control's state now; event "report": each control's worst in the month. */
   digest?: DigestEntry[];
+  /** Only for event "report": the report files and their seal. */
+  report?: ReportNotice;
+}
+
+/** The monthly report as announced: where it is and how to check it is the one generated. */
+export interface ReportNotice {
+  month: string;
+  from: string;
+  to: string;
+  htmlPath: string;
+  jsonPath: string;
+  /** Digest of the report's canonical content, printed in the report itself. */
+  contentSha256: string;
+  /** Fingerprint of the box's report-signing key (printed in the report too). */
+  keyFingerprint?: string;
+  link?: string;
+  counts: { green: number; amber: number; red: number; grey: number };
+  /** Set when the period started before Gatehouse was installed. */
+  installedAt?: string;
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };

@@ -14,7 +14,7 @@ import { worstStatus, type Finding } from "../evaluator.js";
 import type { Db } from "../store/db.js";
 import { insertObservation } from "../store/observations.js";
 import type { Status } from "../../monitors/monitor.js";
-import { daysBetween, listRegister, REGISTER_IDS, type RegisterId, type RegisterRow } from "./registers.js";
+import { daysBetween, listRegister, REGISTER_IDS, REGISTERS_CHANGED_KEY, type RegisterId, type RegisterRow } from "./registers.js";
 
 /** The pseudo-source under which compliance findings are observed and alerted. */
 export const COMPLIANCE_SOURCE = "compliance";
@@ -184,4 +184,19 @@ export function runComplianceEvaluation(db: Db, ctx: AlertContext, opts: Complia
     return applyFindings(db, ctx, COMPLIANCE_SOURCE, findings, true);
   })();
   return { findings, outboxIds };
+}
+
+/**
+ * Re-evaluates the register findings when a register changed since the last look (console,
+ * CSV import, CLI: each change marks it), so an expired BAA that was renewed stops alerting
+ * within a minute instead of at the next 06:00 run. Call from the daemon's minute tick.
+ * Returns the outbox ids written, or undefined when nothing changed.
+ */
+export function evaluateIfRegistersChanged(db: Db, ctx: AlertContext, opts: ComplianceOptions): number[] | undefined {
+  return db.transaction(() => {
+    const marked = db.prepare("SELECT at FROM alerting_state WHERE key = ?").get(REGISTERS_CHANGED_KEY) as { at: number } | undefined;
+    if (!marked) return undefined;
+    db.prepare("DELETE FROM alerting_state WHERE key = ?").run(REGISTERS_CHANGED_KEY);
+    return runComplianceEvaluation(db, ctx, opts).outboxIds;
+  })();
 }

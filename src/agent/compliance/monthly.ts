@@ -1,8 +1,8 @@
 /**
  * The monthly evidence report for managers: on the first days of a month, the report for the
  * previous calendar month (site time zone) is generated once, kept under data_dir/reports/,
- * recorded in the audit log, and announced through the alert channels with a link, also when
- * everything was green (silence must never pass for health).
+ * recorded in the audit log, and announced through the alert channels as its own message, also
+ * when everything was green (silence must never pass for health).
  */
 import { existsSync, mkdirSync, writeFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
@@ -10,7 +10,8 @@ import { enqueue, type AlertContext } from "../alerts/engine.js";
 import type { DigestEntry } from "../alerts/notification.js";
 import type { Db } from "../store/db.js";
 import { addDays } from "./registers.js";
-import { generateEvidenceReport, type GeneratedReport } from "./report.js";
+import { generateEvidenceReport, installedAt, localMidnight, type GeneratedReport } from "./report.js";
+import { loadOrCreateReportKey } from "./report-key.js";
 import { siteToday } from "./evaluate.js";
 import type { ControlState } from "./scorecard.js";
 
@@ -23,13 +24,13 @@ export function previousMonth(now: number, timezone: string): { from: string; to
 }
 
 /** Writes a file atomically with owner-only permissions (reports hold register contents). */
-function writePrivate(path: string, text: string): void {
+function writePrivate(path: string, text: string | Buffer): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, text, { mode: 0o600 });
   renameSync(tmp, path);
 }
 
-const DIGEST_STATUS: Record<ControlState, string> = { green: "pass", amber: "warn", red: "fail", grey: "unwatched" };
+const DIGEST_STATUS: Record<Exclude<ControlState, "grey">, DigestEntry["status"]> = { green: "pass", amber: "warn", red: "fail" };
 
 export interface MonthlyReportResult {
   month: string;
@@ -41,49 +42,70 @@ export interface MonthlyReportResult {
 
 /**
  * Generates last month's report unless it exists already (so the daemon may call this daily,
- * e.g. at 07:00 site time, and at start-up), writes it under `dataDir/reports`, and enqueues a
- * "digest" notification listing each control's worst state with a link to the report.
- * Returns undefined when this month's report was already made.
+ * e.g. at 07:00 site time, and at start-up), writes it under `dataDir/reports` (HTML, JSON twin,
+ * signature, public key), and announces it as its own notice (event "report": the files, the
+ * content digest, the key fingerprint, each control's worst state in the month). Returns
+ * undefined when the report exists already, or when the month ended before Gatehouse kept any
+ * evidence (there is nothing to report: no "0 % green" for a month it never watched).
  */
 export function runMonthlyReport(
   db: Db,
   ctx: AlertContext,
-  opts: { dataDir: string; timezone: string; reportUrl?: (month: string) => string },
+  opts: { dataDir: string; timezone: string; reportUrl?: (month: string) => string; monitors?: readonly { id: string; control: string }[] },
 ): MonthlyReportResult | undefined {
   const { from, to, month } = previousMonth(ctx.now, opts.timezone);
   const dir = join(opts.dataDir, "reports");
-  const htmlPath = join(dir, `evidence-${month}.html`);
-  const jsonPath = join(dir, `evidence-${month}.json`);
-  if (existsSync(htmlPath) && existsSync(jsonPath)) return undefined;
+  const base = join(dir, `evidence-${month}`);
+  const files = { html: `${base}.html`, htmlSig: `${base}.html.sig`, json: `${base}.json`, sig: `${base}.json.sig`, pub: `${base}.pub.pem` };
+  if (existsSync(files.html) && existsSync(files.json)) return undefined;
+  const installed = installedAt(db);
+  if (localMidnight(addDays(to, 1), opts.timezone) <= installed) return undefined;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const generated = db.transaction(() => generateEvidenceReport(db, { site: ctx.site, timezone: opts.timezone, from, to, now: ctx.now, actor: "gatehouse", purpose: "monthly" }))();
-  writePrivate(jsonPath, generated.json.text);
-  writePrivate(htmlPath, generated.html.text);
+  const key = loadOrCreateReportKey(opts.dataDir);
+  const generated = db.transaction(() =>
+    generateEvidenceReport(db, { site: ctx.site, timezone: opts.timezone, from, to, now: ctx.now, actor: "gatehouse", purpose: "monthly", key, ...(opts.monitors ? { monitors: opts.monitors } : {}) }),
+  )();
+  writePrivate(files.sig, Buffer.from(generated.seal.signature, "base64"));
+  writePrivate(files.htmlSig, Buffer.from(generated.html.signature, "base64"));
+  writePrivate(files.pub, generated.seal.publicKeyPem);
+  writePrivate(files.json, generated.json.text);
+  writePrivate(files.html, generated.html.text);
   const r = generated.report;
-  const digest: DigestEntry[] = r.controls.map((c) => ({
-    control: c.id,
-    status: DIGEST_STATUS[c.worst_state],
-    open: 0,
-    detail: `${c.title}: ${c.percent_in_state.green}% green in ${month}`,
-  }));
+  const partial = r.period.data_from_utc !== r.period.from_utc;
+  const digest: DigestEntry[] = r.controls.map((c) => {
+    const watched = c.time_in_state_ms.green + c.time_in_state_ms.amber + c.time_in_state_ms.red;
+    if (c.worst_state === "grey" || watched === 0) return { control: c.id, status: c.evidence.length ? "no data" : "unwatched", open: 0, detail: `${c.title}: no data in ${month}` };
+    return { control: c.id, status: DIGEST_STATUS[c.worst_state], open: 0, detail: `${c.title}: ${c.percent_in_state.green}% green${partial ? ` since ${r.period.data_from_utc.slice(0, 10)}` : ""}, worst ${c.worst_state}` };
+  });
   const link = opts.reportUrl?.(month);
+  const notice = {
+    month,
+    from,
+    to,
+    htmlPath: files.html,
+    jsonPath: files.json,
+    contentSha256: generated.seal.contentSha256,
+    keyFingerprint: generated.seal.keyFingerprint,
+    counts: r.summary.controls,
+    ...(link ? { link } : {}),
+    ...(partial ? { installedAt: r.installed_at } : {}),
+  };
   const outboxIds = db.transaction(() =>
-    enqueue(db, { ...ctx, ...(link ? { consoleUrl: link } : {}) }, "digest", [
+    enqueue(db, { ...ctx, ...(link ? { consoleUrl: link } : {}) }, "report", [
       {
         alertId: null,
         severity: "info",
         source: "compliance",
         rule: "compliance.monthly_report",
         subject: month,
-        message: `Monthly HIPAA evidence report for ${month} (${from} to ${to}) is ready${link ? `: ${link}` : ` on the Gatehouse box: ${htmlPath}`}. SHA-256 ${generated.html.sha256}. Controls: ${r.summary.controls.green} green, ${r.summary.controls.amber} amber, ${r.summary.controls.red} red, ${r.summary.controls.grey} without evidence.`,
+        message: `HIPAA evidence report for ${month} is ready: ${files.html} (content digest ${generated.seal.contentSha256})`,
         since: ctx.now,
       },
     ]).map((id) => {
-      // enqueue takes no digest entries: add them in the same transaction so every channel
-      // can list the controls.
-      db.prepare("UPDATE outbox SET payload_json = json_set(payload_json, '$.digest', json(?)) WHERE id = ?").run(JSON.stringify(digest), id);
+      // enqueue takes no extra fields: add them in the same transaction.
+      db.prepare("UPDATE outbox SET payload_json = json_set(payload_json, '$.digest', json(?), '$.report', json(?)) WHERE id = ?").run(JSON.stringify(digest), JSON.stringify(notice), id);
       return id;
     }),
   )();
-  return { month, htmlPath, jsonPath, generated, outboxIds };
+  return { month, htmlPath: files.html, jsonPath: files.json, generated, outboxIds };
 }

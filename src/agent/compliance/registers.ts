@@ -264,8 +264,14 @@ function updateRow(db: Db, spec: RegisterSpec, rowId: number, values: Record<str
   db.prepare(`UPDATE ${spec.table} SET ${cols.map((c) => `${c} = ?`).join(", ")}, updated_at = ? WHERE id = ?`).run(...cols.map((c) => values[c] ?? null), now, rowId);
 }
 
-const audit = (db: Db, actor: RegisterActor, action: string, target: string, detail: Record<string, unknown>, now: number) =>
-  appendAudit(db, { actor: actor.name, action, target, detail, at: now, ...(actor.address ? { address: actor.address } : {}) });
+/** alerting_state key set by every register change; the daemon's minute tick re-evaluates. */
+export const REGISTERS_CHANGED_KEY = "compliance.registers_changed";
+
+/** Audits a change and marks the registers changed, in the caller's transaction. */
+const audit = (db: Db, actor: RegisterActor, action: string, target: string, detail: Record<string, unknown>, now: number) => {
+  db.prepare("INSERT INTO alerting_state (key, value, at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, at = excluded.at").run(REGISTERS_CHANGED_KEY, action, now);
+  return appendAudit(db, { actor: actor.name, action, target, detail, at: now, ...(actor.address ? { address: actor.address } : {}) });
+};
 
 /** Adds a row (audited). Throws RegisterValidationError / RegisterPermissionError. */
 export function addRegisterRow(db: Db, actor: RegisterActor, id: RegisterId, input: Readonly<Record<string, unknown>>, now = Date.now()): RegisterRow {

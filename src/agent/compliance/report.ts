@@ -2,14 +2,17 @@
  * The evidence report an auditor accepts: for a period, each control's state over time with
  * evidence excerpts, alerts and how they were resolved, baseline approvals with reasons, door
  * events after hours, the registers, and the audit-chain verification. Built as plain data
- * (the JSON twin), rendered to a standalone HTML file, sealed with a SHA-256 and recorded in
- * the audit log.
+ * (the JSON twin), rendered to a standalone HTML file, sealed and recorded in the audit log.
  *
- * The seal: the file is rendered with 64 zeros where its hash goes (the first 64-hex-digit
- * string in the file), hashed, and the zeros are replaced by the hash. To verify, put the
- * zeros back and hash again (README.md shows the shell commands; `verifySealedReport` does it).
+ * The seal survives printing: the JSON twin *is* the canonical content; its SHA-256 (the
+ * content digest) and an Ed25519 signature over it by the box's report key are printed in the
+ * HTML with the key's fingerprint; the HTML is signed too. `verifyReport` checks both signatures
+ * and that the HTML prints the JSON's digest. An auditor can do the same with sha256sum and
+ * openssl (README.md).
  */
 import { createHash } from "node:crypto";
+import { registerFindings, platformFindings, consoleUserStats, registerSnapshot, siteToday } from "./evaluate.js";
+import { signReport, verifyReportSignature, keyFingerprint, type ReportKey } from "./report-key.js";
 import type { AlertRow } from "../alerts/rows.js";
 import { appendAudit, verifyAudit, type AuditRow } from "../audit.js";
 import { zoneOffsetMs } from "../doors/hours.js";
@@ -17,13 +20,23 @@ import type { Db } from "../store/db.js";
 import type { Status } from "../../monitors/monitor.js";
 import { EvidenceReportPage } from "../../../views/reports/evidence-report.js";
 import { CATALOG, controlForFinding, controlsOfSource, type ComplianceControlId } from "./catalog.js";
-import { COMPLIANCE_SOURCE, complianceFindings, type ComplianceOptions } from "./evaluate.js";
+import { COMPLIANCE_SOURCE, type ComplianceOptions } from "./evaluate.js";
 import { addDays, isIsoDate, listRegister, REGISTER_IDS, REGISTERS, rowFields, type FieldValue, type RegisterId } from "./registers.js";
 import { findingState, gatherHistory, monitorControlMap, percentInState, worstState, type ControlState, type TimeInState } from "./scorecard.js";
 
-export const REPORT_FORMAT = "gatehouse-evidence-report/1";
-/** Stands in for the hash while the content is hashed. */
+export const REPORT_FORMAT = "gatehouse-evidence-report/2";
+/** Stood in for the hash in format /1 reports (sealed by file hash); still verified. */
 export const SEAL_PLACEHOLDER = "0".repeat(64);
+
+/** What is printed in the report to vouch for it. */
+export interface ReportSeal {
+  /** SHA-256 hex of the JSON twin's bytes (the canonical content). */
+  contentSha256: string;
+  /** Ed25519 signature of those bytes, base64. */
+  signature: string;
+  keyFingerprint: string;
+  publicKeyPem: string;
+}
 
 export interface ReportEvidence {
   source: string;
@@ -80,12 +93,17 @@ export interface ReportRegister {
 
 export interface EvidenceReport {
   format: typeof REPORT_FORMAT;
-  sha256: string;
   site: string;
   timezone: string;
   generated_at: string;
   generated_by: string;
-  period: { from: string; to: string; from_utc: string; to_utc: string };
+  /**
+   * `data_from_utc`: where Gatehouse's data starts inside the period (later than from_utc when
+   * it was installed during the period; time before it counts as "no data", not as a state).
+   */
+  period: { from: string; to: string; from_utc: string; to_utc: string; data_from_utc: string };
+  /** When this Gatehouse began keeping evidence (its first record). */
+  installed_at: string;
   summary: { controls: Record<ControlState, number>; alerts: number; alerts_open_at_end: number; audit_chain_ok: boolean };
   controls: ReportControl[];
   alerts: ReportAlert[];
@@ -130,18 +148,36 @@ function hours(ms: number): string {
   return h < 1 ? `${Math.max(1, Math.round(ms / 60_000))} min` : h < 48 ? `${h.toFixed(1)} h` : `${(h / 24).toFixed(1)} days`;
 }
 
-/** Builds the report data (unsealed: sha256 is the placeholder). Reads only. */
+/**
+ * When this Gatehouse began keeping evidence: its store's creation, or an earlier first record
+ * (a database restored or carried over keeps its history).
+ */
+export function installedAt(db: Db): number {
+  const q = (sql: string) => (db.prepare(sql).get() as { t: number | null }).t;
+  const times = [q("SELECT min(applied_at) AS t FROM schema_migrations"), q("SELECT min(started_at) AS t FROM observations"), q("SELECT min(at) AS t FROM audit")].filter((t): t is number => t !== null);
+  return times.length ? Math.min(...times) : Date.now();
+}
+
+/** Builds the report data. Reads only. */
 export function buildEvidenceReport(db: Db, opts: ReportOptions): EvidenceReport {
   if (!isIsoDate(opts.from) || !isIsoDate(opts.to)) throw new ReportError(`dates must be YYYY-MM-DD, got ${JSON.stringify(opts.from)} and ${JSON.stringify(opts.to)}`);
   if (opts.to < opts.from) throw new ReportError(`--to ${opts.to} is before --from ${opts.from}`);
   const fromMs = localMidnight(opts.from, opts.timezone);
   const toMs = Math.min(localMidnight(addDays(opts.to, 1), opts.timezone), Math.max(opts.now, fromMs + 1));
   if (fromMs >= opts.now) throw new ReportError(`the period starts ${opts.from}, in the future`);
+  const installed = installedAt(db);
+  if (toMs <= installed) throw new ReportError(`no data yet for ${opts.from} to ${opts.to}: Gatehouse began keeping evidence on ${iso(installed)}, after the period ended`);
+  const dataFrom = Math.max(fromMs, installed);
   const monitorControls = monitorControlMap(opts.monitors);
+  // One snapshot of the registers for both the controls and the registers sections, evaluated
+  // as of the period's last day: the two never disagree.
+  const snapshot = registerSnapshot(db);
+  const asOf = [opts.to, siteToday(opts.now, opts.timezone)].sort()[0]!;
+  const complianceNow = [...registerFindings(snapshot, asOf, opts.policy), ...platformFindings(consoleUserStats(db), verifyAudit(db))];
   const staleMs = opts.staleAfterMs ?? 2 * 86_400_000;
 
   // Controls: time in state over the period, and the latest evidence inside it.
-  const history = gatherHistory(db, [{ days: 0, from: fromMs, to: toMs }], staleMs, monitorControls, opts.now);
+  const history = gatherHistory(db, [{ days: 0, from: dataFrom, to: toMs }], staleMs, monitorControls, opts.now);
   const sources = new Set<string>([...monitorControls.keys(), COMPLIANCE_SOURCE]);
   for (const r of db.prepare("SELECT DISTINCT monitor FROM finding_state").all() as { monitor: string }[]) sources.add(r.monitor);
   const latestIn = db.prepare("SELECT * FROM observations WHERE monitor = ? AND started_at >= ? AND started_at < ? ORDER BY started_at DESC, id DESC LIMIT 1");
@@ -152,18 +188,17 @@ export function buildEvidenceReport(db: Db, opts: ReportOptions): EvidenceReport
     const o = latestIn.get(source, fromMs, toMs) as { started_at: number; outcome: string; evidence: string; findings_json: string } | undefined;
     let findings: { rule: string; subject?: string; status: Status; message: string }[];
     let at: number | null;
-    if (o) {
+    if (source === COMPLIANCE_SOURCE) {
+      findings = complianceNow;
+      at = opts.now;
+    } else if (o) {
       findings = JSON.parse(o.findings_json) as typeof findings;
       at = o.started_at;
-      if (o.evidence && source !== COMPLIANCE_SOURCE) {
+      if (o.evidence) {
         for (const c of controlsOfSource(source, monitorControls)) {
           add(excerpts, c, { source, observed_at: iso(o.started_at), text: o.evidence.length > EXCERPT ? `${o.evidence.slice(0, EXCERPT)}\n… (shortened)` : o.evidence });
         }
       }
-    } else if (source === COMPLIANCE_SOURCE && toMs >= opts.now - 86_400_000) {
-      // No daily evaluation recorded in the period yet: the registers as they are now.
-      findings = complianceFindings(db, opts.now, opts);
-      at = opts.now;
     } else continue;
     for (const f of findings) {
       const item: ReportEvidence = { source, rule: f.rule, subject: f.subject ?? "", status: f.status, state: findingState(f.rule, f.status), message: f.message, observed_at: at === null ? null : iso(at) };
@@ -178,7 +213,7 @@ export function buildEvidenceReport(db: Db, opts: ReportOptions): EvidenceReport
   }
 
   const controls: ReportControl[] = CATALOG.map((c) => {
-    const t = history.get(c.id)?.[0]?.ms ?? { green: 0, amber: 0, red: 0, grey: toMs - fromMs };
+    const t = history.get(c.id)?.[0]?.ms ?? { green: 0, amber: 0, red: 0, grey: toMs - dataFrom };
     const ev = (evidence.get(c.id) ?? []).sort((a, b) => (b.state === a.state ? a.rule.localeCompare(b.rule) : ["red", "amber", "green", "grey"].indexOf(a.state) - ["red", "amber", "green", "grey"].indexOf(b.state)));
     const seen = (["red", "amber", "green"] as const).filter((s) => t[s] > 0);
     return {
@@ -213,12 +248,12 @@ export function buildEvidenceReport(db: Db, opts: ReportOptions): EvidenceReport
   for (const c of controls) counts[c.worst_state]++;
   return {
     format: REPORT_FORMAT,
-    sha256: SEAL_PLACEHOLDER,
     site: opts.site,
     timezone: opts.timezone,
     generated_at: iso(opts.now),
     generated_by: opts.actor,
-    period: { from: opts.from, to: opts.to, from_utc: iso(fromMs), to_utc: iso(toMs) },
+    period: { from: opts.from, to: opts.to, from_utc: iso(fromMs), to_utc: iso(toMs), data_from_utc: iso(dataFrom) },
+    installed_at: iso(installed),
     summary: { controls: counts, alerts: alerts.length, alerts_open_at_end: alerts.filter((a) => a.resolved_at === null || a.resolved_at >= iso(toMs)).length, audit_chain_ok: v.ok },
     controls,
     alerts,
@@ -288,15 +323,7 @@ export function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-/** Seals rendered text: hashes it with the placeholder in place, then puts the hash there. */
-export function seal(text: string): { text: string; sha256: string } {
-  const at = text.indexOf(SEAL_PLACEHOLDER);
-  if (at < 0 || /[0-9a-f]{64}/.exec(text)?.index !== at) throw new Error("the seal placeholder must be the first 64-hex-digit string of the report");
-  const sha256 = sha256Hex(text);
-  return { text: text.slice(0, at) + sha256 + text.slice(at + 64), sha256 };
-}
-
-/** Checks a sealed report file: the first 64-hex string is the seal; zero it and hash. */
+/** Format /1 seal (SHA-256 of the file with the hash replaced by zeros), for old reports. */
 export function verifySealedReport(text: string): { ok: boolean; sha256: string | null; computed: string | null } {
   const m = /[0-9a-f]{64}/.exec(text);
   if (!m) return { ok: false, sha256: null, computed: null };
@@ -304,38 +331,85 @@ export function verifySealedReport(text: string): { ok: boolean; sha256: string 
   return { ok: computed === m[0], sha256: m[0], computed };
 }
 
-/** The JSON twin, sealed. */
-export function renderReportJson(r: EvidenceReport): { text: string; sha256: string } {
-  return seal(`${JSON.stringify({ ...r, sha256: SEAL_PLACEHOLDER }, null, 2)}\n`);
+/** The JSON twin: the canonical content, whose bytes the seal digests and signs. */
+export function renderReportJson(r: EvidenceReport): string {
+  return `${JSON.stringify(r, null, 2)}\n`;
 }
 
-/** The standalone HTML report (print styles embedded), sealed. */
-export function renderReportHtml(r: EvidenceReport): { text: string; sha256: string } {
-  return seal(`<!doctype html>${(EvidenceReportPage({ r: { ...r, sha256: SEAL_PLACEHOLDER } }) as { toString(): string }).toString()}`);
+/** The standalone HTML report (print styles embedded) with the seal printed in it. */
+export function renderReportHtml(r: EvidenceReport, seal: ReportSeal): string {
+  return `<!doctype html>${(EvidenceReportPage({ r, seal }) as { toString(): string }).toString()}`;
+}
+
+/** Digests and signs the JSON twin's bytes. */
+export function sealReport(jsonText: string, key: ReportKey): ReportSeal {
+  return { contentSha256: sha256Hex(jsonText), signature: signReport(key, jsonText).toString("base64"), keyFingerprint: key.fingerprint, publicKeyPem: key.publicKeyPem };
+}
+
+/** One check of `verifyReport`, worded for the person running it. */
+export interface ReportCheck {
+  what: string;
+  ok: boolean;
+  detail: string;
+}
+
+/**
+ * Verifies a report from its files: the JSON twin's digest and signature with the public key,
+ * and (when given) the HTML's own signature and that it prints the JSON's digest — so neither
+ * file can be altered, nor re-sealed without the box's private key, whichever Gatehouse version
+ * verifies it.
+ */
+export function verifyReport(files: { jsonText: string; signature: Buffer; publicKeyPem: string; htmlText?: string; htmlSignature?: Buffer }): { ok: boolean; seal: ReportSeal | undefined; checks: ReportCheck[] } {
+  const checks: ReportCheck[] = [];
+  const contentSha256 = sha256Hex(files.jsonText);
+  let fingerprint = "";
+  try {
+    fingerprint = keyFingerprint(files.publicKeyPem);
+  } catch {
+    checks.push({ what: "public key", ok: false, detail: "not a readable public key" });
+  }
+  const signed = fingerprint !== "" && verifyReportSignature(files.publicKeyPem, files.jsonText, files.signature);
+  checks.push({ what: "signature", ok: signed, detail: signed ? `valid Ed25519 signature of the JSON content by key ${fingerprint}` : "the signature does not match the JSON content and key: altered, or signed by another key" });
+  const seal: ReportSeal | undefined = fingerprint ? { contentSha256, signature: files.signature.toString("base64"), keyFingerprint: fingerprint, publicKeyPem: files.publicKeyPem } : undefined;
+  if (files.htmlText !== undefined) {
+    const htmlSigned = fingerprint !== "" && files.htmlSignature !== undefined && verifyReportSignature(files.publicKeyPem, files.htmlText, files.htmlSignature);
+    const printsDigest = files.htmlText.includes(`<code>${contentSha256}</code>`);
+    const ok = htmlSigned && printsDigest;
+    checks.push({
+      what: "html",
+      ok,
+      detail: ok ? `valid signature of the HTML, which prints the content digest ${contentSha256}` : !htmlSigned ? "the HTML's signature does not match: it was altered (or its .html.sig is missing)" : "the HTML does not print this JSON's content digest: they are not twins",
+    });
+  }
+  return { ok: checks.every((c) => c.ok), seal, checks };
 }
 
 export interface GeneratedReport {
   report: EvidenceReport;
-  html: { text: string; sha256: string };
   json: { text: string; sha256: string };
+  /** `signature`: Ed25519 of the HTML's bytes (base64), written beside it as FILE.html.sig. */
+  html: { text: string; sha256: string; signature: string };
+  seal: ReportSeal;
   auditId: number;
 }
 
 /**
- * Builds, renders and seals the report and records it in the audit log (action
- * `report.generate`, both hashes). The caller writes the files (CLI) or serves them (console).
+ * Builds, renders and seals the report with the box's key, and records it in the audit log
+ * (action `report.generate`: content digest, HTML digest, key fingerprint). The caller writes
+ * the files (CLI, monthly job) or serves them (console).
  */
-export function generateEvidenceReport(db: Db, opts: ReportOptions & { address?: string; purpose?: string }): GeneratedReport {
+export function generateEvidenceReport(db: Db, opts: ReportOptions & { key: ReportKey; address?: string; purpose?: string }): GeneratedReport {
   const report = buildEvidenceReport(db, opts);
-  const html = renderReportHtml(report);
   const json = renderReportJson(report);
+  const seal = sealReport(json, opts.key);
+  const html = renderReportHtml(report, seal);
   const row = appendAudit(db, {
     at: opts.now,
     actor: opts.actor,
     action: "report.generate",
     target: `${opts.from}..${opts.to}`,
-    detail: { from: opts.from, to: opts.to, html_sha256: html.sha256, json_sha256: json.sha256, purpose: opts.purpose ?? "on request" },
+    detail: { from: opts.from, to: opts.to, content_sha256: seal.contentSha256, html_sha256: sha256Hex(html), key: seal.keyFingerprint, purpose: opts.purpose ?? "on request" },
     ...(opts.address ? { address: opts.address } : {}),
   });
-  return { report: { ...report, sha256: json.sha256 }, html, json, auditId: row.id };
+  return { report, json: { text: json, sha256: seal.contentSha256 }, html: { text: html, sha256: sha256Hex(html), signature: signReport(opts.key, html).toString("base64") }, seal, auditId: row.id };
 }

@@ -148,7 +148,7 @@ export class DoorEngine {
         if (s.state === "closed") {
           outcome = "closed";
           // Closing resolves what the opening raised.
-          findings.push(pass(RULES.afterHoursOpen, sensor, "closed"), pass(RULES.restrictedOpen, sensor, "closed"), pass(RULES.heldOpen, sensor, "closed"));
+          findings.push(pass(RULES.afterHoursOpen, sensor, `${label(sensor)} closed`), pass(RULES.restrictedOpen, sensor, `${label(sensor)} closed`), pass(RULES.heldOpen, sensor, `${label(sensor)} closed`));
         } else if (ev.initial && prev.state === "unknown") {
           // The first state ever learned (a retained message, gpioget at start): the opening was not
           // seen, so no after-hours alarm; held-open still applies.
@@ -175,11 +175,11 @@ export class DoorEngine {
       if (s.online !== undefined) next.online = s.online;
       else next.online = true; // any message means the sensor is talking to us
       if (!next.online) findings.push(warn(RULES.offline, sensor, `${label(sensor)} reports itself offline`));
-      else findings.push(pass(RULES.offline, sensor, "sensor is reporting again"));
+      else findings.push(pass(RULES.offline, sensor, `${label(sensor)} is reporting again`));
 
       if (s.tamper !== undefined) {
         next.tamper = s.tamper;
-        findings.push(s.tamper ? fail(RULES.tamper, sensor, `${label(sensor)} reports tampering (cover opened or sensor removed)`) : pass(RULES.tamper, sensor, "tamper cleared"));
+        findings.push(s.tamper ? fail(RULES.tamper, sensor, `${label(sensor)} reports tampering (cover opened or sensor removed)`) : pass(RULES.tamper, sensor, `${label(sensor)}: tamper cleared`));
       }
       if (s.battery !== undefined) next.battery = s.battery;
       if (s.batteryLow !== undefined) next.batteryLow = s.batteryLow;
@@ -188,7 +188,7 @@ export class DoorEngine {
         findings.push(
           low
             ? warn(RULES.batteryLow, sensor, `${label(sensor)} battery is low${next.battery !== null ? ` (${next.battery}%)` : ""}; replace it`)
-            : pass(RULES.batteryLow, sensor, "battery ok"),
+            : pass(RULES.batteryLow, sensor, `${label(sensor)}: battery ok`),
         );
       }
 
@@ -245,7 +245,7 @@ export class DoorEngine {
     const findings = sensorIds
       .map((id) => this.sensors.get(id))
       .filter((s): s is SensorConfig => s !== undefined)
-      .map((s) => (ok ? pass(RULES.inputError, s, message) : warn(RULES.inputError, s, `${label(s)}: input not working: ${message}`)));
+      .map((s) => (ok ? pass(RULES.inputError, s, `${label(s)}: ${message}`) : warn(RULES.inputError, s, `${label(s)}: input not working: ${message}`)));
     if (findings.length === 0) return;
     try {
       const ids = this.deps.db.transaction(() => applyFindings(this.deps.db, this.alertContext(this.now()), SOURCE, findings, false))();

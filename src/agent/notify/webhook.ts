@@ -18,6 +18,8 @@ export interface WebhookPayload {
   message_id: string;
   event: Notification["event"];
   site: string;
+  /** The box's host name (null in notices written before it was recorded). */
+  host: string | null;
   at: string;
   severity: string;
   console_url: string | null;
@@ -35,6 +37,7 @@ export interface WebhookPayload {
   }[];
   digest?: Notification["digest"];
   /** Slack/Teams-compatible summary. */
+  report?: Notification["report"];
   text: string;
 }
 
@@ -46,6 +49,7 @@ export function webhookPayload(msg: OutboxMessage): WebhookPayload {
     message_id: msg.messageId,
     event: n.event,
     site: n.site,
+    host: n.host ?? null,
     at: formatTime(n.at),
     severity: n.event === "resolved" ? "ok" : topSeverity(n),
     console_url: n.consoleUrl ?? null,
@@ -64,6 +68,7 @@ export function webhookPayload(msg: OutboxMessage): WebhookPayload {
         : null,
     })),
     ...(n.digest ? { digest: n.digest } : {}),
+    ...(n.report ? { report: n.report } : {}),
     text: renderChatText(n),
   };
 }

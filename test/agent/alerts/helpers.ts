@@ -18,7 +18,7 @@ export function finding(rule: string, status: Status, message = `${rule} is ${st
 const CONTROLS: Record<string, string> = { firewall: "firewall", doors: "physical", patches: "updates", backups: "backups" };
 
 export function ctx(now: number, routes: ChannelRoute[] = [{ channel: "email", minSeverity: "warning" }], policy: AlertContext["policy"] = {}): AlertContext {
-  return { site: "Acme Phoenix", routes, now, policy, controlOf: (s) => CONTROLS[s] };
+  return { site: "Acme Phoenix", host: "edge-01", routes, now, policy, controlOf: (s) => CONTROLS[s] };
 }
 
 export interface OutboxRowT {

@@ -3,6 +3,8 @@ import { createServer } from "node:http";
 import { parseAlertsConfig } from "../../../src/agent/alerts/config.js";
 import { applyFindings } from "../../../src/agent/alerts/engine.js";
 import { alertingTick } from "../../../src/agent/alerts/jobs.js";
+import { runComplianceEvaluation } from "../../../src/agent/compliance/evaluate.js";
+import { addRegisterRow, updateRegisterRow } from "../../../src/agent/compliance/registers.js";
 import { nullLogger } from "../../../src/agent/log.js";
 import { alerts, ctx, finding, memDb, MIN, outbox } from "./helpers.js";
 
@@ -63,5 +65,31 @@ describe("alerting tick (the daemon's minute job)", () => {
     expect((await alertingTick(deps)).reminders).toBe(0);
     expect(outbox(db).map((r) => r.event)).toEqual(["firing", "reminder"]);
     expect(kicks).toBe(1);
+  });
+
+  it("re-evaluates register findings within a minute of a register change, not at the next 06:00", async () => {
+    const a = parseAlertsConfig({ email: { smtp: { host: "127.0.0.1" }, from: "g@example.org", to: ["it@example.org"] }, flap_window: "0", group_wait: "0" });
+    const db = memDb();
+    const t0 = Date.UTC(2026, 10, 28, 15, 0);
+    const c = { ...ctx(t0), policy: { flapWindowMs: 0, groupWaitMs: 0 } };
+    runComplianceEvaluation(db, c, { timezone: "UTC" }); // the 06:00 run: no BAA yet
+    let clock = t0 + MIN;
+    const deps = { db, config: { site: "Acme Phoenix", timezone: "UTC", alerts: a }, routes: [{ channel: "email", minSeverity: "warning" as const }], log: nullLogger, kick: () => undefined, now: () => clock };
+    const mia = { name: "user:mia", role: "manager" as const };
+    const row = addRegisterRow(db, mia, "baa", { covered_entity: "Saguaro Family Care", signed_on: "2024-01-01", expires_on: "2026-11-01" }, clock);
+    clock += MIN;
+    await alertingTick(deps);
+    const baa = () => db.prepare("SELECT state, severity FROM alerts WHERE rule = 'compliance.baa_expired'").get();
+    expect(baa()).toEqual({ state: "firing", severity: "critical" });
+    updateRegisterRow(db, mia, "baa", row.id, { covered_entity: "Saguaro Family Care", signed_on: "2026-11-20", expires_on: "2028-11-20" }, clock);
+    clock += MIN;
+    await alertingTick(deps);
+    expect(baa()).toEqual({ state: "resolved", severity: "critical" });
+    // Nothing changed since: the next tick does not evaluate again.
+    const observations = () => (db.prepare("SELECT count(*) AS n FROM observations WHERE monitor = 'compliance'").get() as { n: number }).n;
+    const before = observations();
+    clock += MIN;
+    await alertingTick(deps);
+    expect(observations()).toBe(before);
   });
 });

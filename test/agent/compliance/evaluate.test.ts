@@ -3,11 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { AlertContext } from "../../../src/agent/alerts/engine.js";
+import type { Notification } from "../../../src/agent/alerts/notification.js";
+import { renderSubject, renderText } from "../../../src/agent/notify/render.js";
 import { accessReviewPrefill } from "../../../src/agent/compliance/access-review.js";
 import { registerFindings, runComplianceEvaluation, siteToday, type RegisterSnapshot } from "../../../src/agent/compliance/evaluate.js";
 import { previousMonth, runMonthlyReport } from "../../../src/agent/compliance/monthly.js";
 import { addRegisterRow, updateRegisterRow, type RegisterActor, type RegisterRow } from "../../../src/agent/compliance/registers.js";
-import { verifySealedReport } from "../../../src/agent/compliance/report.js";
+import { verifyReport } from "../../../src/agent/compliance/report.js";
 import { openDatabase } from "../../../src/agent/store/db.js";
 import { insertObservation } from "../../../src/agent/store/observations.js";
 
@@ -108,19 +110,36 @@ describe("monthly report", () => {
     expect(previousMonth(Date.parse("2026-01-10T12:00:00Z"), "UTC")).toEqual({ from: "2025-12-01", to: "2025-12-31", month: "2025-12" });
   });
 
-  it("writes last month's sealed report once, audits it and queues a notice, also when nothing is wrong", () => {
+  it("writes last month's signed report once, audits it and announces it as its own message, also when nothing is wrong", () => {
     const db = openDatabase(":memory:");
     const now = Date.parse("2026-07-02T14:00:00Z");
+    // Installed mid-June: the report says where its data starts.
+    db.prepare("UPDATE schema_migrations SET applied_at = ?").run(Date.parse("2026-06-10T09:00:00Z"));
     const r = runMonthlyReport(db, ctx(now), { dataDir: dir, timezone: "UTC", reportUrl: (m) => `https://gatehouse.local:8443/reports/${m}` })!;
     expect(r.month).toBe("2026-06");
     expect(existsSync(r.htmlPath) && existsSync(r.jsonPath)).toBe(true);
-    expect(verifySealedReport(readFileSync(r.htmlPath, "utf8")).ok).toBe(true);
+    const v = verifyReport({ jsonText: readFileSync(r.jsonPath, "utf8"), htmlText: readFileSync(r.htmlPath, "utf8"), signature: readFileSync(`${r.jsonPath}.sig`), htmlSignature: readFileSync(`${r.htmlPath}.sig`), publicKeyPem: readFileSync(r.jsonPath.replace(/\.json$/, ".pub.pem"), "utf8") });
+    expect(v.ok).toBe(true);
     expect(r.outboxIds).toHaveLength(1);
-    const payload = JSON.parse((db.prepare("SELECT payload_json FROM outbox WHERE id = ?").get(r.outboxIds[0]) as { payload_json: string }).payload_json) as { event: string; items: { message: string }[]; digest: { control: string }[]; consoleUrl: string };
-    expect(payload.event).toBe("digest");
-    expect(payload.items[0]!.message).toMatch(/Monthly HIPAA evidence report for 2026-06 .* is ready: https:\/\/gatehouse.local:8443\/reports\/2026-06/);
-    expect(payload.digest.length).toBeGreaterThan(12);
+    const payload = JSON.parse((db.prepare("SELECT payload_json FROM outbox WHERE id = ?").get(r.outboxIds[0]) as { payload_json: string }).payload_json) as Notification;
+    expect(payload.event).toBe("report");
+    expect(payload.report).toMatchObject({ month: "2026-06", htmlPath: r.htmlPath, jsonPath: r.jsonPath, contentSha256: r.generated.seal.contentSha256, keyFingerprint: r.generated.seal.keyFingerprint, installedAt: "2026-06-10T09:00:00.000Z", link: "https://gatehouse.local:8443/reports/2026-06" });
+    expect(payload.digest!.length).toBeGreaterThan(12);
+    expect(payload.digest!.every((d) => d.status === "no data" || d.status === "unwatched" || !/^0% green/.test(d.detail))).toBe(true);
+    const text = renderText(payload);
+    expect(renderSubject(payload)).toMatch(/^\[Gatehouse\]\[REPORT\] Acme \(.+\): HIPAA evidence report for 2026-06 is ready$/);
+    expect(text).not.toMatch(/^Daily summary/);
+    for (const want of [`Report: ${r.htmlPath}`, `Content digest (SHA-256, printed in the report): ${r.generated.seal.contentSha256}`, r.generated.seal.keyFingerprint, "installed 2026-06-10", `gatehouse report verify ${r.htmlPath}`]) expect(text).toContain(want);
     expect((db.prepare("SELECT count(*) AS n FROM audit WHERE action = 'report.generate'").get() as { n: number }).n).toBe(1);
     expect(runMonthlyReport(db, ctx(now + D), { dataDir: dir, timezone: "UTC" })).toBeUndefined();
+  });
+
+  it("makes no report and sends nothing for a month that ended before Gatehouse was installed", () => {
+    const db = openDatabase(":memory:");
+    const now = Date.parse("2026-12-06T14:00:00Z");
+    db.prepare("UPDATE schema_migrations SET applied_at = ?").run(Date.parse("2026-12-03T09:00:00Z"));
+    expect(runMonthlyReport(db, ctx(now), { dataDir: join(dir, "new-box"), timezone: "UTC" })).toBeUndefined();
+    expect(existsSync(join(dir, "new-box", "reports", "evidence-2026-11.html"))).toBe(false);
+    expect(db.prepare("SELECT count(*) AS n FROM outbox").get()).toEqual({ n: 0 });
   });
 });

@@ -1,25 +1,33 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { verifyAudit } from "../../../src/agent/audit.js";
-import { buildEvidenceReport, generateEvidenceReport, localMidnight, ReportError, SEAL_PLACEHOLDER, sha256Hex, verifySealedReport, type EvidenceReport } from "../../../src/agent/compliance/report.js";
+import { addRegisterRow } from "../../../src/agent/compliance/registers.js";
+import { buildEvidenceReport, generateEvidenceReport, localMidnight, ReportError, sha256Hex, verifyReport, type EvidenceReport } from "../../../src/agent/compliance/report.js";
+import { keyFingerprint, loadOrCreateReportKey } from "../../../src/agent/compliance/report-key.js";
+import { run as exec } from "../../../src/agent/exec.js";
+import { canRun } from "../../helpers/require-tool.js";
 import { openDatabase, openStore } from "../../../src/agent/store/db.js";
 import { main } from "../../../src/commands/index.js";
 import { D, H, NOW, PERIOD, seedNinetyDays, SEED_MONITORS, TZ } from "./seed.js";
 
 const db = openDatabase(":memory:");
 seedNinetyDays(db);
-const opts = { site: "Acme Answering — Phoenix", timezone: TZ, ...PERIOD, now: NOW, actor: "os:auditor", monitors: SEED_MONITORS };
+const keyDir = mkdtempSync(join(tmpdir(), "gh-report-key-"));
+afterAll(() => rmSync(keyDir, { recursive: true, force: true }));
+const key = loadOrCreateReportKey(keyDir);
+const opts = { site: "Acme Answering — Phoenix", timezone: TZ, ...PERIOD, now: NOW, actor: "os:auditor", monitors: SEED_MONITORS, key };
 const g = generateEvidenceReport(db, opts);
 const r: EvidenceReport = JSON.parse(g.json.text) as EvidenceReport;
 const control = (id: string) => r.controls.find((c) => c.id === id)!;
 
 describe("evidence report for a seeded 90-day history", () => {
   it("has the site, the period in the site's time zone, and a summary", () => {
-    expect(r.format).toBe("gatehouse-evidence-report/1");
+    expect(r.format).toBe("gatehouse-evidence-report/2");
     expect(r.site).toBe("Acme Answering — Phoenix");
-    expect(r.period).toEqual({ from: "2026-03-17", to: "2026-06-14", from_utc: "2026-03-17T07:00:00.000Z", to_utc: "2026-06-15T07:00:00.000Z" });
+    expect(r.period).toMatchObject({ from: "2026-03-17", to: "2026-06-14", from_utc: "2026-03-17T07:00:00.000Z", to_utc: "2026-06-15T07:00:00.000Z" });
     expect(r.summary.audit_chain_ok).toBe(true);
     expect(Object.values(r.summary.controls).reduce((a, b) => a + b, 0)).toBe(r.controls.length);
   });
@@ -78,25 +86,77 @@ describe("evidence report for a seeded 90-day history", () => {
     expect(html).toContain("<style>");
   });
 
-  it("both files carry a SHA-256 seal that detects any change", () => {
-    for (const [text, sha] of [[g.html.text, g.html.sha256], [g.json.text, g.json.sha256]] as const) {
-      expect(verifySealedReport(text)).toEqual({ ok: true, sha256: sha, computed: sha });
-      expect(sha256Hex(text.replace(sha, SEAL_PLACEHOLDER))).toBe(sha);
-      const tampered = text.replace("Saguaro Family Care", "Saguaro Family Cure");
-      expect(verifySealedReport(tampered).ok).toBe(false);
-    }
-    expect(r.sha256).toBe(g.json.sha256);
+  it("prints its seal — content digest, Ed25519 signature, key fingerprint — so a paper copy can be checked", () => {
+    expect(g.seal.contentSha256).toBe(sha256Hex(g.json.text));
+    expect(g.seal.keyFingerprint).toBe(key.fingerprint);
+    const printed = g.html.text.slice(g.html.text.indexOf('id="seal"'));
+    for (const s of [g.seal.contentSha256, g.seal.keyFingerprint, g.seal.signature]) expect(printed).toContain(s);
+    expect(g.html.text).not.toContain("0".repeat(64));
+    const files = { jsonText: g.json.text, htmlText: g.html.text, signature: Buffer.from(g.seal.signature, "base64"), htmlSignature: Buffer.from(g.html.signature, "base64"), publicKeyPem: key.publicKeyPem };
+    expect(verifyReport(files)).toMatchObject({ ok: true });
+    // Altered JSON: its signature fails. Altered HTML: its own signature fails.
+    expect(verifyReport({ ...files, jsonText: g.json.text.replace("Saguaro Family Care", "Saguaro Family Cure") }).checks.find((c) => c.what === "signature")!.ok).toBe(false);
+    const html = verifyReport({ ...files, htmlText: g.html.text.replace("Saguaro Family Care", "Saguaro Family Cure") });
+    expect([html.ok, html.checks.find((c) => c.what === "html")!.ok]).toEqual([false, false]);
+    // Re-sealed with another key: the signature fails against this box's key.
+    const other = generateKeyPairSync("ed25519").publicKey.export({ type: "spki", format: "pem" }).toString();
+    expect(verifyReport({ ...files, publicKeyPem: other }).ok).toBe(false);
+    expect(verifyReport({ ...files, signature: Buffer.from("garbage") }).ok).toBe(false);
+    expect(verifyReport({ ...files, publicKeyPem: "not a key" }).ok).toBe(false);
   });
 
-  it("is itself recorded in the audit log, and the chain still verifies", () => {
-    const row = db.prepare("SELECT * FROM audit WHERE id = ?").get(g.auditId) as { actor: string; action: string; target: string; detail_json: string };
-    expect(row).toMatchObject({ actor: "os:auditor", action: "report.generate", target: "2026-03-17..2026-06-14" });
-    expect(JSON.parse(row.detail_json)).toMatchObject({ html_sha256: g.html.sha256, json_sha256: g.json.sha256 });
-    expect(verifyAudit(db).ok).toBe(true);
+  it.skipIf(!canRun({ tools: ["openssl", "sha256sum"] }))("an auditor verifies it with sha256sum and openssl alone", async () => {
+    const d = mkdtempSync(join(tmpdir(), "gh-openssl-"));
+    try {
+      writeFileSync(join(d, "report.json"), g.json.text);
+      writeFileSync(join(d, "report.json.sig"), Buffer.from(g.seal.signature, "base64"));
+      writeFileSync(join(d, "report.pub.pem"), key.publicKeyPem);
+      expect((await exec("sha256sum", [join(d, "report.json")])).stdout.split(" ")[0]).toBe(g.seal.contentSha256);
+      const ok = await exec("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", join(d, "report.pub.pem"), "-rawin", "-in", join(d, "report.json"), "-sigfile", join(d, "report.json.sig")]);
+      expect(ok.stdout).toMatch(/Signature Verified Successfully/);
+      const der = await exec("openssl", ["pkey", "-pubin", "-in", join(d, "report.pub.pem"), "-outform", "DER", "-out", join(d, "key.der")]);
+      expect(der.code).toBe(0);
+      expect(`sha256:${(await exec("sha256sum", [join(d, "key.der")])).stdout.split(" ")[0]}`).toBe(g.seal.keyFingerprint);
+      writeFileSync(join(d, "report.json"), g.json.text.replace("Saguaro Family Care", "Saguaro Family Cure"));
+      const bad = await exec("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", join(d, "report.pub.pem"), "-rawin", "-in", join(d, "report.json"), "-sigfile", join(d, "report.json.sig")], { okExitCodes: [0, 1] });
+      expect(`${bad.stdout}${bad.stderr}`).toMatch(/Signature Verification Failure/);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  it("the box's key is made once, 0600, and reloaded with the same fingerprint", () => {
+    expect(statSync(join(keyDir, "report-key.pem")).mode & 0o777).toBe(0o600);
+    expect(loadOrCreateReportKey(keyDir).fingerprint).toBe(key.fingerprint);
+    expect(keyFingerprint(key.publicKeyPem)).toBe(key.fingerprint);
+  });
+
+  it("controls and registers never disagree: a BAA entered after the last daily evaluation shows in both", () => {
+    const db2 = openDatabase(":memory:");
+    seedNinetyDays(db2);
+    addRegisterRow(db2, { name: "user:mia", role: "manager" }, "baa", { covered_entity: "Ironwood Urgent Care", signed_on: "2026-06-14", expires_on: "2028-06-14" }, NOW);
+    const rep = buildEvidenceReport(db2, opts);
+    expect(rep.registers[0]!.rows.map((x) => x.covered_entity)).toContain("Ironwood Urgent Care");
+    expect(rep.controls.find((c) => c.id === "baa")!.evidence.map((e) => e.message)).toContainEqual(expect.stringMatching(/^BAA with Ironwood Urgent Care signed 2026-06-14/));
+    // Every BAA entity of the registers section has its finding in the controls section.
+    const entities = rep.registers[0]!.rows.map((x) => String(x.covered_entity));
+    const subjects = new Set(rep.controls.find((c) => c.id === "baa")!.evidence.map((e) => e.subject));
+    expect(entities.filter((e) => !subjects.has(e))).toEqual([]);
+  });
+
+  it("a period before Gatehouse kept any evidence is refused with the reason; a partly covered one says where data starts", () => {
+    const fresh = openDatabase(":memory:");
+    fresh.prepare("UPDATE schema_migrations SET applied_at = ?").run(Date.parse("2026-06-01T12:00:00Z"));
+    expect(() => buildEvidenceReport(fresh, { ...opts, from: "2026-05-01", to: "2026-05-31" })).toThrow(/no data yet for 2026-05-01 to 2026-05-31: Gatehouse began keeping evidence on 2026-06-01T12:00:00.000Z/);
+    const part = buildEvidenceReport(fresh, { ...opts, from: "2026-05-15", to: "2026-06-14" });
+    expect(part.period.data_from_utc).toBe("2026-06-01T12:00:00.000Z");
+    const t = part.controls.find((c) => c.id === "firewall")!.time_in_state_ms;
+    expect(t.green + t.amber + t.red + t.grey).toBe(Date.parse(part.period.to_utc) - Date.parse("2026-06-01T12:00:00.000Z"));
   });
 
   it("says so when no door sensors are configured", () => {
     const empty = openDatabase(":memory:");
+    empty.prepare("UPDATE schema_migrations SET applied_at = 0").run();
     const e = buildEvidenceReport(empty, { ...opts });
     expect(e.doors).toEqual({ configured: false, sensors: [], note: "no door sensors configured", after_hours: [] });
     expect(e.controls.every((c) => c.worst_state === "grey")).toBe(true);
@@ -146,16 +206,30 @@ describe("gatehouse report / register (CLI)", () => {
     expect((await run("register", "list", "nope")).code).toBe(3);
 
     const out = join(dir, "evidence.html");
-    const rep = await run("report", "--from", "2026-01-01", "--to", "2026-01-31", "--out", out, "--json");
+    // A fresh box has data only from today: a report of an earlier month is refused plainly.
+    expect(await run("report", "--from", "2026-01-01", "--to", "2026-01-31", "--out", out)).toMatchObject({ code: 3, err: expect.stringMatching(/no data yet for 2026-01-01 to 2026-01-31/) as unknown as string });
+    const today = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Phoenix" }).format(new Date());
+    const rep = await run("report", "--from", today, "--to", today, "--out", out, "--json");
     expect(rep.code).toBe(0);
-    const summary = JSON.parse(rep.out) as { html: string; json: string; html_sha256: string };
-    expect(summary.json).toBe(join(dir, "evidence.json"));
+    const summary = JSON.parse(rep.out) as { html: string; json: string; signature: string; public_key: string; content_sha256: string; key_fingerprint: string };
+    expect(summary).toMatchObject({ json: join(dir, "evidence.json"), signature: join(dir, "evidence.json.sig"), public_key: join(dir, "evidence.pub.pem") });
     expect(statSync(out).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, "data", "report-key.pem")).mode & 0o777).toBe(0o600);
     expect(readFileSync(out, "utf8")).toContain("CLI Test Site");
+    expect(readFileSync(out, "utf8")).toContain(summary.content_sha256);
     expect(await run("report", "verify", out)).toMatchObject({ code: 0 });
     expect(await run("report", "verify", summary.json)).toMatchObject({ code: 0 });
-    writeFileSync(out, readFileSync(out, "utf8").replace("CLI Test Site", "CLI Test Sitf"));
-    expect(await run("report", "verify", out)).toMatchObject({ code: 2 });
+    expect((await run("report", "key")).out).toContain(`fingerprint ${summary.key_fingerprint}`);
+    const html = readFileSync(out, "utf8");
+    writeFileSync(out, html.replace("CLI Test Site", "CLI Test Sitf"));
+    expect(await run("report", "verify", out)).toMatchObject({ code: 2, out: expect.stringContaining("FAILED  html") as unknown as string });
+    writeFileSync(out, html);
+    const json = readFileSync(summary.json, "utf8");
+    writeFileSync(summary.json, json.replace("CLI Test Site", "CLI Test Sitf"));
+    expect(await run("report", "verify", out)).toMatchObject({ code: 2, out: expect.stringContaining("FAILED  signature") as unknown as string });
+    writeFileSync(summary.json, json);
+    rmSync(summary.signature);
+    expect(await run("report", "verify", out)).toMatchObject({ code: 2, out: expect.stringContaining("missing") as unknown as string });
     const store = openStore(join(dir, "data"));
     expect((store.prepare("SELECT count(*) AS n FROM audit WHERE action = 'report.generate'").get() as { n: number }).n).toBe(1);
     store.close();
@@ -164,7 +238,7 @@ describe("gatehouse report / register (CLI)", () => {
   it.each([
     [["report", "--from", "2026-01-01", "--to", "2026-01-31"], /--out is required/],
     [["report", "--from", "Jan 1", "--to", "2026-01-31", "--out", "x.html"], /--from must be a date/],
-    [["report", "--from", "2026-01-01", "--to", "2026-01-31", "--out", "/nonexistent-dir/x.html"], /cannot write/],
+    [["report", "--from", new Intl.DateTimeFormat("en-CA", { timeZone: "America/Phoenix" }).format(new Date()), "--to", new Intl.DateTimeFormat("en-CA", { timeZone: "America/Phoenix" }).format(new Date()), "--out", "/nonexistent-dir/x.html"], /cannot write/],
     [["report", "--bogus"], /Unknown option/],
     [["register", "import", "baa"], /expected a register id and one CSV file/],
     [["register", "import", "baa", "/nonexistent.csv"], /cannot read/],

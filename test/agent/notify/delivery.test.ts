@@ -134,7 +134,7 @@ describe("durable delivery with a real SMTP server", () => {
     clock.now = T0 + 5 * MIN;
     await w.drain();
     expect(peer.received).toHaveLength(1);
-    expect(peer.received[0]!.subject).toBe("[Gatehouse][CRITICAL] Acme Phoenix: Back door held open");
+    expect(peer.received[0]!.subject).toBe("[Gatehouse][CRITICAL] Acme Phoenix (edge-01): Back door held open");
     expect(db.prepare("SELECT count(*) AS n, max(flap_count) AS flaps FROM alerts").get()).toEqual({ n: 1, flaps: 199 });
 
     // Twelve hours of minute ticks with the door still failing: reminders every 4 h, no more.
@@ -164,7 +164,7 @@ describe("durable delivery with a real SMTP server", () => {
     clock.now = T0 + 30_000;
     await w.drain();
     expect(peer.received).toHaveLength(1);
-    expect(peer.received[0]!.subject).toBe("[Gatehouse][WARNING] Acme Phoenix: 200 problems (doors)");
+    expect(peer.received[0]!.subject).toBe("[Gatehouse][WARNING] Acme Phoenix (edge-01): 200 problems (doors)");
     const carrier = outbox(db).find((r) => r.merged_into === null)!;
     expect((JSON.parse(carrier.payload_json) as Notification).items).toHaveLength(200);
     expect(outbox(db).filter((r) => r.merged_into === carrier.id)).toHaveLength(199);

@@ -58,7 +58,7 @@ describe("email channel with a real SMTP server", () => {
       expect(text).toContain("firewall.enabled: true → false");
       expect(text).toContain("since 2026-11-28T13:05:00Z");
       expect(text).toContain("Console: https://gatehouse.acme.local/");
-      expect(html).toContain("<pre>firewall.enabled: true → false</pre>");
+      expect(html).toContain("<small>firewall.enabled: true → false</small>");
       expect(html).toContain('<a href="https://gatehouse.acme.local/">');
       expect(r.raw).not.toContain("s3cret");
     } finally {
@@ -165,11 +165,76 @@ describe("email subject", () => {
   it.each<[Partial<Notification>, string]>([
     [{}, "[Gatehouse][CRITICAL] Acme Phoenix: firewall disabled"],
     [{ event: "reminder" }, "[Gatehouse][REMINDER CRITICAL] Acme Phoenix: firewall disabled"],
-    [{ event: "resolved" }, "[Gatehouse][RESOLVED OK] Acme Phoenix: firewall disabled"],
+    [{ event: "resolved" }, "[Gatehouse][RESOLVED] Acme Phoenix: firewall disabled"],
+    [{ host: "edge-01" }, "[Gatehouse][CRITICAL] Acme Phoenix (edge-01): firewall disabled"],
     [{ items: [notice.items[0]!, { ...notice.items[0]!, alertId: 8, source: "doors", severity: "warning" }] }, "[Gatehouse][CRITICAL] Acme Phoenix: 2 problems (firewall, doors)"],
   ])("%j → %s", async (patch, want) => {
     const { renderSubject } = await import("../../../src/agent/notify/render.js");
     expect(renderSubject({ ...notice, ...patch })).toBe(want);
+  });
+});
+
+describe("mail a recipient can act on (issue 16)", () => {
+  const at = Date.UTC(2026, 10, 28, 15, 0, 0);
+  const base = { site: "Acme Phoenix", host: "edge-01", at, consoleUrl: "https://gatehouse.acme.local:8443/" };
+  const drift = (fact: string, change: Record<string, unknown>, alertId: number) => ({
+    alertId,
+    severity: "critical" as const,
+    source: "firewall",
+    rule: "firewall.drift",
+    subject: fact,
+    message: `${fact} changed since the approved baseline`,
+    since: at - 60_000,
+    control: "firewall",
+    change: { fact, before: undefined, after: undefined, ...change },
+  });
+
+  it("one firewall rule added: one item, no fingerprint, the approve command and the console page", async () => {
+    const { presentNotice, renderSubject, renderText } = await import("../../../src/agent/notify/render.js");
+    const rule = "tcp dport 23 accept";
+    const n: Notification = {
+      ...base,
+      event: "firing",
+      items: [
+        drift("firewall.ipv4_rules", { added: [rule], removed: [] }, 1),
+        drift("firewall.ipv6_rules", { added: [rule], removed: [] }, 2),
+        drift("firewall.ipv4_open_ports", { added: ["tcp/23"], removed: [] }, 3),
+        drift("firewall.ipv6_open_ports", { added: ["tcp/23"], removed: [] }, 4),
+        drift("firewall.ruleset_sha256", { before: "a".repeat(64), after: "b".repeat(64) }, 5),
+      ],
+    };
+    const blocks = presentNotice(n);
+    expect(blocks.map((b) => b.title)).toEqual([`firewall changed: added "${rule}"`, 'firewall changed: added "tcp/23"']);
+    const text = renderText(n);
+    expect(text).not.toMatch(/[0-9a-f]{64}/);
+    expect(text).toContain('gatehouse baseline approve firewall --reason "…"');
+    expect(text).toContain("https://gatehouse.acme.local:8443/monitors/firewall");
+    expect(text).toContain("Host: edge-01");
+    expect(renderSubject(n)).toBe("[Gatehouse][CRITICAL] Acme Phoenix (edge-01): 2 problems (firewall)");
+  });
+
+  it("a recovery says what recovered and for how long it was broken, never [critical] or OK … problems", async () => {
+    const { renderSubject, renderText } = await import("../../../src/agent/notify/render.js");
+    const item = (alertId: number, sensor: string, name: string, minutes: number) => ({
+      alertId,
+      severity: "critical" as const,
+      source: "doors",
+      rule: "doors.after_hours_open",
+      subject: sensor,
+      message: `resolved: ${name} closed`,
+      since: at - minutes * 60_000,
+      control: "physical",
+    });
+    const one: Notification = { ...base, event: "resolved", items: [item(1, "server-room", "Server room", 12)] };
+    expect(renderSubject(one)).toBe("[Gatehouse][RESOLVED] Acme Phoenix (edge-01): Server room closed");
+    expect(renderText(one)).toContain("* [recovered] Server room closed\n");
+    expect(renderText(one)).toContain("broken for 12 min");
+    const many: Notification = { ...base, event: "resolved", items: Array.from({ length: 7 }, (_, i) => item(i + 1, `door-${i}`, `Door ${i}`, 90)) };
+    const subject = renderSubject(many);
+    expect(subject).toBe("[Gatehouse][RESOLVED] Acme Phoenix (edge-01): 7 problems recovered (doors)");
+    expect(subject).not.toContain("OK");
+    expect(renderText(many)).not.toContain("[critical]");
+    expect(renderText(many)).toContain("broken for 1 h 30 min");
   });
 });
 

@@ -175,7 +175,10 @@ function decodeQp(s: string): string {
 /** The decoded text/plain and text/html parts of a multipart/alternative message. */
 export function bodyParts(raw: string): { text: string; html: string } {
   const out = { text: "", html: "" };
-  for (const part of raw.split(/\r?\n--[^\r\n]+\r?\n/)) {
+  // Split on the message's own boundary: a body line may start with "--" too (a command option).
+  const boundary = /boundary="?([^";\r\n]+)"?/i.exec(raw)?.[1];
+  const parts = boundary ? raw.split(new RegExp(`\\r?\\n--${boundary.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?:--)?\\r?\\n`)) : raw.split(/\r?\n--[^\r\n]+\r?\n/);
+  for (const part of parts) {
     const m = /^Content-Type: text\/(plain|html);[^\r\n]*\r?\n(?:Content-Transfer-Encoding: ([^\r\n]+)\r?\n)?\r?\n([\s\S]*)$/i.exec(part);
     if (!m) continue;
     const body = m[2]?.toLowerCase() === "quoted-printable" ? decodeQp(m[3]!) : m[2]?.toLowerCase() === "base64" ? Buffer.from(m[3]!, "base64").toString("utf8") : m[3]!;
