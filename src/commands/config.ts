@@ -1,7 +1,7 @@
 /** `gatehouse config check` and `gatehouse init`. */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-import { loadConfig, resolveConfigPath } from "../agent/config/load.js";
+import { dirname, resolve } from "node:path";
+import { DEFAULT_CONFIG_PATH, loadConfig, resolveConfigPath } from "../agent/config/load.js";
 import { UserError } from "../agent/errors.js";
 import { openStore } from "../agent/store/db.js";
 import { starterConfig } from "../agent/config/starter.js";
@@ -25,6 +25,15 @@ export const configCheckCommand: Command = {
 
 const initUsage = "gatehouse init [--config FILE] [--site NAME] [--data-dir DIR] [--force]";
 
+/**
+ * Where `init` puts the data without `--data-dir`: the system location for the system config
+ * (what `gatehouse install` sets up), else a `data` folder beside the config file (relative
+ * paths resolve against the config's folder), so trying Gatehouse out never writes to /var/lib.
+ */
+export function defaultDataDir(configFile: string): string {
+  return resolve(configFile) === DEFAULT_CONFIG_PATH ? "/var/lib/gatehouse" : "./data";
+}
+
 export const initCommand: Command = {
   words: ["init"],
   summary: "write a commented starter config and the data dir",
@@ -38,7 +47,7 @@ export const initCommand: Command = {
     const file = resolveConfigPath(values.config);
     if (existsSync(file) && !values.force) throw new UserError(`${file} already exists; not overwriting it (use --force to replace it)`, 1);
     mkdirSync(dirname(file), { recursive: true, mode: 0o750 });
-    writeFileSync(file, starterConfig({ site: values.site ?? "My Answering Service", dataDir: values["data-dir"] ?? "/var/lib/gatehouse" }), { mode: 0o640 });
+    writeFileSync(file, starterConfig({ site: values.site ?? "My Answering Service", dataDir: values["data-dir"] ?? defaultDataDir(file) }), { mode: 0o640 });
     const config = loadConfig(file);
     const db = openStore(config.dataDir);
     const setup = (() => {

@@ -1,11 +1,12 @@
 /** The console server as the daemon starts it: TLS by default, listen rules, setup link; and the CLI commands. */
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfigText } from "../../src/agent/config/load.js";
 import { openStore } from "../../src/agent/store/db.js";
+import { defaultDataDir } from "../../src/commands/config.js";
 import { main } from "../../src/commands/index.js";
 import { countUsers } from "../../src/web/auth/store.js";
 import { checkConsoleListen, startConsole, type ConsoleServer } from "../../src/web/server.js";
@@ -108,5 +109,15 @@ describe("CLI: user add, audit verify, init", () => {
     const code = await main(["init", "--config", join(dir, "g.yaml"), "--data-dir", join(dir, "data")], { out: (t) => out.push(t), err: (t) => out.push(t) });
     expect(code, out.join("\n")).toBe(0);
     expect(out.join("\n")).toMatch(/create the first console administrator.*\n\s+https:\/\/\S+\/enroll\/[A-Za-z0-9_-]{22}/);
+  });
+
+  it("init without --data-dir keeps the data beside a config outside /etc (never /var/lib behind the user's back)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gh-init-"));
+    const out: string[] = [];
+    const code = await main(["init", "--config", join(dir, "g.yaml")], { out: (t) => out.push(t), err: (t) => out.push(t) });
+    expect(code, out.join("\n")).toBe(0);
+    expect(out.join("\n")).toContain(`data dir ${join(dir, "data")}`);
+    expect(existsSync(join(dir, "data", "gatehouse.db"))).toBe(true);
+    expect(defaultDataDir("/etc/gatehouse/gatehouse.yaml")).toBe("/var/lib/gatehouse");
   });
 });
