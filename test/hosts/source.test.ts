@@ -11,6 +11,8 @@ import { rollup } from "../../src/agent/hosts/rollup.js";
 import { enrollHost, getHost, hostByNodeKey, hostFindings, hostSnapshot, listHosts, saveResults } from "../../src/agent/hosts/store.js";
 import { openDatabase, type Db } from "../../src/agent/store/db.js";
 import { currentFindings, latestObservation } from "../../src/agent/store/observations.js";
+import { buildEvidenceReport } from "../../src/agent/compliance/report.js";
+import { controlForFinding } from "../../src/agent/compliance/catalog.js";
 
 const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
 const DAY = 86_400_000;
@@ -63,6 +65,18 @@ describe("hosts as a findings source", () => {
     const alerts = db.prepare("SELECT source, rule, severity, message FROM alerts").all();
     expect(alerts).toEqual([{ source: "host:1", rule: "hosts.antivirus", severity: "critical", message: "RECEPTION-2: ClamAV signatures not found (/var/lib/clamav)" }]);
     expect(outboxCount(db)).toBe(1);
+  });
+
+  it("puts a computer's findings under the checklist's controls in the evidence report", () => {
+    enrolLinux(db, "uuid-a", "RECEPTION-2", "missing");
+    expect(controlForFinding("host:1", "hosts.antivirus", new Map())).toBe("antivirus");
+    expect(controlForFinding("host:1", "hosts.disk_encryption", new Map())).toBe("inventory");
+    expect(controlForFinding("host:1", "hosts.checkin", new Map())).toBeUndefined();
+    const report = buildEvidenceReport(db, { site: "T", timezone: "UTC", from: "2026-12-01", to: "2026-12-01", now: T0 + 3_600_000, actor: "test" });
+    const av = report.controls.find((c) => c.id === "antivirus")!;
+    expect(av.end_state).toBe("red");
+    expect(JSON.stringify(av.evidence)).toContain("RECEPTION-2: ClamAV signatures not found");
+    expect(report.alerts.find((a) => a.source === "host:1")?.control).toBe("antivirus");
   });
 
   it("alerts once when a computer stops checking in, writes nothing while nothing changes, and recovers when it is back", () => {

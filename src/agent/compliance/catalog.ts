@@ -8,6 +8,7 @@
  */
 import type { ControlId } from "../../monitors/monitor.js";
 import type { RegisterId } from "./registers.js";
+import { HOST_CHECKS } from "../hosts/judge.js";
 
 /** Administrative controls kept by people (registers) rather than watched by monitors. */
 export const ADMIN_CONTROL_IDS = ["baa", "training", "access-review", "restore-test", "incident-response", "risk-analysis"] as const;
@@ -266,6 +267,8 @@ export const EVIDENCE_MAP: readonly ({ rule: string; control: ComplianceControlI
   { rule: "compliance.incident_", control: "incident-response" },
   { rule: "compliance.audit_chain", control: "audit" },
   { rule: "compliance.two_factor", control: "two-factor" },
+  // The office computers (sources host:<id>): each check names its control in the hosts judge.
+  ...HOST_CHECKS.flatMap((c) => (c.control ? [{ rule: c.rule, control: c.control }] : [])),
   // Sources that are not monitors.
   { source: "doors", control: "physical" },
 ];

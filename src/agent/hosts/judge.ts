@@ -17,7 +17,7 @@ export const HOST_CHECKS = [
   { rule: "hosts.antivirus", title: "Anti-virus", control: "antivirus" },
   { rule: "hosts.updates", title: "Updates", control: "updates" },
   { rule: "hosts.os_eol", title: "OS supported", control: "updates" },
-  { rule: "hosts.disk_encryption", title: "Disk encryption", control: null },
+  { rule: "hosts.disk_encryption", title: "Disk encryption", control: "inventory" }, // the control of encryption at rest
   { rule: "hosts.admins", title: "Local administrators", control: "least-privilege" },
   { rule: "hosts.firewall", title: "Firewall", control: "firewall" },
   { rule: "hosts.screen_lock", title: "Screen lock", control: null },
