@@ -3,7 +3,7 @@
  * the outbox delivered by the real delivery worker to a real SMTP server on loopback.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nullLogger } from "../../src/agent/log.js";
@@ -55,7 +55,8 @@ alerts:
       expect(smtp.received).toHaveLength(1);
       const mail = smtp.received[0]!;
       expect(mail.to).toEqual(["it@example.org"]);
-      expect(mail.subject).toBe("[Gatehouse][CRITICAL] Test <b>Site</b>: 2 problems (host:1)");
+      // Every message names the site and the box that sent it.
+      expect(mail.subject).toBe(`[Gatehouse][CRITICAL] Test <b>Site</b> (${hostname()}): 2 problems (host:1)`);
       const body = mail.raw.replace(/=\r?\n/g, "");
       expect(body).toContain("FRONT-DESK-1: BitLocker protection is off on C:");
       expect(body).toContain("FRONT-DESK-1: local administrators beyond IT's accounts: frontdesk");
