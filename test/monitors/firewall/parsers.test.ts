@@ -99,6 +99,7 @@ describe("rendering matches nft's own text output", () => {
   // which its JSON cannot.
   const sortSets = (s: string) => s.replace(/\{ ([^{}]*) \}/g, (_m, inner: string) => `{ ${inner.split(", ").sort().join(", ")} }`);
   const scenarios = readdirSync(join(FIXTURES, "nft-list-ruleset-text")).map((f) => f.replace(/\.txt$/, ""));
+  it("has recordings", () => expect(scenarios.length).toBeGreaterThanOrEqual(10));
   it.each(scenarios)("%s", (scenario) => {
     const text = readFileSync(join(FIXTURES, "nft-list-ruleset-text", `${scenario}.txt`), "utf8");
     const theirs: string[] = [];
