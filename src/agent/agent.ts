@@ -30,9 +30,9 @@ export interface AgentOptions {
   onEnqueued?: () => void;
 }
 
-/** The console's own URL, for links in notifications. */
+/** The console's own URL, for links in notifications; always ends in "/" so paths append (and resolve) under it. */
 export function consoleUrl(config: GatehouseConfig): string {
-  if (config.console.publicUrl) return config.console.publicUrl;
+  if (config.console.publicUrl) return config.console.publicUrl.endsWith("/") ? config.console.publicUrl : `${config.console.publicUrl}/`;
   const scheme = config.console.tls === "off" ? "http" : "https";
   const host = config.console.listen.host.includes(":") ? `[${config.console.listen.host}]` : config.console.listen.host;
   return `${scheme}://${host === "0.0.0.0" || host === "::" ? "localhost" : host}:${config.console.listen.port}/`;

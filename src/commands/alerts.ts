@@ -28,14 +28,23 @@ const options = {
   reason: { type: "string" },
 } as const;
 
-function line(a: AlertView): string {
+/** Messages use Markdown `code` spans; a terminal shows them without the backticks. */
+const plain = (s: string) => s.replace(/`([^`\n]+)`/g, "$1");
+
+/** One line per alert, the id column padded to the widest id so #9 and #10 line up. */
+export function alertLines(list: readonly AlertView[]): string[] {
+  const width = Math.max(0, ...list.map((a) => String(a.id).length));
+  return list.map((a) => line(a, width));
+}
+
+function line(a: AlertView, idWidth = String(a.id).length): string {
   const extra = [
     a.ack ? `acked by ${a.ack.by} ${formatTime(a.ack.at)}: ${a.ack.note}` : "",
     a.flapCount ? `flapped ${a.flapCount}×` : "",
     a.goodSince ? `good since ${formatTime(a.goodSince)}` : "",
     a.silencedBy ? `silenced (#${a.silencedBy})` : "",
   ].filter(Boolean);
-  return `#${a.id}  ${a.state.padEnd(12)} ${a.severity.padEnd(8)} ${a.source}: ${a.message}  (since ${formatTime(a.openedAt)}${extra.length ? `; ${extra.join("; ")}` : ""})`;
+  return `#${String(a.id).padEnd(idWidth)}  ${a.state.padEnd(12)} ${a.severity.padEnd(8)} ${a.source}: ${plain(a.message)}  (since ${formatTime(a.openedAt)}${extra.length ? `; ${extra.join("; ")}` : ""})`;
 }
 
 function positiveId(s: string | undefined): number {
@@ -61,7 +70,7 @@ export const alertsCommand: Command = {
             if (!["all", "open", "firing", "acknowledged", "resolved"].includes(state)) throw new UserError(`--state must be firing, acknowledged or resolved\nusage: ${usage}`, 3);
             const list = listAlerts(db, { state: state as "open" });
             if (values.json) io.out(JSON.stringify(list, null, 2));
-            else io.out(list.length ? list.map(line).join("\n") : state === "open" ? "no open alerts" : "no alerts");
+            else io.out(list.length ? alertLines(list).join("\n") : state === "open" ? "no open alerts" : "no alerts");
             return 0;
           }
           case "ack": {

@@ -88,6 +88,8 @@ export function buildConsole(deps: WebDeps): Console {
     return c.json({ status: ok ? "ok" : "unavailable", version: web.version, uptime_s: Math.round((web.now() - web.startedAt) / 1000) }, ok ? 200 : 503);
   });
 
+  // Browsers ask for /favicon.ico on every page whatever the page links; answer with the SVG.
+  app.get("/favicon.ico", (c) => c.redirect("/static/favicon.svg", 301));
   app.get("/static/:name", (c) => {
     const a = assets.get(c.req.param("name") ?? "");
     if (!a) return c.text("not found", 404);

@@ -2,6 +2,7 @@
  * Read models for the console pages (plain props for the views; views never query).
  * Parameterized SQL only.
  */
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { auditChain, type AuditRow } from "../agent/audit.js";
 import type { GatehouseConfig } from "../agent/config/load.js";
 import { worstStatus } from "../agent/evaluator.js";
@@ -9,7 +10,12 @@ import type { Db } from "../agent/store/db.js";
 import { currentFindings, latestObservation } from "../agent/store/observations.js";
 import { CONTROL_IDS, type ControlId, type Status } from "../monitors/monitor.js";
 import { readAlerts, type AlertView } from "../agent/alerts/rows.js";
-import type { ControlTile } from "../../views/fragments/overview-tiles.js";
+import { CATALOG, controlForFinding } from "../agent/compliance/catalog.js";
+import { COMPLIANCE_SOURCE, registerFindings, registerSnapshot, siteToday } from "../agent/compliance/evaluate.js";
+import { REGISTER_IDS, REGISTERS } from "../agent/compliance/registers.js";
+import { localMidnight } from "../agent/compliance/report.js";
+import { findingState, monitorControlMap, scorecard, worstState, type ControlState } from "../agent/compliance/scorecard.js";
+import type { ControlTile, OverviewSummary } from "../../views/fragments/overview-tiles.js";
 
 const CONTROL_TITLES: Record<ControlId, string> = {
   antivirus: "Anti-virus",
@@ -44,71 +50,201 @@ export interface ConsoleFacts {
   https: boolean;
 }
 
-/** One tile per checklist control. */
+/** Something wrong (or unknown) about a control, with what to do about it. */
+interface Issue {
+  status: Status;
+  message: string;
+  advice: string;
+  since?: number | undefined;
+  /** Among equally bad issues, the one a person should read first has the higher weight. */
+  weight: number;
+}
+
+const STATUS_WEIGHT: Record<Status, number> = { pass: 0, unknown: 1, warn: 2, fail: 3 };
+
+/** What to do when a control's own policy fails: one line a manager can act on or pass on. */
+const CONTROL_ADVICE: Record<ControlId, string> = {
+  antivirus: "Start the anti-virus service (clamd) and let freshclam update the signatures.",
+  firewall: "Turn the host firewall back on with the approved rules.",
+  updates: "Install the pending security updates and reboot when asked.",
+  backups: "Check that the backup job ran and its destination is reachable.",
+  physical: "Check the door, then acknowledge the alert with what you found.",
+  wifi: "Set the office access point to WPA2/WPA3 and hide its network name.",
+  accounts: "Give each person their own login; remove shared and default accounts.",
+  "least-privilege": "Remove administrator (sudo) rights from anyone who does not need them.",
+  passwords: "Have the named users set new passwords.",
+  "two-factor": "Open the setup link printed by gatehouse init to create the first user.",
+  transmission: "Serve the console over TLS and renew certificates before they expire.",
+  audit: "The audit log was altered: keep a copy of the database and investigate.",
+  inventory: "Review the changed hardware or software on the inventory page.",
+};
+
+const PROBE_RULE = /\.(probe_error|policy_error)$/;
+const NOT_APPLICABLE_RULE = /\.not_applicable$/;
+
+/** One finding as an issue of `control`: what it says, how bad, and what to do. */
+function findingIssue(control: ControlId, f: { rule: string; kind: string; status: Status; message: string; since: number }): Issue {
+  const base = STATUS_WEIGHT[f.status] * 10;
+  if (NOT_APPLICABLE_RULE.test(f.rule)) return { status: f.status, message: `Does not apply here: ${f.message}`, advice: "Nothing to do on this box.", since: f.since, weight: base - 5 };
+  if (PROBE_RULE.test(f.rule)) return { status: f.status, message: f.message, advice: "Gatehouse could not check this; the monitor page shows the error.", since: f.since, weight: base + 2 };
+  if (f.rule.endsWith(".baseline_missing"))
+    return { status: f.status, message: "No approved baseline yet, so changes cannot be detected.", advice: "An administrator reviews what the monitor sees and approves it as the baseline.", since: f.since, weight: base };
+  if (f.kind === "drift") return { status: f.status, message: f.message, advice: "Review the change on the monitor page; approve it as the new baseline if it was intended.", since: f.since, weight: base + 1 };
+  return { status: f.status, message: f.message, advice: CONTROL_ADVICE[control], since: f.since, weight: base + 3 };
+}
+
+/** The issue to show first: the worst status, then the most telling kind (policy, probe, drift, no baseline). */
+export function worstIssue<T extends { weight: number }>(issues: readonly T[]): T | undefined {
+  let best: T | undefined;
+  for (const i of issues) if (!best || i.weight > best.weight) best = i;
+  return best;
+}
+
+/** One tile per checklist control, each with its worst finding and what to do. */
 export function overviewTiles(db: Db, config: GatehouseConfig, facts: ConsoleFacts, now: number): ControlTile[] {
   const openDoorAlerts = db.prepare("SELECT severity, message, opened_at FROM alerts WHERE source = 'doors' AND state != 'resolved' ORDER BY opened_at").all() as {
     severity: string;
     message: string;
     opened_at: number;
   }[];
+  const monitorControls = monitorControlMap(config.monitors.map((m) => m.monitor));
   return CHECKLIST.map((control): ControlTile => {
     const monitors = monitorsFor(config, control);
+    const issues: Issue[] = [];
     const statuses: Status[] = [];
-    let since: number | undefined;
     let lastChecked: number | undefined;
-    let problem: string | undefined;
     for (const m of monitors) {
       const last = latestObservation(db, m.id);
       if (!last) {
+        issues.push({ status: "unknown", message: `${m.title}: not checked yet.`, advice: "Wait for the first check, or run gatehouse check.", weight: 9 });
         statuses.push("unknown");
-        problem ??= `${m.title}: not checked yet`;
         continue;
       }
       lastChecked = Math.max(lastChecked ?? 0, last.startedAt);
-      statuses.push(last.outcome === "not_applicable" ? "unknown" : last.status);
-      for (const f of currentFindings(db, m.id)) {
-        if (f.status === "pass") continue;
-        problem ??= f.message;
-        since = since === undefined ? f.since : Math.min(since, f.since);
-      }
+      // Only this control's findings: the accounts monitor evidences three controls.
+      const mine = currentFindings(db, m.id).filter((f) => PROBE_RULE.test(f.rule) || NOT_APPLICABLE_RULE.test(f.rule) || controlForFinding(m.id, f.rule, monitorControls) === control);
+      statuses.push(last.outcome === "not_applicable" ? "unknown" : worstStatus(mine.map((f) => f.status)));
+      for (const f of mine) if (f.status !== "pass") issues.push(findingIssue(control, f));
     }
     let watched = monitors.length > 0;
+    const consoleIssue = (ok: boolean, bad: Status, message: string) => {
+      statuses.push(ok ? "pass" : bad);
+      if (!ok) issues.push({ status: bad, message, advice: CONTROL_ADVICE[control], weight: STATUS_WEIGHT[bad] * 10 + 4 });
+    };
     if (control === "two-factor") {
       watched = true;
-      statuses.push(facts.users > 0 ? "pass" : "warn");
-      if (facts.users === 0) problem ??= "No console user yet: open the setup link printed by gatehouse init.";
+      consoleIssue(facts.users > 0, "warn", "No console user yet.");
       lastChecked = now;
     } else if (control === "audit") {
       watched = true;
-      statuses.push(facts.audit.ok ? "pass" : "fail");
-      if (!facts.audit.ok) problem ??= `Audit log chain broken: ${facts.audit.reason ?? "unknown"}`;
+      consoleIssue(facts.audit.ok, "fail", `Audit log chain broken: ${facts.audit.reason ?? "unknown"}`);
       lastChecked = now;
     } else if (control === "transmission") {
       watched = true;
-      statuses.push(facts.https ? "pass" : "warn");
-      if (!facts.https) problem ??= "The console is served without TLS (allowed on loopback only).";
+      consoleIssue(facts.https, "warn", "The console is served without TLS (allowed on loopback only).");
       lastChecked = Math.max(lastChecked ?? 0, now);
     } else if (control === "physical" && (config.doors.sensors.length > 0 || openDoorAlerts.length > 0)) {
       watched = true;
-      const bad = openDoorAlerts[0];
-      statuses.push(bad ? (bad.severity === "critical" ? "fail" : "warn") : "pass");
-      if (bad) {
-        problem ??= bad.message;
-        since = bad.opened_at;
+      statuses.push("pass");
+      for (const a of openDoorAlerts) {
+        const status: Status = a.severity === "critical" ? "fail" : "warn";
+        statuses.push(status);
+        issues.push({ status, message: a.message, advice: CONTROL_ADVICE.physical, since: a.opened_at, weight: STATUS_WEIGHT[status] * 10 + 3 });
       }
     }
     const status = watched ? worstStatus(statuses) : "unknown";
+    const worst = status === "pass" ? undefined : worstIssue(issues);
+    const since = issues.filter((i) => i.status === status && i.since !== undefined).reduce<number | undefined>((a, i) => (a === undefined ? i.since : Math.min(a, i.since!)), undefined);
     return {
       control,
       title: CONTROL_TITLES[control],
       status,
       since: status === "pass" ? undefined : since,
       lastChecked,
-      problem: status === "pass" ? undefined : problem,
+      problem: worst?.message,
+      advice: worst?.advice,
+      more: worst ? issues.filter((i) => i.status !== "pass").length - 1 : 0,
       watched,
       monitors: monitors.map((m) => ({ id: m.id, title: m.title })),
+      href: undefined,
     };
   });
+}
+
+const STATE_STATUS: Record<ControlState, Status> = { green: "pass", amber: "warn", red: "fail", grey: "unknown" };
+
+/** Tiles for the controls kept in registers (BAAs, training, access reviews, restore tests, incidents). */
+export function registerTiles(db: Db, timezone: string, now: number): ControlTile[] {
+  const findings = registerFindings(registerSnapshot(db), siteToday(now, timezone));
+  const byControl = new Map<string, typeof findings>();
+  for (const f of findings) {
+    const c = controlForFinding(COMPLIANCE_SOURCE, f.rule, new Map());
+    if (c) byControl.set(c, [...(byControl.get(c) ?? []), f]);
+  }
+  return REGISTER_IDS.map((register): ControlTile => {
+    const entry = CATALOG.find((c) => c.registers.includes(register))!;
+    const fs = byControl.get(entry.id) ?? [];
+    const state = worstState(fs.map((f) => findingState(f.rule, f.status)));
+    const status = STATE_STATUS[state];
+    const worst = [...fs].sort((a, b) => STATUS_WEIGHT[b.status] - STATUS_WEIGHT[a.status])[0];
+    const label = REGISTERS[register].title;
+    return {
+      control: entry.id,
+      title: entry.title,
+      status,
+      since: undefined,
+      lastChecked: undefined,
+      problem: status === "pass" ? undefined : worst?.message,
+      advice: status === "pass" ? undefined : state === "grey" ? `Record the first entry in the ${label.toLowerCase()} register.` : `Bring the ${label.toLowerCase()} register up to date.`,
+      more: status === "pass" ? 0 : Math.max(0, fs.filter((f) => f.status !== "pass").length - 1),
+      watched: state !== "grey",
+      monitors: [],
+      href: `/compliance/${register}`,
+    };
+  });
+}
+
+/** The line above the tiles: how many controls fail, warn or go unwatched, and the latest check. */
+export function overviewSummary(tiles: readonly ControlTile[], lastCheck: number | undefined, compliance: number | undefined): OverviewSummary {
+  return {
+    failing: tiles.filter((t) => t.status === "fail").length,
+    warnings: tiles.filter((t) => t.status === "warn").length,
+    unwatched: tiles.filter((t) => !t.watched || t.status === "unknown").length,
+    lastCheck,
+    compliance,
+  };
+}
+
+/** The newest monitor observation, for "last check". */
+export function lastCheckAt(db: Db): number | undefined {
+  const r = db.prepare("SELECT max(started_at) AS at FROM observations").get() as { at: number | null };
+  return r.at ?? undefined;
+}
+
+const monthScores = new WeakMap<Db, { key: string; value: number | undefined }>();
+
+/**
+ * This month's compliance: the share of evidenced time the controls were green since the 1st
+ * (site time). Worked out by the scorecard's history; kept for a minute (the overview polls).
+ */
+export function monthCompliance(db: Db, config: GatehouseConfig, now: number): number | undefined {
+  const key = `${Math.floor(now / 60_000)}`;
+  const hit = monthScores.get(db);
+  if (hit?.key === key) return hit.value;
+  const first = `${siteToday(now, config.timezone).slice(0, 7)}-01`;
+  const days = Math.max(1 / 24, (now - localMidnight(first, config.timezone)) / 86_400_000);
+  const scores = scorecard(db, { now, timezone: config.timezone, monitors: config.monitors.map((m) => m.monitor), historyDays: [days] });
+  let green = 0;
+  let evidenced = 0;
+  for (const s of scores) {
+    const t = s.history[0]?.ms;
+    if (!t) continue;
+    green += t.green;
+    evidenced += t.green + t.amber + t.red;
+  }
+  const value = evidenced > 0 ? Math.round((green / evidenced) * 100) : undefined;
+  monthScores.set(db, { key, value });
+  return value;
 }
 
 /**
@@ -123,11 +259,12 @@ export function auditChecker(db: Db): () => ConsoleFacts["audit"] {
   };
 }
 
-/** Open alerts and the 50 most recently resolved. */
+/** Open alerts, most severe first (newest first within a severity), and the 50 most recently resolved. */
 export function listAlerts(db: Db): AlertView[] {
   return readAlerts(
     db,
-    `SELECT * FROM (SELECT * FROM alerts WHERE state != 'resolved' ORDER BY opened_at DESC)
+    `SELECT * FROM (SELECT * FROM alerts WHERE state != 'resolved'
+       ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, opened_at DESC, id DESC)
      UNION ALL SELECT * FROM (SELECT * FROM alerts WHERE state = 'resolved' ORDER BY resolved_at DESC LIMIT 50)`,
   );
 }
@@ -180,27 +317,18 @@ export function auditCsv(rows: AuditRow[]): string {
 /** Keys whose values are secrets if ever inline (paths in *_file keys and TLS file paths are not). */
 const SECRET_KEY = /pass(word)?$|secret$|token$|api_?key$|private_?key$|^authorization$|cookie/i;
 
-/** The effective config as YAML-ish text, with secret-looking values masked and monitor objects reduced to ids. */
-export function maskedConfig(config: GatehouseConfig): string {
-  const plain = {
-    file: config.file,
-    site: config.site,
-    timezone: config.timezone,
-    data_dir: config.dataDir,
-    console: config.console,
-    retention: config.retention,
-    monitors: Object.fromEntries(config.monitors.map((m) => [m.monitor.id, { schedule: m.schedule, config: m.config }])),
-    alerts: config.alerts,
-    doors: config.doors,
-    mqtt: config.mqtt ?? null,
+/**
+ * The configuration as the user wrote it: the file re-read, parsed and re-serialized as YAML (same
+ * keys, units and layout of values as typed), with secret-looking values masked in case someone
+ * put one inline anyway. Throws when the text is not YAML (the caller says so on the page).
+ */
+export function effectiveConfigYaml(text: string): string {
+  const mask = (k: string, v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map((x) => mask("", x));
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k2, v2]) => [k2, mask(k2, v2)]));
+    if (k && SECRET_KEY.test(k) && !/_file$/.test(k) && v !== null) return "••••••";
+    if (typeof v === "string" && /^[a-z]+:\/\/[^/\s:@]+:[^/\s@]+@/i.test(v)) return v.replace(/\/\/([^:/@]+):[^@]+@/, "//$1:••••••@");
+    return v;
   };
-  return JSON.stringify(
-    plain,
-    (k, v) => {
-      if (k && SECRET_KEY.test(k) && !/_file$/.test(k) && v !== null && typeof v !== "object") return "••••••";
-      if (typeof v === "string" && /^[a-z]+:\/\/[^/\s:@]+:[^/\s@]+@/i.test(v)) return v.replace(/\/\/([^:/@]+):[^@]+@/, "//$1:••••••@");
-      return v;
-    },
-    2,
-  );
+  return stringifyYaml(mask("", parseYaml(text, { maxAliasCount: 100 })), { lineWidth: 0 });
 }

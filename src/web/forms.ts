@@ -19,7 +19,19 @@ export async function readForm<S extends z.ZodType>(c: Ctx, schema: S): Promise<
   if (r.success) return { ok: true, data: r.data };
   const issue = r.error.issues[0];
   const field = issue?.path.join(".") || "form";
-  return { ok: false, message: `${field}: ${issue?.message ?? "invalid"}` };
+  return { ok: false, message: issue ? humanIssue(field, issue, body) : "The form is not valid." };
+}
+
+/** A sentence a person understands instead of zod's wording ("expected string, received undefined"). */
+function humanIssue(field: string, issue: z.core.$ZodIssue, body: Record<string, unknown>): string {
+  const name = field.replace(/_/g, " ");
+  const given = issue.path.length === 1 ? body[String(issue.path[0])] : undefined;
+  if (issue.code === "invalid_type") return given === undefined || given === "" ? `Fill in ${name}.` : `${name}: expected text.`;
+  if (issue.code === "too_big") return `${name}: too long (at most ${String(issue.maximum)} characters).`;
+  if (issue.code === "too_small") return `Fill in ${name}.`;
+  if (issue.code === "invalid_value") return `${name}: choose one of the offered values.`;
+  if (issue.code === "invalid_format") return `${name}: not in the expected format.`;
+  return `${name}: ${issue.message}`;
 }
 
 /** A single-line text field: trimmed, bounded, no control characters. */

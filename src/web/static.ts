@@ -41,7 +41,9 @@ export function loadAssets(): Map<string, Asset> {
   const require = createRequire(import.meta.url);
   const htmx = readFileSync(require.resolve("htmx.org/dist/htmx.min.js"), "utf8");
   const css = readFileSync(join(packageRoot(), "src", "web", "static", "console.css"), "utf8");
+  const icon = readFileSync(join(packageRoot(), "src", "web", "static", "favicon.svg"), "utf8");
   cached = new Map([
+    ["favicon.svg", asset(icon, "image/svg+xml")],
     ["htmx.min.js", asset(htmx, "text/javascript; charset=utf-8")],
     ["console.css", asset(css, "text/css; charset=utf-8")],
   ]);

@@ -122,8 +122,8 @@ describe.runIf(canRun({ tools: ["chromium"] }))("console in Chromium", () => {
     const session = cookies.find((c) => c.name === "__Host-gh_session")!;
     expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: "Strict", path: "/" });
 
-    // 3. Overview: twelve tiles, firewall failing, htmx loaded from the daemon.
-    expect(await page.locator("#overview-tiles li.tile").count()).toBe(12);
+    // 3. Overview: twelve checklist tiles and five register tiles, firewall failing, htmx loaded from the daemon.
+    expect(await page.locator("#overview-tiles li.tile").count()).toBe(17);
     expect(await page.getAttribute("#control-firewall", "data-status")).toBe("fail");
     expect(await page.evaluate("typeof window.htmx")).toBe("object");
     expect(await page.evaluate("window.htmx.config.allowEval")).toBe(false);
@@ -139,7 +139,7 @@ describe.runIf(canRun({ tools: ["chromium"] }))("console in Chromium", () => {
     await page.evaluate("window.htmx.ajax('GET', '/', { target: '#overview-tiles', swap: 'outerHTML' })");
     const frag = await (await polled).text();
     expect(frag.startsWith('<section id="overview-tiles"')).toBe(true);
-    expect(await page.locator("#overview-tiles li.tile").count()).toBe(12);
+    expect(await page.locator("#overview-tiles li.tile").count()).toBe(17);
 
     // 4. Acknowledge the alert with a note (htmx swaps the list).
     await page.goto(`${base}/alerts`);
@@ -156,7 +156,8 @@ describe.runIf(canRun({ tools: ["chromium"] }))("console in Chromium", () => {
     await shot(page, "07-monitor");
     await page.fill("#reason", "RDP opened for the new billing PC");
     await page.click("#approve-form button[type=submit]");
-    await page.waitForURL(/approved=1/);
+    // htmx swaps the findings and baseline in place (the plain form post redirects instead).
+    await page.waitForSelector("#monitor-live .notice-ok");
     expect(await page.textContent("main")).toContain("Baseline approved");
     expect(await page.locator("#drift").count()).toBe(0);
 
@@ -242,7 +243,7 @@ describe.runIf(canRun({ tools: ["chromium"] }))("console in Chromium", () => {
     await page.fill("#code", adminCreds!.recovery); // a single-use recovery code this time
     await page.click("#login-form button[type=submit]");
     await page.waitForURL(`${base}/`);
-    expect(await page.locator("#overview-tiles li.tile").count()).toBe(12);
+    expect(await page.locator("#overview-tiles li.tile").count()).toBe(17);
     await page.goto(`${base}/alerts`);
     await page.fill("#alerts-firing input[name=note]", "checked without JavaScript");
     await page.click("#alerts-firing button[type=submit]");

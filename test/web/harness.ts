@@ -56,11 +56,12 @@ export interface Harness {
 
 let pwHashCache: Map<string, Promise<string>> = new Map();
 
-export function makeHarness(over: Partial<WebDeps> = {}, yaml = YAML): Harness {
+/** `file`: where the config "came from" (the settings page re-reads it); by default a path that does not exist. */
+export function makeHarness(over: Partial<WebDeps> = {}, yaml = YAML, file = "/nonexistent/gatehouse.yaml"): Harness {
   const db = openDatabase(":memory:");
   const clock = new Clock();
   const key = randomBytes(32);
-  const config = parseConfigText(yaml, "/nonexistent/gatehouse.yaml");
+  const config = parseConfigText(yaml, file);
   const deps: WebDeps = { db, config, startedAt: T0, version: "test", consoleKey: key, https: true, now: clock.now, ...over };
   const { app, routes } = buildConsole(deps);
   return { db, clock, key, app, routes, deps };

@@ -2,7 +2,10 @@
 import { describe, expect, it } from "vitest";
 import { auditChain, verifyAudit } from "../../src/agent/audit.js";
 import { insertObservation } from "../../src/agent/store/observations.js";
-import { csvField } from "../../src/web/data.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { csvField, effectiveConfigYaml } from "../../src/web/data.js";
 import { addUser, call, makeHarness, signIn, type Harness } from "./harness.js";
 
 const HOSTILE = `<img src=x onerror=alert(1)>"'&`;
@@ -185,28 +188,46 @@ describe("audit log", () => {
 });
 
 describe("settings", () => {
-  it("shows the effective config with secrets masked and queues a test notification (audited)", async () => {
+  it("shows the configuration as the user wrote it (YAML, their names and units), secrets masked, and queues a test notification (audited)", async () => {
     const yaml = `
 site: Acme
 timezone: UTC
 data_dir: /nonexistent/x
+console: { listen: "127.0.0.1:8443", tls: auto, password_max_age_days: 180 }
 monitors:
   firewall: {}
 alerts:
+  renotify_after: 4h
   email: { smtp: { host: smtp.example.org, port: 587, require_tls: true, user: alerts, password_file: /etc/gatehouse/smtp.pass }, from: "g@example.org", to: ["it@example.org"] }
+doors:
+  business_hours: { mon-fri: "07:00-19:00" }
 `;
+    const dir = mkdtempSync(join(tmpdir(), "gh-settings-"));
+    const file = join(dir, "gatehouse.yaml");
+    writeFileSync(file, yaml);
     const { makeHarness: mk } = await import("./harness.js");
     let kicked = 0;
-    const h = mk({ routes: [{ channel: "email", minSeverity: "info" }], onEnqueued: () => kicked++ }, yaml);
+    const h = mk({ routes: [{ channel: "email", minSeverity: "info" }], onEnqueued: () => kicked++ }, yaml, file);
     const a = await addUser(h, "alice", "admin");
     const cookie = await signIn(h, a);
     const page = await (await call(h, "/settings", { cookie })).text();
-    expect(page).toContain("/etc/gatehouse/smtp.pass");
-    const { maskedConfig } = await import("../../src/web/data.js");
-    const masked = maskedConfig({ ...h.deps.config, mqtt: { url: "mqtts://u:hunter2hunter2@broker:8883", password: "inline-secret" } as never });
+    const shown = /<pre id="effective-config">([\s\S]*?)<\/pre>/.exec(page)![1]!;
+    expect(shown).toContain("password_file: /etc/gatehouse/smtp.pass");
+    expect(shown).toContain("renotify_after: 4h");
+    expect(shown).toContain("password_max_age_days: 180");
+    expect(shown).toContain("mon-fri: 07:00-19:00");
+    expect(shown).not.toMatch(/maxPasswordAgeDays|14400000|\[\]/);
+    const masked = effectiveConfigYaml(`mqtt: { url: "mqtts://u:hunter2hunter2@broker:8883", password: inline-secret, password_file: /etc/p }\n`);
     expect(masked).not.toContain("hunter2hunter2");
     expect(masked).not.toContain("inline-secret");
     expect(masked).toContain("mqtts://u:••••••@broker:8883");
+    expect(masked).toContain("password_file: /etc/p");
+    expect(() => effectiveConfigYaml("a: [")).toThrow();
+    rmSync(dir, { recursive: true, force: true });
+    // A file that went away: a sentence, not a 500.
+    const gone = await call(h, "/settings", { cookie });
+    expect(gone.status).toBe(200);
+    expect(await gone.text()).toContain("cannot be read now");
     const res = await call(h, "/settings/test-notification", { cookie, form: {} });
     expect(res.status).toBe(303);
     expect(res.headers.get("Location")).toBe("/settings?sent=1");
@@ -224,7 +245,7 @@ describe("overview", () => {
     observe(h, { "firewall.enabled": false }, "fail", "firewall is off");
     const html = await (await call(h, "/", { cookie })).text();
     const ids = [...html.matchAll(/id="control-([a-z-]+)"/g)].map((m) => m[1]);
-    expect(ids).toEqual(["antivirus", "firewall", "updates", "backups", "physical", "wifi", "accounts", "least-privilege", "passwords", "two-factor", "transmission", "audit"]);
+    expect(ids).toEqual(["antivirus", "firewall", "updates", "backups", "physical", "wifi", "accounts", "least-privilege", "passwords", "two-factor", "transmission", "audit", "baa", "training", "access-review", "restore-test", "incident-response"]);
     expect(html).toMatch(/id="control-firewall" data-status="fail"/);
     expect(html).toContain("firewall is off");
     expect(html).toMatch(/id="control-two-factor" data-status="pass"/);

@@ -24,6 +24,7 @@ const POLICY: Record<string, keyof typeof RANK> = {
   "POST /account/password": "viewer",
   "POST /account/recovery-codes": "viewer",
   "GET /": "viewer",
+  "GET /monitors": "viewer",
   "GET /monitors/:id": "viewer",
   "POST /monitors/:id/baseline": "admin",
   "GET /alerts": "viewer",

@@ -1,4 +1,4 @@
-/** Small display helpers shared by the console views: times, statuses, labels. */
+/** Small display helpers shared by the console views: times, statuses, labels, `code` spans. */
 import type { FC } from "hono/jsx";
 import type { Status } from "../../src/monitors/monitor.js";
 
@@ -9,17 +9,17 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    f = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" });
     formatters.set(timeZone, f);
   }
   return f;
 }
 
-/** "2026-11-28 06:55" in the site's time zone (the office reads local time). */
+/** "2026-11-28 06:55 MST" in the site's time zone, with the zone named (the CLI and logs use UTC). */
 export function localTimeText(ms: number, timeZone: string): string {
   const parts = formatterFor(timeZone).formatToParts(ms);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "";
-  return `${get("year")}-${get("month")}-${get("day")} ${get("hour")}:${get("minute")}`;
+  return `${get("year")}-${get("month")}-${get("day")} ${get("hour")}:${get("minute")} ${get("timeZoneName")}`;
 }
 
 /** A <time> element with the machine-readable instant and local text. */
@@ -38,3 +38,34 @@ export const Notice: FC<{ kind: "error" | "info" | "ok"; text: string | undefine
       {text}
     </p>
   ) : null;
+
+/**
+ * Messages written for people use Markdown-style `code` spans (commands, file names). Split into
+ * text and code pieces; an unpaired backtick stays as text.
+ */
+export function codeSpans(text: string): { code: boolean; text: string }[] {
+  const out: { code: boolean; text: string }[] = [];
+  const re = /`([^`\n]+)`/g;
+  let at = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (m.index > at) out.push({ code: false, text: text.slice(at, m.index) });
+    out.push({ code: true, text: m[1]! });
+    at = m.index + m[0].length;
+  }
+  if (at < text.length) out.push({ code: false, text: text.slice(at) });
+  return out;
+}
+
+/** The same message as plain text (CLI, mail subjects): code spans lose their backticks. */
+export function plainMessage(text: string): string {
+  return codeSpans(text)
+    .map((p) => p.text)
+    .join("");
+}
+
+/** A message with its `code` spans rendered as <code> (escaped like all text). */
+export const Message: FC<{ text: string }> = ({ text }) => (
+  <>
+    {codeSpans(text).map((p) => (p.code ? <code>{p.text}</code> : p.text))}
+  </>
+);

@@ -1,7 +1,7 @@
-/** Alerts by state, each firing one with an acknowledge form (manager and admin). */
+/** Alerts by state (most severe first within each), each firing one with an acknowledge form (manager and admin). */
 import type { FC } from "hono/jsx";
 import type { AlertView } from "../../src/agent/alerts/rows.js";
-import { Time } from "../components/format.js";
+import { Message, Time } from "../components/format.js";
 
 export type { AlertView };
 
@@ -20,7 +20,9 @@ const Group: FC<{ title: string; id: string; alerts: AlertView[]; tz: string; ca
               <strong>{a.severity}</strong> · <code>{a.rule}</code>
               {a.subject ? ` (${a.subject})` : ""} · opened <Time ms={a.openedAt} tz={tz} />
             </p>
-            <p>{a.message}</p>
+            <p>
+              <Message text={a.message} />
+            </p>
             {a.state === "acknowledged" ? (
               <p class="ack">
                 Acknowledged by {a.ack?.by ?? "?"} <Time ms={a.ack?.at} tz={tz} />

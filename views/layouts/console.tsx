@@ -11,11 +11,15 @@ export interface Viewer {
   role: Role;
 }
 
-/** htmx settings: no eval (hx-on, js: values), no injected <style>, no inline script execution. */
+/**
+ * htmx settings: no eval (hx-on, js: values), no injected <style>, no inline script execution, and
+ * no `style` attribute copied between old and new content while settling (CSP style-src).
+ */
 export const HTMX_CONFIG = JSON.stringify({
   allowEval: false,
   allowScriptTags: false,
   includeIndicatorStyles: false,
+  attributesToSettle: ["class", "width", "height"],
   historyCacheSize: 0,
   selfRequestsOnly: true,
 });
@@ -23,7 +27,9 @@ export const HTMX_CONFIG = JSON.stringify({
 const NAV: { href: string; label: string; min: Role }[] = [
   { href: "/", label: "Overview", min: "viewer" },
   { href: "/alerts", label: "Alerts", min: "viewer" },
+  { href: "/compliance", label: "Compliance", min: "viewer" },
   { href: "/doors", label: "Doors", min: "viewer" },
+  { href: "/monitors", label: "Monitors", min: "viewer" },
   { href: "/computers", label: "Computers", min: "viewer" },
   { href: "/users", label: "Users", min: "admin" },
   { href: "/audit", label: "Audit", min: "admin" },
@@ -41,6 +47,7 @@ export const Layout: FC<{ title: string; site: string; viewer?: Viewer | undefin
       <meta name="referrer" content="same-origin" />
       <title>{`${title} — Gatehouse — ${site}`}</title>
       <link rel="stylesheet" href="/static/console.css" />
+      <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
       <script src="/static/htmx.min.js" defer></script>
     </head>
     <body>
@@ -54,7 +61,7 @@ export const Layout: FC<{ title: string; site: string; viewer?: Viewer | undefin
             <ul>
               {NAV.filter((n) => RANK[viewer.role] >= RANK[n.min]).map((n) => (
                 <li>
-                  <a href={n.href} aria-current={current === n.href ? "page" : undefined}>
+                  <a href={n.href} aria-current={current === n.href || (n.href !== "/" && current?.startsWith(`${n.href}/`)) ? "page" : undefined}>
                     {n.label}
                   </a>
                 </li>

@@ -157,7 +157,7 @@ export const AuditPage: FC<{ site: string; viewer: Viewer; tz: string; rows: Aud
   </Layout>
 );
 
-export const SettingsPage: FC<{ site: string; viewer: Viewer; configText: string; channels: string[]; notice?: string | undefined; error?: string | undefined }> = (p) => (
+export const SettingsPage: FC<{ site: string; viewer: Viewer; configFile: string; configText: string; channels: string[]; notice?: string | undefined; error?: string | undefined }> = (p) => (
   <Layout title="Settings" site={p.site} viewer={p.viewer} current="/settings">
     <Notice kind="ok" text={p.notice} />
     <Notice kind="error" text={p.error} />
@@ -169,8 +169,11 @@ export const SettingsPage: FC<{ site: string; viewer: Viewer; configText: string
       </form>
     </section>
     <section aria-labelledby="config-h">
-      <h2 id="config-h">Effective configuration</h2>
-      <p>Secrets are never in the file (they are read from *_file paths); anything that looks secret is masked here too. Edit the file and restart to change it.</p>
+      <h2 id="config-h">Configuration</h2>
+      <p>
+        <code>{p.configFile}</code>, as written. Secrets are never in the file (they are read from <code>*_file</code> paths); anything that looks secret is masked here too. Edit the file and
+        restart to change it.
+      </p>
       <pre id="effective-config">{p.configText}</pre>
     </section>
   </Layout>

@@ -1,7 +1,7 @@
 /** Monitor detail: findings, facts, evidence, history, drift against the baseline, approval. */
-import type { FC } from "hono/jsx";
+import type { Child, FC } from "hono/jsx";
 import type { FactValue, Status } from "../../src/monitors/monitor.js";
-import { Notice, StatusBadge, Time } from "../components/format.js";
+import { Message, Notice, StatusBadge, Time } from "../components/format.js";
 import { Layout, type Viewer } from "../layouts/console.js";
 
 export interface DriftRow {
@@ -38,8 +38,13 @@ export const MonitorFindings: FC<{ m: MonitorView; tz: string }> = ({ m, tz }) =
   <section id="monitor-findings" aria-labelledby="findings-h">
     <h2 id="findings-h">Findings</h2>
     <p>
-      <StatusBadge status={m.status} /> last checked <Time ms={m.checkedAt} tz={tz} />
-      {m.error ? <span> — probe error: {m.error}</span> : null}
+      <StatusBadge status={m.status} label={m.outcome === "not_applicable" ? "Does not apply" : undefined} /> last checked <Time ms={m.checkedAt} tz={tz} />
+      {m.error ? (
+        <span id="probe-outcome">
+          {" "}
+          — {m.outcome === "not_applicable" ? "does not apply to this box" : "could not check"}: <Message text={m.error} />
+        </span>
+      ) : null}
     </p>
     {m.findings.length === 0 ? (
       <p>No findings.</p>
@@ -63,7 +68,9 @@ export const MonitorFindings: FC<{ m: MonitorView; tz: string }> = ({ m, tz }) =
                 <code>{f.rule}</code>
                 {f.subject ? <span> ({f.subject})</span> : null}
               </td>
-              <td>{f.message}</td>
+              <td>
+                <Message text={f.message} />
+              </td>
               <td>
                 <Time ms={f.since} tz={tz} />
               </td>
@@ -75,11 +82,9 @@ export const MonitorFindings: FC<{ m: MonitorView; tz: string }> = ({ m, tz }) =
   </section>
 );
 
-export const MonitorPage: FC<{ site: string; viewer: Viewer; m: MonitorView; tz: string }> = ({ site, viewer, m, tz }) => (
-  <Layout title={m.title} site={site} viewer={viewer}>
-    <p>
-      Control: <strong>{m.control}</strong> · monitor id <code>{m.id}</code>
-    </p>
+/** Findings and baseline: what an approval changes, returned alone to an htmx approval. */
+export const MonitorLive: FC<{ m: MonitorView; tz: string }> = ({ m, tz }) => (
+  <div id="monitor-live">
     <Notice kind="ok" text={m.notice} />
     <Notice kind="error" text={m.error2} />
     <MonitorFindings m={m} tz={tz} />
@@ -124,7 +129,15 @@ export const MonitorPage: FC<{ site: string; viewer: Viewer; m: MonitorView; tz:
             <p>What is observed now matches the baseline.</p>
           ) : null}
           {m.canApprove && m.checkedAt !== undefined && m.outcome === "ok" ? (
-            <form method="post" action={`/monitors/${encodeURIComponent(m.id)}/baseline`} class="stack narrow" id="approve-form">
+            <form
+              method="post"
+              action={`/monitors/${encodeURIComponent(m.id)}/baseline`}
+              hx-post={`/monitors/${encodeURIComponent(m.id)}/baseline`}
+              hx-target="#monitor-live"
+              hx-swap="outerHTML"
+              class="stack narrow"
+              id="approve-form"
+            >
               <p>
                 Approve what was observed at <Time ms={m.checkedAt} tz={tz} /> as the new baseline.
               </p>
@@ -136,13 +149,23 @@ export const MonitorPage: FC<{ site: string; viewer: Viewer; m: MonitorView; tz:
         </>
       )}
     </section>
+  </div>
+);
+
+export const MonitorPage: FC<{ site: string; viewer: Viewer; m: MonitorView; tz: string; strip?: Child }> = ({ site, viewer, m, tz, strip }) => (
+  <Layout title={m.title} site={site} viewer={viewer} current="/monitors">
+    <p>
+      Control: <strong>{m.control}</strong> · monitor id <code>{m.id}</code>
+    </p>
+    {strip}
+    <MonitorLive m={m} tz={tz} />
 
     <section aria-labelledby="facts-h">
       <h2 id="facts-h">Facts</h2>
       {m.facts.length === 0 ? (
         <p>No facts observed yet.</p>
       ) : (
-        <table id="facts">
+        <table id="facts" class="facts">
           <tbody>
             {m.facts.map(([k, v]) => (
               <tr>

@@ -1,4 +1,5 @@
 /** Admin pages: users (with re-authentication), audit log with CSV export, settings. */
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { appendAudit } from "../../agent/audit.js";
 import { enqueue } from "../../agent/alerts/engine.js";
@@ -18,7 +19,7 @@ import {
   type Role,
 } from "../auth/store.js";
 import type { Ctx } from "../context.js";
-import { auditCsv, maskedConfig, queryAudit } from "../data.js";
+import { auditCsv, effectiveConfigYaml, queryAudit } from "../data.js";
 import { idParam, readForm, text } from "../forms.js";
 import { respond } from "../render.js";
 import type { Routes } from "./table.js";
@@ -41,10 +42,10 @@ const date = z
   .or(z.literal("").transform(() => undefined));
 const auditQuery = z.object({ actor: z.string().max(64).optional(), action: z.string().max(64).optional(), from: date, to: date });
 
-/** The console's base URL for links: the configured public URL, else this request's origin. */
-function baseUrl(c: Ctx): string {
-  const configured = c.var.web.config.console.publicUrl;
-  return (configured ?? new URL(c.req.url).origin).replace(/\/+$/, "");
+/** A one-time link under the console's base URL (the configured public URL, else this request's origin), by URL resolution. */
+function enrollLink(c: Ctx, token: string): string {
+  const base = c.var.web.config.console.publicUrl ?? new URL(c.req.url).origin;
+  return new URL(`enroll/${token}`, base.endsWith("/") ? base : `${base}/`).href;
 }
 
 export function adminRoutes(r: Routes): void {
@@ -68,7 +69,7 @@ export function adminRoutes(r: Routes): void {
       appendAudit(web.db, { at: web.now(), actor: actorOf(c), action: "user.invite", target: `user:${f.data.username}`, address: c.var.address, detail: { before: null, after: { username: f.data.username, role: f.data.role } } });
       return t;
     })();
-    return usersPage(c, { link: `${baseUrl(c)}/enroll/${token}` });
+    return usersPage(c, { link: enrollLink(c, token) });
   });
 
   const change = (path: string, apply: (c: Ctx, userId: number) => Promise<string | undefined> | string | undefined) =>
@@ -122,7 +123,7 @@ export function adminRoutes(r: Routes): void {
       appendAudit(web.db, { at: web.now(), actor: actorOf(c), action: "user.reset_link", target: `user:${u.username}`, address: c.var.address, detail: { sessions_ended: ended } });
       return t;
     })();
-    return usersPage(c, { link: `${baseUrl(c)}/enroll/${token}`, notice: `Reset link for ${u.username}: it sets a new password and authenticator.` });
+    return usersPage(c, { link: enrollLink(c, token), notice: `Reset link for ${u.username}: it sets a new password and authenticator.` });
   });
 
   change("/users/:id/enable", (c, id) => {
@@ -181,7 +182,14 @@ export function adminRoutes(r: Routes): void {
 
   const settingsPage = (c: Ctx, opts: { notice?: string; error?: string } = {}) => {
     const web = c.var.web;
-    return respond(c, { page: () => <SettingsPage site={web.config.site} viewer={viewerOf(c)} configText={maskedConfig(web.config)} channels={web.routes.map((x) => x.channel)} notice={opts.notice} error={opts.error} /> });
+    let configText: string;
+    try {
+      configText = effectiveConfigYaml(readFileSync(web.config.file, "utf8"));
+    } catch (e) {
+      web.log.warn({ file: web.config.file, err: (e as Error).message }, "settings: cannot re-read the config file");
+      configText = `(the file ${web.config.file} cannot be read now; the daemon runs with the configuration it loaded at start)`;
+    }
+    return respond(c, { page: () => <SettingsPage site={web.config.site} viewer={viewerOf(c)} configFile={web.config.file} configText={configText} channels={web.routes.map((x) => x.channel)} notice={opts.notice} error={opts.error} /> });
   };
 
   r.add({ method: "GET", path: "/settings", access: "admin" }, (c) => {

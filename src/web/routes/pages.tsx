@@ -4,24 +4,26 @@ import { addSilence, endSilence, listSilences, SilenceError } from "../../agent/
 import { approveBaseline } from "../../agent/baseline.js";
 import { declareOnsite, OnsiteError, parseUntil } from "../../agent/doors/onsite.js";
 import { activeOnsite, listDoorStates, recentDoorEvents } from "../../agent/doors/store.js";
-import { driftFindings } from "../../agent/evaluator.js";
+import { driftFindings, worstStatus } from "../../agent/evaluator.js";
 import { currentFindings, getBaseline, latestObservation, recentObservations } from "../../agent/store/observations.js";
 import { countUsers } from "../auth/store.js";
 import type { Ctx } from "../context.js";
-import { listAlerts, overviewTiles } from "../data.js";
+import { lastCheckAt, listAlerts, monthCompliance, overviewSummary, overviewTiles, registerTiles } from "../data.js";
 import { ackAlert, AlertActionError, getAlert } from "../../agent/alerts/manage.js";
 import { idParam, readForm, text } from "../forms.js";
-import { respond } from "../render.js";
+import { isFragmentRequest, respond } from "../render.js";
 import type { Routes } from "./table.js";
 import { AlertsList } from "../../../views/fragments/alerts-list.js";
 import { OverviewTiles } from "../../../views/fragments/overview-tiles.js";
 import { AlertsPage } from "../../../views/pages/alerts.js";
 import { DoorsLive, DoorsPage, type SensorView } from "../../../views/pages/doors.js";
 import { MessagePage } from "../../../views/pages/auth.js";
-import { MonitorFindings, MonitorPage, type MonitorView } from "../../../views/pages/monitor.js";
+import { MonitorLive, MonitorPage, type MonitorView } from "../../../views/pages/monitor.js";
+import { MonitorsPage } from "../../../views/pages/monitors.js";
 import { OverviewPage } from "../../../views/pages/overview.js";
 
 const REFRESH_SECONDS = 15;
+const APPROVED = "Baseline approved. The monitor runs again now.";
 const viewerOf = (c: Ctx) => ({ username: c.var.auth!.user.username, role: c.var.auth!.user.role });
 const actorOf = (c: Ctx) => `user:${c.var.auth!.user.username}`;
 const atLeast = (c: Ctx, role: "manager" | "admin") => (role === "admin" ? c.var.auth!.user.role === "admin" : c.var.auth!.user.role !== "viewer");
@@ -35,16 +37,26 @@ function monitorView(c: Ctx, id: string, extra: { notice?: string; error?: strin
   const m = setting.monitor;
   const last = latestObservation(web.db, id);
   const baseline = getBaseline(web.db, id);
-  const drift = last && last.outcome === "ok" && baseline ? driftFindings(m, last.facts, baseline.facts).filter((f) => f.change) : [];
+  const fresh = last && last.outcome === "ok" ? driftFindings(m, last.facts, baseline?.facts) : undefined;
+  const drift = fresh && baseline ? fresh.filter((f) => f.change) : [];
+  // Drift findings follow from the latest facts and the approved baseline alone, so they are
+  // worked out here: right after an approval the page tells the truth before the monitor re-runs.
+  const stored = currentFindings(web.db, id).map((f) => ({ rule: f.rule, subject: f.subject, status: f.status, message: f.message, since: f.since, kind: f.kind }));
+  const findings = fresh
+    ? [
+        ...stored.filter((f) => f.kind !== "drift"),
+        ...fresh.filter((f) => f.status !== "pass").map((f) => stored.find((s) => s.rule === f.rule && s.subject === (f.subject ?? "") && s.status === f.status) ?? { rule: f.rule, subject: f.subject ?? "", status: f.status, message: f.message, since: web.now(), kind: f.kind }),
+      ]
+    : stored;
   return {
     id,
     title: m.title,
     control: m.control,
-    status: last?.status ?? "unknown",
+    status: last ? (last.outcome === "ok" ? worstStatus(findings.map((f) => f.status)) : last.status) : "unknown",
     checkedAt: last?.startedAt,
     outcome: last?.outcome,
     error: last?.error,
-    findings: currentFindings(web.db, id).map((f) => ({ rule: f.rule, subject: f.subject, status: f.status, message: f.message, since: f.since, kind: f.kind })),
+    findings,
     facts: Object.entries(last?.facts ?? {}).sort(([a], [b]) => a.localeCompare(b)),
     evidence: last?.evidence ?? "",
     history: recentObservations(web.db, id, 30).map((o) => ({ at: o.startedAt, status: o.status, outcome: o.outcome, durationMs: o.durationMs })),
@@ -65,19 +77,32 @@ const baselineForm = z.object({ reason: text(500, 1) });
 export function pageRoutes(r: Routes): void {
   r.add({ method: "GET", path: "/", access: "viewer" }, (c) => {
     const web = c.var.web;
-    const tiles = overviewTiles(web.db, web.config, { users: countUsers(web.db), audit: web.auditCheck(), https: web.https }, web.now());
+    const now = web.now();
+    const tiles = overviewTiles(web.db, web.config, { users: countUsers(web.db), audit: web.auditCheck(), https: web.https }, now);
+    const registers = registerTiles(web.db, web.config.timezone, now);
+    const summary = overviewSummary([...tiles, ...registers], lastCheckAt(web.db), monthCompliance(web.db, web.config, now));
     const tz = web.config.timezone;
+    const props = { tiles, registers, summary, tz, refreshSeconds: REFRESH_SECONDS };
     return respond(c, {
-      page: () => <OverviewPage site={web.config.site} viewer={viewerOf(c)} tiles={tiles} tz={tz} refreshSeconds={REFRESH_SECONDS} />,
-      fragment: () => <OverviewTiles tiles={tiles} tz={tz} refreshSeconds={REFRESH_SECONDS} />,
+      page: () => <OverviewPage site={web.config.site} viewer={viewerOf(c)} {...props} />,
+      fragment: () => <OverviewTiles {...props} />,
     });
   });
 
   r.add({ method: "GET", path: "/monitors/:id", access: "viewer" }, (c) => {
     const web = c.var.web;
-    const m = monitorView(c, (c.req.param("id") ?? ""), c.req.query("approved") ? { notice: "Baseline approved. The monitor runs again now." } : {});
+    const m = monitorView(c, (c.req.param("id") ?? ""), c.req.query("approved") ? { notice: APPROVED } : {});
     if (!m) return notFound(c, "monitor");
-    return respond(c, { page: () => <MonitorPage site={web.config.site} viewer={viewerOf(c)} m={m} tz={web.config.timezone} />, fragment: () => <MonitorFindings m={m} tz={web.config.timezone} /> });
+    return respond(c, { page: () => <MonitorPage site={web.config.site} viewer={viewerOf(c)} m={m} tz={web.config.timezone} />, fragment: () => <MonitorLive m={m} tz={web.config.timezone} /> });
+  });
+
+  r.add({ method: "GET", path: "/monitors", access: "viewer" }, (c) => {
+    const web = c.var.web;
+    const monitors = web.config.monitors.map(({ monitor: m }) => {
+      const last = latestObservation(web.db, m.id);
+      return { id: m.id, title: m.title, control: m.control, status: last?.status ?? ("unknown" as const), checkedAt: last?.startedAt, notApplicable: last?.outcome === "not_applicable" };
+    });
+    return respond(c, { page: () => <MonitorsPage site={web.config.site} viewer={viewerOf(c)} tz={web.config.timezone} monitors={monitors} /> });
   });
 
   r.add({ method: "POST", path: "/monitors/:id/baseline", access: "admin" }, async (c) => {
@@ -85,13 +110,17 @@ export function pageRoutes(r: Routes): void {
     const id = (c.req.param("id") ?? "");
     const setting = web.config.monitors.find((m) => m.monitor.id === id);
     if (!setting) return notFound(c, "monitor");
-    const again = (error: string, status: 400 | 409) => respond(c, { page: () => <MonitorPage site={web.config.site} viewer={viewerOf(c)} m={monitorView(c, id, { error })!} tz={web.config.timezone} /> }, status);
+    const again = (error: string, status: 400 | 409) => {
+      const m = monitorView(c, id, { error })!;
+      return respond(c, { page: () => <MonitorPage site={web.config.site} viewer={viewerOf(c)} m={m} tz={web.config.timezone} />, fragment: () => <MonitorLive m={m} tz={web.config.timezone} /> }, status);
+    };
     const f = await readForm(c, baselineForm);
     if (!f.ok) return again(`A reason is required (${f.message}).`, 400);
     const last = latestObservation(web.db, id);
     if (!last || last.outcome !== "ok") return again("There is no successful observation to approve yet.", 409);
     approveBaseline(web.db, setting.monitor, last.facts, { actor: actorOf(c), reason: f.data.reason, address: c.var.address, now: web.now() });
     web.runNow?.(id);
+    if (isFragmentRequest(c)) return respond(c, { page: () => null, fragment: () => <MonitorLive m={monitorView(c, id, { notice: APPROVED })!} tz={web.config.timezone} /> });
     return c.redirect(`/monitors/${encodeURIComponent(id)}?approved=1`, 303);
   });
 
