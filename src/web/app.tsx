@@ -13,6 +13,7 @@ import { loadSession } from "./session.js";
 import { loadAssets } from "./static.js";
 import { adminRoutes } from "./routes/admin.js";
 import { authRoutes } from "./routes/auth.js";
+import { complianceRoutes, UPLOAD_LIMIT, UPLOAD_PATH } from "./routes/compliance.js";
 import { computerRoutes } from "./routes/computers.js";
 import { OSQUERY_PREFIX, osqueryApp } from "./routes/osquery.js";
 import { pageRoutes } from "./routes/pages.js";
@@ -74,7 +75,9 @@ export function buildConsole(deps: WebDeps): Console {
   // osquery's TLS API: node keys instead of sessions, its own body limits (result batches exceed 64 KiB).
   const osquery = web.config.hosts ? osqueryApp(web, web.config.hosts) : undefined;
   if (osquery) app.all(`${OSQUERY_PREFIX}/*`, (c) => osquery.fetch(c.req.raw, c.env));
-  app.use("*", bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text("Request too large.", 413) }));
+  const smallBody = bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text("Request too large.", 413) });
+  const uploadBody = bodyLimit({ maxSize: UPLOAD_LIMIT, onError: (c) => c.text(`Upload too large (at most ${UPLOAD_LIMIT / 1024 / 1024} MiB).`, 413) });
+  app.use("*", (c, next) => (c.req.method === "POST" && UPLOAD_PATH.test(c.req.path) ? uploadBody(c, next) : smallBody(c, next)));
   let doorWebhook: SubApp | undefined;
   // Signed door events: no session, no Origin (senders are not browsers); the sub-app checks its HMAC.
   app.post(`${DOOR_WEBHOOK_PREFIX}*`, (c) => (doorWebhook ? doorWebhook.fetch(c.req.raw, c.env) : c.text("not found", 404)));
@@ -102,6 +105,7 @@ export function buildConsole(deps: WebDeps): Console {
   const routes = new Routes(app);
   authRoutes(routes);
   pageRoutes(routes);
+  complianceRoutes(routes);
   adminRoutes(routes);
   computerRoutes(routes);
 

@@ -301,6 +301,24 @@ export function queryAudit(db: Db, q: AuditQuery): AuditRow[] {
   return db.prepare(`SELECT * FROM audit ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`).all(...args) as AuditRow[];
 }
 
+/** Audit rows about one target (a register entry "baa:3"), newest first. */
+export function auditForTarget(db: Db, target: string, limit: number): AuditRow[] {
+  return db.prepare("SELECT * FROM audit WHERE target = ? ORDER BY id DESC LIMIT ?").all(target, limit) as AuditRow[];
+}
+
+/** The latest audit rows whose action starts with `prefix` ("register.baa."), newest first. */
+export function auditWithPrefix(db: Db, prefix: string, limit: number): AuditRow[] {
+  return queryAudit(db, { actionPrefix: prefix, limit });
+}
+
+/** The audit entry recording a report's generation, found by either of its seals. */
+export function reportInAudit(db: Db, sha256: string): { at: number; actor: string; period: string } | undefined {
+  const r = db
+    .prepare("SELECT at, actor, target FROM audit WHERE action = 'report.generate' AND (json_extract(detail_json, '$.html_sha256') = ? OR json_extract(detail_json, '$.json_sha256') = ?) ORDER BY id LIMIT 1")
+    .get(sha256, sha256) as { at: number; actor: string; target: string } | undefined;
+  return r && { at: r.at, actor: r.actor, period: r.target.replace("..", " to ") };
+}
+
 /** One CSV field: quoted, and a leading = + - @ tab or CR neutralized so a spreadsheet never runs it as a formula. */
 export function csvField(v: string | number): string {
   let s = String(v);

@@ -85,19 +85,27 @@ export interface Req {
   address?: string;
   /** Leave out the same-origin headers a browser would send. */
   bare?: boolean;
+  /** A multipart body (file uploads). */
+  multipart?: FormData;
 }
 
 /** Calls the app like a browser on the console's own origin would. */
 export async function call(h: Harness, path: string, r: Req = {}): Promise<Response> {
-  const method = r.method ?? (r.form ? "POST" : "GET");
+  const method = r.method ?? (r.form || r.multipart ? "POST" : "GET");
   const headers = new Headers(r.headers);
   if (!r.bare && method !== "GET" && !headers.has("Origin")) headers.set("Origin", ORIGIN);
   if (!r.bare && !headers.has("Sec-Fetch-Site")) headers.set("Sec-Fetch-Site", "same-origin");
   if (r.cookie) headers.set("Cookie", `${SESSION_COOKIE}=${r.cookie}`);
-  let body: string | undefined;
+  let body: string | Blob | undefined;
   if (r.form) {
     headers.set("Content-Type", "application/x-www-form-urlencoded");
     body = new URLSearchParams(r.form).toString();
+  }
+  if (r.multipart) {
+    // Encode through Response so the boundary in Content-Type matches the body.
+    const enc = new Response(r.multipart);
+    headers.set("Content-Type", enc.headers.get("Content-Type")!);
+    body = await enc.blob();
   }
   const env = { incoming: { socket: { remoteAddress: r.address ?? "192.0.2.10", remotePort: 50000, remoteFamily: "IPv4" } } };
   return h.app.request(`${ORIGIN}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) }, env);

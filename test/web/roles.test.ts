@@ -31,6 +31,19 @@ const POLICY: Record<string, keyof typeof RANK> = {
   "POST /alerts/:id/ack": "manager",
   "POST /silences": "admin",
   "POST /silences/:id/end": "admin",
+  "GET /compliance": "viewer",
+  "GET /compliance/reports": "viewer",
+  "POST /compliance/reports": "manager",
+  "POST /compliance/reports/verify": "viewer",
+  "GET /compliance/reports/:name": "viewer",
+  "GET /compliance/:register": "viewer",
+  "GET /compliance/:register/export.csv": "viewer",
+  "POST /compliance/:register/import": "manager",
+  "POST /compliance/:register": "manager",
+  "GET /compliance/:register/:id": "viewer",
+  "POST /compliance/:register/:id": "manager",
+  "POST /compliance/:register/:id/close": "manager",
+  "POST /compliance/:register/:id/delete": "manager",
   "GET /doors": "viewer",
   "POST /doors/onsite": "manager",
   "GET /computers": "viewer",
@@ -49,7 +62,12 @@ const POLICY: Record<string, keyof typeof RANK> = {
   "POST /settings/test-notification": "admin",
 };
 
-const concrete = (spec: RouteSpec) => spec.path.replace(":id", spec.path.startsWith("/monitors") ? "firewall" : "999").replace(":token", "AAAAAAAAAAAAAAAAAAAAAA");
+const concrete = (spec: RouteSpec) =>
+  spec.path
+    .replace(":id", spec.path.startsWith("/monitors") ? "firewall" : "999")
+    .replace(":token", "AAAAAAAAAAAAAAAAAAAAAA")
+    .replace(":register", "baa")
+    .replace(":name", "evidence-none.html");
 
 async function hit(h: Harness, spec: RouteSpec, cookie?: string): Promise<Response> {
   return spec.method === "GET" ? call(h, concrete(spec), { cookie }) : call(h, concrete(spec), { cookie, form: {} });
