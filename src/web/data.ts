@@ -12,10 +12,11 @@ import { CONTROL_IDS, type ControlId, type Status } from "../monitors/monitor.js
 import { readAlerts, type AlertView } from "../agent/alerts/rows.js";
 import { CATALOG, controlForFinding } from "../agent/compliance/catalog.js";
 import { COMPLIANCE_SOURCE, registerFindings, registerSnapshot, siteToday } from "../agent/compliance/evaluate.js";
-import { REGISTER_IDS, REGISTERS } from "../agent/compliance/registers.js";
+import { addDays, REGISTER_IDS, REGISTERS } from "../agent/compliance/registers.js";
 import { localMidnight } from "../agent/compliance/report.js";
 import { findingState, monitorControlMap, scorecard, worstState, type ControlState } from "../agent/compliance/scorecard.js";
 import type { ControlTile, OverviewSummary } from "../../views/fragments/overview-tiles.js";
+import type { DayOpenings, DayStatus } from "../../views/components/charts.js";
 
 const CONTROL_TITLES: Record<ControlId, string> = {
   antivirus: "Anti-virus",
@@ -299,6 +300,44 @@ export function queryAudit(db: Db, q: AuditQuery): AuditRow[] {
   }
   args.push(q.limit);
   return db.prepare(`SELECT * FROM audit ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`).all(...args) as AuditRow[];
+}
+
+/** The last `days` calendar days at the site (today included), each with its local start and end. */
+export function siteDays(now: number, timezone: string, days: number): { date: string; from: number; to: number }[] {
+  const today = siteToday(now, timezone);
+  return Array.from({ length: days }, (_, i) => {
+    const date = addDays(today, i - days + 1);
+    return { date, from: localMidnight(date, timezone), to: localMidnight(addDays(date, 1), timezone) };
+  });
+}
+
+const STATUS_BY_RANK: (Status | undefined)[] = ["pass", "unknown", "warn", "fail"];
+
+/** Worst status per site day for one monitor (one indexed range scan per day, in one statement). */
+export function statusByDay(db: Db, monitor: string, days: readonly { date: string; from: number; to: number }[]): DayStatus[] {
+  const rows = db
+    .prepare(
+      `WITH b(i, lo, hi) AS (SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
+       SELECT b.i AS i, count(o.id) AS n,
+              max(CASE o.status WHEN 'fail' THEN 3 WHEN 'warn' THEN 2 WHEN 'unknown' THEN 1 ELSE 0 END) AS worst
+       FROM b LEFT JOIN observations o ON o.monitor = ? AND o.started_at >= b.lo AND o.started_at < b.hi
+       GROUP BY b.i ORDER BY b.i`,
+    )
+    .all(JSON.stringify(days.map((d) => [d.from, d.to])), monitor) as { i: number; n: number; worst: number | null }[];
+  return rows.map((r) => ({ date: days[r.i]!.date, status: r.n ? STATUS_BY_RANK[r.worst ?? 0] : undefined, checks: r.n }));
+}
+
+/** Door openings per site day, and how many of them were after hours (alarm or declared on site). */
+export function doorOpeningsByDay(db: Db, days: readonly { date: string; from: number; to: number }[]): DayOpenings[] {
+  const rows = db
+    .prepare(
+      `WITH b(i, lo, hi) AS (SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
+       SELECT b.i AS i, count(e.id) AS n, coalesce(sum(e.outcome IN ('alarm', 'onsite')), 0) AS after
+       FROM b LEFT JOIN door_events e ON e.received_at >= b.lo AND e.received_at < b.hi AND e.state = 'open' AND e.outcome IN ('alarm', 'onsite', 'business_hours')
+       GROUP BY b.i ORDER BY b.i`,
+    )
+    .all(JSON.stringify(days.map((d) => [d.from, d.to]))) as { i: number; n: number; after: number }[];
+  return rows.map((r) => ({ date: days[r.i]!.date, openings: r.n, afterHours: r.after }));
 }
 
 /** Audit rows about one target (a register entry "baa:3"), newest first. */

@@ -1,5 +1,5 @@
 /** Doors: each sensor's state, the event timeline, and "on site until". */
-import type { FC } from "hono/jsx";
+import type { Child, FC } from "hono/jsx";
 import { Notice, Time } from "../components/format.js";
 import { Layout, type Viewer } from "../layouts/console.js";
 
@@ -84,12 +84,20 @@ export const DoorsPage: FC<{
   events: DoorEventView[];
   onsite: OnsiteView | undefined;
   canDeclare: boolean;
+  /** Openings per day over the last 30 days (when sensors are configured). */
+  chart?: Child;
   error?: string | undefined;
   notice?: string | undefined;
 }> = (p) => (
   <Layout title="Doors" site={p.site} viewer={p.viewer} current="/doors">
     <Notice kind="error" text={p.error} />
     <Notice kind="ok" text={p.notice} />
+    {p.chart ? (
+      <section aria-labelledby="door-chart-h">
+        <h2 id="door-chart-h">Openings per day</h2>
+        {p.chart}
+      </section>
+    ) : null}
     <DoorsLive sensors={p.sensors} events={p.events} tz={p.tz} />
     <section aria-labelledby="onsite-h" id="door-onsite">
       <h2 id="onsite-h">On site</h2>

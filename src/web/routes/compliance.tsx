@@ -27,7 +27,8 @@ import {
   type RegisterRow,
 } from "../../agent/compliance/registers.js";
 import { generateEvidenceReport, ReportError, verifySealedReport } from "../../agent/compliance/report.js";
-import { scorecard } from "../../agent/compliance/scorecard.js";
+import { percentInState, scorecard, type ControlScore } from "../../agent/compliance/scorecard.js";
+import { StateBars } from "../../../views/components/charts.js";
 import type { Ctx } from "../context.js";
 import { auditForTarget, auditWithPrefix, reportInAudit } from "../data.js";
 import { idParam, readForm } from "../forms.js";
@@ -154,12 +155,19 @@ function writePrivate(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
+/** Each control's 30/90/365-day picture, keyed by control id. */
+function controlCharts(scores: readonly ControlScore[]) {
+  return Object.fromEntries(
+    scores.map((s) => [s.control.id, <StateBars id={`bars-${s.control.id}`} title={`${s.control.title}, share of time in each state`} windows={s.history.map((h) => ({ days: h.days, percent: percentInState(h.ms) }))} />]),
+  );
+}
+
 export function complianceRoutes(r: Routes): void {
   r.add({ method: "GET", path: "/compliance", access: "viewer" }, (c) => {
     const web = c.var.web;
     const now = web.now();
     const scores = scorecard(web.db, { now, timezone: web.config.timezone, monitors: web.config.monitors.map((m) => m.monitor) });
-    return respond(c, { page: () => <CompliancePage site={web.config.site} viewer={viewerOf(c)} tz={web.config.timezone} scores={scores} registers={registerLinks(c)} charts={{}} /> });
+    return respond(c, { page: () => <CompliancePage site={web.config.site} viewer={viewerOf(c)} tz={web.config.timezone} scores={scores} registers={registerLinks(c)} charts={controlCharts(scores)} /> });
   });
 
   // Reports first: /compliance/reports must not be taken for a register called "reports".

@@ -8,7 +8,8 @@ import { driftFindings, worstStatus } from "../../agent/evaluator.js";
 import { currentFindings, getBaseline, latestObservation, recentObservations } from "../../agent/store/observations.js";
 import { countUsers } from "../auth/store.js";
 import type { Ctx } from "../context.js";
-import { lastCheckAt, listAlerts, monthCompliance, overviewSummary, overviewTiles, registerTiles } from "../data.js";
+import { doorOpeningsByDay, lastCheckAt, listAlerts, monthCompliance, overviewSummary, overviewTiles, registerTiles, siteDays, statusByDay } from "../data.js";
+import { DoorChart, StatusStrip } from "../../../views/components/charts.js";
 import { ackAlert, AlertActionError, getAlert } from "../../agent/alerts/manage.js";
 import { idParam, readForm, text } from "../forms.js";
 import { isFragmentRequest, respond } from "../render.js";
@@ -93,7 +94,8 @@ export function pageRoutes(r: Routes): void {
     const web = c.var.web;
     const m = monitorView(c, (c.req.param("id") ?? ""), c.req.query("approved") ? { notice: APPROVED } : {});
     if (!m) return notFound(c, "monitor");
-    return respond(c, { page: () => <MonitorPage site={web.config.site} viewer={viewerOf(c)} m={m} tz={web.config.timezone} />, fragment: () => <MonitorLive m={m} tz={web.config.timezone} /> });
+    const strip = <StatusStrip id="status-strip" title={`${m.title}, last 30 days`} days={statusByDay(web.db, m.id, siteDays(web.now(), web.config.timezone, 30))} />;
+    return respond(c, { page: () => <MonitorPage site={web.config.site} viewer={viewerOf(c)} m={m} tz={web.config.timezone} strip={strip} />, fragment: () => <MonitorLive m={m} tz={web.config.timezone} /> });
   });
 
   r.add({ method: "GET", path: "/monitors", access: "viewer" }, (c) => {
@@ -212,6 +214,7 @@ export function pageRoutes(r: Routes): void {
             events={events}
             onsite={on && { until: on.untilAt, declaredBy: on.declaredBy, reason: on.reason }}
             canDeclare={atLeast(c, "manager")}
+            chart={web.config.doors.sensors.length ? <DoorChart id="door-chart" days={doorOpeningsByDay(web.db, siteDays(web.now(), web.config.timezone, 30))} /> : null}
             error={opts.error}
             notice={opts.notice}
           />
