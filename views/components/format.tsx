@@ -1,5 +1,5 @@
 /** Small display helpers shared by the console views: times, statuses, labels, `code` spans. */
-import type { FC } from "hono/jsx";
+import type { Child, FC } from "hono/jsx";
 import type { Status } from "../../src/monitors/monitor.js";
 
 export const STATUS_LABEL: Record<Status, string> = { pass: "OK", warn: "Warning", fail: "Failing", unknown: "Unknown" };
@@ -38,6 +38,16 @@ export const Notice: FC<{ kind: "error" | "info" | "ok"; text: string | undefine
       {text}
     </p>
   ) : null;
+
+/**
+ * A box that scrolls sideways when its table is wider than a phone: focusable and named, so a
+ * keyboard user can scroll it too (axe: scrollable-region-focusable).
+ */
+export const ScrollBox: FC<{ label: string; children?: Child }> = ({ label, children }) => (
+  <div class="scroll" tabindex={0} role="region" aria-label={label}>
+    {children}
+  </div>
+);
 
 /**
  * Messages written for people use Markdown-style `code` spans (commands, file names). Split into

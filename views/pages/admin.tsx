@@ -1,6 +1,6 @@
 /** Admin pages: users, audit log, settings; and each user's own account page. */
 import type { FC } from "hono/jsx";
-import { Notice, Time } from "../components/format.js";
+import { Notice, ScrollBox, Time } from "../components/format.js";
 import { Layout, type Viewer } from "../layouts/console.js";
 
 export interface UserView {
@@ -100,6 +100,7 @@ export interface AuditFilters {
 }
 
 export const AuditTable: FC<{ rows: AuditRowView[]; tz: string }> = ({ rows, tz }) => (
+  <ScrollBox label="Audit entries">
   <table id="audit-table">
     <thead>
       <tr>
@@ -130,6 +131,7 @@ export const AuditTable: FC<{ rows: AuditRowView[]; tz: string }> = ({ rows, tz 
       ))}
     </tbody>
   </table>
+  </ScrollBox>
 );
 
 export const AuditPage: FC<{ site: string; viewer: Viewer; tz: string; rows: AuditRowView[]; filters: AuditFilters; verify: { ok: boolean; text: string }; csvHref: string }> = (p) => (

@@ -6,7 +6,7 @@
 import type { Child, FC } from "hono/jsx";
 import type { ControlScore } from "../../src/agent/compliance/scorecard.js";
 import { ScorecardTable } from "../reports/scorecard.js";
-import { Message, Notice, Time } from "../components/format.js";
+import { Message, Notice, ScrollBox, Time } from "../components/format.js";
 import { RegisterFields, type FieldView } from "../components/register-form.js";
 import { Layout, type Viewer } from "../layouts/console.js";
 
@@ -55,7 +55,9 @@ export const CompliancePage: FC<{ site: string; viewer: Viewer; tz: string; scor
     </p>
     <section aria-labelledby="scorecard-h">
       <h2 id="scorecard-h">Scorecard</h2>
-      <ScorecardTable scores={p.scores} />
+      <ScrollBox label="Scorecard table">
+        <ScorecardTable scores={p.scores} />
+      </ScrollBox>
     </section>
     <section aria-labelledby="controls-h">
       <h2 id="controls-h">Each control</h2>

@@ -32,6 +32,21 @@ export interface MonitorView {
   error2?: string | undefined;
 }
 
+/** A long list (150 pending packages) folds behind its count, so the page stays readable on a phone. */
+const FactValueView: FC<{ v: FactValue }> = ({ v }) =>
+  Array.isArray(v) && v.length > 8 ? (
+    <details>
+      <summary>{v.length} items</summary>
+      <ul class="fact-list">
+        {v.map((x) => (
+          <li>{String(x)}</li>
+        ))}
+      </ul>
+    </details>
+  ) : (
+    <>{show(v)}</>
+  );
+
 const show = (v: FactValue | undefined): string => (v === undefined ? "(absent)" : Array.isArray(v) ? v.join(", ") || "(empty list)" : JSON.stringify(v));
 
 export const MonitorFindings: FC<{ m: MonitorView; tz: string }> = ({ m, tz }) => (
@@ -53,7 +68,6 @@ export const MonitorFindings: FC<{ m: MonitorView; tz: string }> = ({ m, tz }) =
         <thead>
           <tr>
             <th scope="col">Status</th>
-            <th scope="col">Rule</th>
             <th scope="col">What</th>
             <th scope="col">Since</th>
           </tr>
@@ -65,11 +79,12 @@ export const MonitorFindings: FC<{ m: MonitorView; tz: string }> = ({ m, tz }) =
                 <StatusBadge status={f.status} />
               </td>
               <td>
-                <code>{f.rule}</code>
-                {f.subject ? <span> ({f.subject})</span> : null}
-              </td>
-              <td>
                 <Message text={f.message} />
+                <br />
+                <small class="rule">
+                  <code>{f.rule}</code>
+                  {f.subject ? ` (${f.subject})` : null}
+                </small>
               </td>
               <td>
                 <Time ms={f.since} tz={tz} />
@@ -172,7 +187,9 @@ export const MonitorPage: FC<{ site: string; viewer: Viewer; m: MonitorView; tz:
                 <th scope="row">
                   <code>{k}</code>
                 </th>
-                <td>{show(v)}</td>
+                <td>
+                  <FactValueView v={v} />
+                </td>
               </tr>
             ))}
           </tbody>
