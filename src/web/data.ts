@@ -340,6 +340,11 @@ export function doorOpeningsByDay(db: Db, days: readonly { date: string; from: n
   return rows.map((r) => ({ date: days[r.i]!.date, openings: r.n, afterHours: r.after }));
 }
 
+/** An audit row as the views show it (an empty detail left out). */
+export function auditRowView(r: AuditRow): { id: number; at: number; actor: string; action: string; target: string; detail: string; address: string } {
+  return { id: r.id, at: r.at, actor: r.actor, action: r.action, target: r.target, detail: r.detail_json === "{}" ? "" : r.detail_json, address: r.address };
+}
+
 /** Audit rows about one target (a register entry "baa:3"), newest first. */
 export function auditForTarget(db: Db, target: string, limit: number): AuditRow[] {
   return db.prepare("SELECT * FROM audit WHERE target = ? ORDER BY id DESC LIMIT ?").all(target, limit) as AuditRow[];

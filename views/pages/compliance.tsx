@@ -9,6 +9,7 @@ import { ScorecardTable } from "../reports/scorecard.js";
 import { Message, Notice, ScrollBox, Time } from "../components/format.js";
 import { RegisterFields, type FieldView } from "../components/register-form.js";
 import { Layout, type Viewer } from "../layouts/console.js";
+import type { AuditRowView } from "./admin.js";
 
 export type { FieldView };
 
@@ -99,14 +100,8 @@ export interface RegisterRowView {
   closable: boolean;
 }
 
-export interface HistoryView {
-  id: number;
-  at: number;
-  actor: string;
-  action: string;
-  target: string;
-  detail: string;
-}
+/** An audit entry about a register or one of its entries (the audit page's row, without the address). */
+export type HistoryView = Omit<AuditRowView, "address">;
 
 export interface RegisterView {
   id: string;

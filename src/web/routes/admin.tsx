@@ -19,7 +19,7 @@ import {
   type Role,
 } from "../auth/store.js";
 import type { Ctx } from "../context.js";
-import { auditCsv, effectiveConfigYaml, queryAudit } from "../data.js";
+import { auditCsv, auditRowView, effectiveConfigYaml, queryAudit } from "../data.js";
 import { idParam, readForm, text } from "../forms.js";
 import { respond } from "../render.js";
 import type { Routes } from "./table.js";
@@ -161,7 +161,7 @@ export function adminRoutes(r: Routes): void {
     const v = web.auditCheck();
     const verify = v.ok ? { ok: true, text: `Hash chain intact (${v.rows} entries).` } : { ok: false, text: `Hash chain BROKEN: ${v.reason ?? "unknown"}. Someone changed or deleted audit rows.` };
     const qs = new URLSearchParams(Object.entries(filters).filter(([, x]) => x) as [string, string][]).toString();
-    const view = rows.map((x) => ({ id: x.id, at: x.at, actor: x.actor, action: x.action, target: x.target, detail: x.detail_json === "{}" ? "" : x.detail_json, address: x.address }));
+    const view = rows.map(auditRowView);
     return respond(
       c,
       {

@@ -30,12 +30,12 @@ import { generateEvidenceReport, ReportError, verifySealedReport } from "../../a
 import { percentInState, scorecard, type ControlScore } from "../../agent/compliance/scorecard.js";
 import { StateBars } from "../../../views/components/charts.js";
 import type { Ctx } from "../context.js";
-import { auditForTarget, auditWithPrefix, reportInAudit } from "../data.js";
+import { auditForTarget, auditRowView, auditWithPrefix, reportInAudit } from "../data.js";
 import { idParam, readForm } from "../forms.js";
 import { respond } from "../render.js";
 import type { Routes } from "./table.js";
 import { MessagePage } from "../../../views/pages/auth.js";
-import { CompliancePage, RegisterPage, RegisterRowPage, ReportsPage, type HistoryView, type RegisterRowView, type RegisterView, type VerifyView } from "../../../views/pages/compliance.js";
+import { CompliancePage, RegisterPage, RegisterRowPage, ReportsPage, type RegisterRowView, type RegisterView, type VerifyView } from "../../../views/pages/compliance.js";
 
 /** The console's request body limit for uploads (CSV imports, reports to verify); app.tsx applies it. */
 export const UPLOAD_LIMIT = 4 * 1024 * 1024;
@@ -65,10 +65,6 @@ const CLOSE: Partial<Record<RegisterId, { label: string; field: string; open: (r
   baa: { label: "End this agreement today", field: "expires_on", open: (r, today) => r.expires_on === null || String(r.expires_on) > today },
 };
 
-function historyView(rows: { id: number; at: number; actor: string; action: string; target: string; detail_json: string }[]): HistoryView[] {
-  return rows.map((r) => ({ id: r.id, at: r.at, actor: r.actor, action: r.action, target: r.target, detail: r.detail_json === "{}" ? "" : r.detail_json }));
-}
-
 function registerView(c: Ctx, id: RegisterId, rowId?: number): RegisterView {
   const web = c.var.web;
   const today = siteToday(web.now(), web.config.timezone);
@@ -81,7 +77,7 @@ function registerView(c: Ctx, id: RegisterId, rowId?: number): RegisterView {
     rows,
     closeLabel: close?.label,
     canEdit: canEdit(c),
-    history: historyView(rowId === undefined ? auditWithPrefix(web.db, `register.${id}.`, 30) : auditForTarget(web.db, `${id}:${rowId}`, 100)),
+    history: (rowId === undefined ? auditWithPrefix(web.db, `register.${id}.`, 30) : auditForTarget(web.db, `${id}:${rowId}`, 100)).map(auditRowView),
     maxImportKiB: UPLOAD_LIMIT / 1024,
   };
 }
