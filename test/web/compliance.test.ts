@@ -147,6 +147,7 @@ describe("viewers read registers and reports but do not change them", () => {
     expect(html).not.toContain('id="import-form"');
     expect((await call(h, "/compliance/baa/export.csv", { cookie })).status).toBe(200);
     expect((await call(h, "/compliance/baa", { cookie, form: BAA })).status).toBe(403);
+    h.clock.advance(61_000); // refusals are written at most once a minute per user
     expect((await call(h, "/compliance/reports", { cookie, form: { from: "2026-11-01", to: "2026-11-27" } })).status).toBe(403);
     expect(h.db.prepare("SELECT count(*) AS n FROM audit WHERE action = 'access.denied'").get()).toEqual({ n: 2 });
   });
