@@ -275,6 +275,7 @@ describe.runIf(canRun({ tools: ["chromium"] }))("every console page in Chromium"
       ["/monitors/patches", "monitor-patches", page],
       ["/monitors/tls", "monitor-tls-not-applicable", page],
       ["/monitors/inventory", "monitor-inventory", page],
+      ["/computers", "computers", page],
       ["/users", "users", page],
       ["/audit", "audit", page],
       ["/settings", "settings", page],
