@@ -355,11 +355,15 @@ export function auditWithPrefix(db: Db, prefix: string, limit: number): AuditRow
   return queryAudit(db, { actionPrefix: prefix, limit });
 }
 
-/** The audit entry recording a report's generation, found by either of its seals. */
+/** The audit entry recording a report's generation, found by the digest of its JSON content or HTML (or a format /1 seal). */
 export function reportInAudit(db: Db, sha256: string): { at: number; actor: string; period: string } | undefined {
   const r = db
-    .prepare("SELECT at, actor, target FROM audit WHERE action = 'report.generate' AND (json_extract(detail_json, '$.html_sha256') = ? OR json_extract(detail_json, '$.json_sha256') = ?) ORDER BY id LIMIT 1")
-    .get(sha256, sha256) as { at: number; actor: string; target: string } | undefined;
+    .prepare(
+      `SELECT at, actor, target FROM audit WHERE action = 'report.generate'
+         AND ? IN (json_extract(detail_json, '$.html_sha256'), json_extract(detail_json, '$.content_sha256'), json_extract(detail_json, '$.json_sha256'))
+       ORDER BY id LIMIT 1`,
+    )
+    .get(sha256) as { at: number; actor: string; target: string } | undefined;
   return r && { at: r.at, actor: r.actor, period: r.target.replace("..", " to ") };
 }
 

@@ -26,9 +26,11 @@ import {
   type RegisterId,
   type RegisterRow,
 } from "../../agent/compliance/registers.js";
-import { generateEvidenceReport, ReportError, verifySealedReport } from "../../agent/compliance/report.js";
+import { generateEvidenceReport, ReportError, sha256Hex, verifySealedReport } from "../../agent/compliance/report.js";
+import { loadOrCreateReportKey } from "../../agent/compliance/report-key.js";
 import { percentInState, scorecard, type ControlScore } from "../../agent/compliance/scorecard.js";
 import { StateBars } from "../../../views/components/charts.js";
+import type { Db } from "../../agent/store/db.js";
 import type { Ctx } from "../context.js";
 import { auditForTarget, auditRowView, auditWithPrefix, reportInAudit } from "../data.js";
 import { idParam, readForm } from "../forms.js";
@@ -42,7 +44,14 @@ export const UPLOAD_LIMIT = 4 * 1024 * 1024;
 /** Paths that take an upload (multipart) and so get UPLOAD_LIMIT instead of the console's 64 KiB. */
 export const UPLOAD_PATH = /^\/compliance\/(?:[a-z_]+\/import|reports\/verify)$/;
 
-const REPORT_FILE = /^evidence-[A-Za-z0-9._-]{1,80}\.(html|json)$/;
+/** Report files: the HTML, its JSON twin, their Ed25519 signatures and the box's public key. */
+const REPORT_FILE = /^evidence-[A-Za-z0-9_-][A-Za-z0-9._-]{0,80}\.(html|json|html\.sig|json\.sig|pub\.pem)$/;
+const REPORT_TYPES: [RegExp, string][] = [
+  [/\.html$/, "text/html; charset=utf-8"],
+  [/\.json$/, "application/json; charset=utf-8"],
+  [/\.pem$/, "application/x-pem-file"],
+  [/\.sig$/, "application/octet-stream"],
+];
 
 const viewerOf = (c: Ctx) => ({ username: c.var.auth!.user.username, role: c.var.auth!.user.role });
 const actorOf = (c: Ctx): RegisterActor => ({ name: `user:${c.var.auth!.user.username}`, role: c.var.auth!.user.role, address: c.var.address });
@@ -145,7 +154,7 @@ async function uploadedText(c: Ctx): Promise<{ name: string; text: string } | { 
 const reportForm = z.object({ from: z.string().max(20), to: z.string().max(20) });
 
 /** Writes a file atomically, owner-only (reports hold register contents). */
-function writePrivate(path: string, text: string): void {
+function writePrivate(path: string, text: string | Buffer): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, text, { mode: 0o600 });
   renameSync(tmp, path);
@@ -156,6 +165,22 @@ function controlCharts(scores: readonly ControlScore[]) {
   return Object.fromEntries(
     scores.map((s) => [s.control.id, <StateBars id={`bars-${s.control.id}`} title={`${s.control.title}, share of time in each state`} windows={s.history.map((h) => ({ days: h.days, percent: percentInState(h.ms) }))} />]),
   );
+}
+
+/**
+ * An uploaded report checked against this box's tamper-evident audit log: its bytes must be a
+ * report (HTML, or JSON content) recorded by `report.generate`; an HTML that prints a recorded
+ * content digest but whose bytes differ was altered. Format /1 files carry their own seal.
+ */
+function verifyUpload(db: Db, file: string, text: string): VerifyView {
+  if (text.includes('content="gatehouse-evidence-report/1"') || text.includes('"format": "gatehouse-evidence-report/1"')) {
+    const v = verifySealedReport(text);
+    return { file, ok: v.ok, sha256: v.sha256, inAudit: v.ok && v.sha256 ? reportInAudit(db, v.sha256) : undefined, claimed: undefined };
+  }
+  const sha256 = sha256Hex(text);
+  const rec = reportInAudit(db, sha256);
+  const printed = /<code>([0-9a-f]{64})<\/code>/.exec(text)?.[1];
+  return { file, ok: rec !== undefined, sha256, inAudit: rec, claimed: rec ? undefined : printed ? reportInAudit(db, printed) : undefined };
 }
 
 export function complianceRoutes(r: Routes): void {
@@ -200,6 +225,7 @@ export function complianceRoutes(r: Routes): void {
     if (!f.ok) return reportsPage(c, { error: f.message }, 400);
     let made: ReturnType<typeof generateEvidenceReport>;
     try {
+      const key = loadOrCreateReportKey(web.config.dataDir);
       made = web.db.transaction(() =>
         generateEvidenceReport(web.db, {
           site: web.config.site,
@@ -211,6 +237,7 @@ export function complianceRoutes(r: Routes): void {
           address: c.var.address,
           purpose: "console",
           monitors: web.config.monitors.map((m) => m.monitor),
+          key,
         }),
       )();
     } catch (e) {
@@ -220,6 +247,10 @@ export function complianceRoutes(r: Routes): void {
     const dir = reportsDir(c);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const base = `evidence-${f.data.from}_${f.data.to}-${made.auditId}`;
+    // The same five files as the CLI and the monthly job: what `gatehouse report verify` reads.
+    writePrivate(join(dir, `${base}.json.sig`), Buffer.from(made.seal.signature, "base64"));
+    writePrivate(join(dir, `${base}.html.sig`), Buffer.from(made.html.signature, "base64"));
+    writePrivate(join(dir, `${base}.pub.pem`), made.seal.publicKeyPem);
     writePrivate(join(dir, `${base}.json`), made.json.text);
     writePrivate(join(dir, `${base}.html`), made.html.text);
     return c.redirect(`/compliance/reports?generated=${encodeURIComponent(`${base}.html`)}`, 303);
@@ -229,10 +260,9 @@ export function complianceRoutes(r: Routes): void {
     const web = c.var.web;
     const up = await uploadedText(c);
     if ("error" in up) return reportsPage(c, { error: up.error }, 400);
-    const v = verifySealedReport(up.text);
-    const rec = v.ok && v.sha256 ? reportInAudit(web.db, v.sha256) : undefined;
-    appendAudit(web.db, { at: web.now(), actor: actorOf(c).name, action: "report.verify", target: up.name, address: c.var.address, detail: { ok: v.ok, sha256: v.sha256 } });
-    return reportsPage(c, { verified: { file: up.name, ok: v.ok, sha256: v.sha256, inAudit: rec } });
+    const verified = verifyUpload(web.db, up.name, up.text);
+    appendAudit(web.db, { at: web.now(), actor: actorOf(c).name, action: "report.verify", target: up.name, address: c.var.address, detail: { ok: verified.ok, sha256: verified.sha256 } });
+    return reportsPage(c, { verified });
   });
 
   r.add({ method: "GET", path: "/compliance/reports/:name", access: "viewer" }, (c) => {
@@ -243,7 +273,7 @@ export function complianceRoutes(r: Routes): void {
     appendAudit(web.db, { at: web.now(), actor: actorOf(c).name, action: "report.download", target: name, address: c.var.address });
     // Served as a download, never as a console page: the report embeds its print styles.
     return c.body(readFileSync(path), 200, {
-      "Content-Type": name.endsWith(".html") ? "text/html; charset=utf-8" : "application/json; charset=utf-8",
+      "Content-Type": REPORT_TYPES.find(([re]) => re.test(name))![1],
       "Content-Disposition": `attachment; filename="${name}"`,
     });
   });
