@@ -2,7 +2,12 @@
 import { z } from "zod";
 import type { Ctx } from "./context.js";
 
-export type FormResult<T> = { ok: true; data: T } | { ok: false; message: string };
+/**
+ * A refused form keeps what was typed in its text fields (`submitted`, each at most 256
+ * characters) so the page can show it again; which fields are echoed is the caller's choice
+ * (never a password).
+ */
+export type FormResult<T> = { ok: true; data: T } | { ok: false; message: string; submitted?: Record<string, string> };
 
 const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
 
@@ -19,7 +24,8 @@ export async function readForm<S extends z.ZodType>(c: Ctx, schema: S): Promise<
   if (r.success) return { ok: true, data: r.data };
   const issue = r.error.issues[0];
   const field = issue?.path.join(".") || "form";
-  return { ok: false, message: issue ? humanIssue(field, issue, body) : "The form is not valid." };
+  const submitted = Object.fromEntries(Object.entries(body).filter((e): e is [string, string] => typeof e[1] === "string" && e[1].length <= 256));
+  return { ok: false, message: issue ? humanIssue(field, issue, body) : "The form is not valid.", submitted };
 }
 
 /** A sentence a person understands instead of zod's wording ("expected string, received undefined"). */

@@ -133,5 +133,8 @@ describe("form messages", () => {
     const html = await res.text();
     expect(html).toContain("Fill in code.");
     expect(html).not.toMatch(/Invalid input|expected string|received undefined/);
+    // The user name typed stays in the form; the password never comes back.
+    expect(html).toMatch(/id="username"[^>]*value="alice"/);
+    expect(html).not.toMatch(/value="x"/);
   });
 });

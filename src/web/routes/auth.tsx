@@ -65,7 +65,7 @@ export function authRoutes(r: Routes): void {
   r.add({ method: "POST", path: "/login", access: "public" }, async (c) => {
     const web = c.var.web;
     const f = await readForm(c, loginForm);
-    if (!f.ok) return respond(c, { page: () => <LoginPage site={web.config.site} error={f.message} /> }, 400);
+    if (!f.ok) return respond(c, { page: () => <LoginPage site={web.config.site} error={f.message} username={f.submitted?.username ?? ""} /> }, 400);
     const next = safeNext(f.data.next);
     const result = await login(web, { username: f.data.username, password: f.data.password, code: f.data.code, address: c.var.address });
     if (!result.ok) {
