@@ -14,6 +14,9 @@ import { CATALOG, controlForFinding } from "../agent/compliance/catalog.js";
 import { COMPLIANCE_SOURCE, registerFindings, registerSnapshot, siteToday } from "../agent/compliance/evaluate.js";
 import { addDays, REGISTER_IDS, REGISTERS } from "../agent/compliance/registers.js";
 import { localMidnight } from "../agent/compliance/report.js";
+import { HOST_CHECKS } from "../agent/hosts/judge.js";
+import { rollup } from "../agent/hosts/rollup.js";
+import { hostFindings, listHosts } from "../agent/hosts/store.js";
 import { findingState, monitorControlMap, scorecard, worstState, type ControlState } from "../agent/compliance/scorecard.js";
 import type { ControlTile, OverviewSummary } from "../../views/fragments/overview-tiles.js";
 import type { DayOpenings, DayStatus } from "../../views/components/charts.js";
@@ -109,6 +112,7 @@ export function overviewTiles(db: Db, config: GatehouseConfig, facts: ConsoleFac
     opened_at: number;
   }[];
   const monitorControls = monitorControlMap(config.monitors.map((m) => m.monitor));
+  const office = rollup(listHosts(db), hostFindings(db));
   return CHECKLIST.map((control): ControlTile => {
     const monitors = monitorsFor(config, control);
     const issues: Issue[] = [];
@@ -153,6 +157,21 @@ export function overviewTiles(db: Db, config: GatehouseConfig, facts: ConsoleFac
         issues.push({ status, message: a.message, advice: CONTROL_ADVICE.physical, since: a.opened_at, weight: STATUS_WEIGHT[status] * 10 + 3 });
       }
     }
+    // The office computers (osquery) evidence the same controls: each one's problem is an issue
+    // of the tile, and the tile says how many computers are green.
+    const computers: string[] = [];
+    for (const check of HOST_CHECKS.filter((c) => c.control === control)) {
+      const r = office.checks.find((x) => x.rule === check.rule);
+      if (!r || r.total === 0) continue;
+      watched = true;
+      computers.push(r.summary);
+      for (const line of office.lines) {
+        const f = line.checks[check.rule];
+        if (!f || f.status === "unknown") continue;
+        statuses.push(f.status);
+        if (f.status !== "pass") issues.push({ status: f.status, message: f.message, advice: `On ${line.host.hostname}: ${CONTROL_ADVICE[control]}`, weight: STATUS_WEIGHT[f.status] * 10 + 2 });
+      }
+    }
     const status = watched ? worstStatus(statuses) : "unknown";
     const worst = status === "pass" ? undefined : worstIssue(issues);
     const since = issues.filter((i) => i.status === status && i.since !== undefined).reduce<number | undefined>((a, i) => (a === undefined ? i.since : Math.min(a, i.since!)), undefined);
@@ -167,6 +186,7 @@ export function overviewTiles(db: Db, config: GatehouseConfig, facts: ConsoleFac
       more: worst ? issues.filter((i) => i.status !== "pass").length - 1 : 0,
       watched,
       monitors: monitors.map((m) => ({ id: m.id, title: m.title })),
+      computers,
       href: undefined,
     };
   });

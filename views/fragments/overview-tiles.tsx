@@ -22,6 +22,8 @@ export interface ControlTile {
   watched: boolean;
   /** Monitors evidencing this control, for links to their detail pages. */
   monitors: { id: string; title: string }[];
+  /** The office computers' rollup for this control ("Anti-virus: 17 of 19 computers green"). */
+  computers?: string[];
   /** A page of its own (register controls). */
   href: string | undefined;
 }
@@ -67,6 +69,13 @@ const Tile: FC<{ t: ControlTile; tz: string }> = ({ t, tz }) => (
           </>
         ) : null}
       </dl>
+    ) : null}
+    {t.computers?.length ? (
+      <p class="computers">
+        {t.computers.map((line) => (
+          <a href="/computers">{line}</a>
+        ))}
+      </p>
     ) : null}
     {t.monitors.length ? (
       <p class="links">
