@@ -8,18 +8,8 @@ import { cronProblem, Scheduler } from "../../src/agent/scheduler.js";
 import { loadConfig, parseConfigText, resolveConfigPath } from "../../src/agent/config/load.js";
 import { starterConfig } from "../../src/agent/config/starter.js";
 import { fileMonitor } from "../helpers/file-monitor.js";
+import { issuesOf, parse } from "../helpers/config.js";
 
-const parse = (text: string) => parseConfigText(text, "/etc/gatehouse/gatehouse.yaml", [fileMonitor]);
-
-function issuesOf(text: string): string[] {
-  try {
-    parse(text);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message.split("\n");
-    throw e;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("config loader", () => {
   it("accepts a minimal config and applies defaults", () => {

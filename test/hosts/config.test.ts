@@ -1,19 +1,6 @@
 /** The `hosts` config section: defaults, and garbage named by key path and line like every section. */
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/agent/config/errors.js";
-import { parseConfigText } from "../../src/agent/config/load.js";
-import { fileMonitor } from "../helpers/file-monitor.js";
-
-const parse = (text: string) => parseConfigText(text, "/etc/gatehouse/gatehouse.yaml", [fileMonitor]);
-function issuesOf(text: string): string[] {
-  try {
-    parse(text);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message.split("\n");
-    throw e;
-  }
-  throw new Error("expected a ConfigError");
-}
+import { issuesOf, parse } from "../helpers/config.js";
 
 describe("hosts config", () => {
   it("is off when absent", () => {
