@@ -110,6 +110,19 @@ export class Container {
     const out: string[] = [];
     nspawn.stdout?.on("data", (b: Buffer) => out.push(b.toString()));
     nspawn.stderr?.on("data", (b: Buffer) => out.push(b.toString()));
+    try {
+      return await Container.waitForBoot(nspawn, out);
+    } catch (e) {
+      // Never leave a half-booted container behind: nspawn turns SIGTERM into a clean poweroff.
+      nspawn.kill("SIGTERM");
+      const killer = setTimeout(() => nspawn.kill("SIGKILL"), 15_000);
+      await new Promise((r) => (nspawn.exitCode !== null ? r(undefined) : nspawn.once("exit", r)));
+      clearTimeout(killer);
+      throw e;
+    }
+  }
+
+  private static async waitForBoot(nspawn: ChildProcess, out: string[]): Promise<Container> {
     let pid = 0;
     for (let i = 0; i < 300 && !pid; i++) {
       await new Promise((r) => setTimeout(r, 100));
