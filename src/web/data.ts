@@ -6,6 +6,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { auditChain, type AuditRow } from "../agent/audit.js";
 import type { GatehouseConfig } from "../agent/config/load.js";
 import { worstStatus } from "../agent/evaluator.js";
+import type BetterSqlite3 from "better-sqlite3";
 import type { Db } from "../agent/store/db.js";
 import { currentFindings, latestObservation } from "../agent/store/observations.js";
 import { CONTROL_IDS, type ControlId, type Status } from "../monitors/monitor.js";
@@ -104,9 +105,32 @@ export function worstIssue<T extends { weight: number }>(issues: readonly T[]): 
   return best;
 }
 
+type Statement = BetterSqlite3.Statement<unknown[]>;
+const statements = new WeakMap<Db, Map<string, Statement>>();
+
+/** `sql` prepared once per database (the overview's statements run on every render). */
+function prepared(db: Db, sql: string): Statement {
+  let byText = statements.get(db);
+  if (!byText) statements.set(db, (byText = new Map()));
+  let stmt = byText.get(sql);
+  if (!stmt) byText.set(sql, (stmt = db.prepare(sql)));
+  return stmt;
+}
+
+/**
+ * Everything the overview's tiles show, worked out at `now` (the route renders them once per
+ * change and minute, see overview-cache.ts).
+ */
+export function overviewProps(db: Db, config: GatehouseConfig, facts: ConsoleFacts, now: number): { tiles: ControlTile[]; registers: ControlTile[]; summary: OverviewSummary } {
+  const tiles = overviewTiles(db, config, facts, now);
+  const registers = registerTiles(db, config.timezone, now);
+  const summary = overviewSummary([...tiles, ...registers], lastCheckAt(db), monthCompliance(db, config, now));
+  return { tiles, registers, summary };
+}
+
 /** One tile per checklist control, each with its worst finding and what to do. */
 export function overviewTiles(db: Db, config: GatehouseConfig, facts: ConsoleFacts, now: number): ControlTile[] {
-  const openDoorAlerts = db.prepare("SELECT severity, message, opened_at FROM alerts WHERE source = 'doors' AND state != 'resolved' ORDER BY opened_at").all() as {
+  const openDoorAlerts = prepared(db, "SELECT severity, message, opened_at FROM alerts WHERE source = 'doors' AND state != 'resolved' ORDER BY opened_at").all() as {
     severity: string;
     message: string;
     opened_at: number;
@@ -238,7 +262,7 @@ export function overviewSummary(tiles: readonly ControlTile[], lastCheck: number
 
 /** The newest monitor observation, for "last check". */
 export function lastCheckAt(db: Db): number | undefined {
-  const r = db.prepare("SELECT max(started_at) AS at FROM observations").get() as { at: number | null };
+  const r = prepared(db, "SELECT max(started_at) AS at FROM observations").get() as { at: number | null };
   return r.at ?? undefined;
 }
 

@@ -7,8 +7,9 @@ import { activeOnsite, listDoorStates, recentDoorEvents } from "../../agent/door
 import { driftFindings, worstStatus } from "../../agent/evaluator.js";
 import { currentFindings, getBaseline, latestObservation, recentObservations } from "../../agent/store/observations.js";
 import { countUsers } from "../auth/store.js";
-import type { Ctx } from "../context.js";
-import { doorOpeningsByDay, lastCheckAt, listAlerts, monthCompliance, overviewSummary, overviewTiles, registerTiles, siteDays, statusByDay } from "../data.js";
+import type { Ctx, Web } from "../context.js";
+import { doorOpeningsByDay, listAlerts, overviewProps, siteDays, statusByDay } from "../data.js";
+import { changeSignal, fillSlot, minuteOf, RenderedOnChange } from "../overview-cache.js";
 import { DoorChart, StatusStrip } from "../../../views/components/charts.js";
 import { ackAlert, AlertActionError, getAlert } from "../../agent/alerts/manage.js";
 import { idParam, readForm, text } from "../forms.js";
@@ -24,6 +25,27 @@ import { MonitorsPage } from "../../../views/pages/monitors.js";
 import { OverviewPage } from "../../../views/pages/overview.js";
 
 const REFRESH_SECONDS = 15;
+
+const TILES_SLOT_ELEMENT = <slot name="overview-tiles" />;
+const TILES_SLOT = String(TILES_SLOT_ELEMENT);
+const overviewCaches = new WeakMap<Web, RenderedOnChange<string>>();
+
+/**
+ * The overview's tiles as HTML: the same for every viewer, rendered when the data, the audit
+ * chain's state or the minute changed, else served from memory (overview-cache.ts says why this
+ * key is enough).
+ */
+function overviewTilesHtml(web: Web): string {
+  let cache = overviewCaches.get(web);
+  if (!cache) overviewCaches.set(web, (cache = new RenderedOnChange()));
+  const now = web.now();
+  const audit = web.auditCheck();
+  const key = `${minuteOf(now)}|${changeSignal(web.db)()}|${audit.ok}|${audit.rows}|${audit.reason ?? ""}`;
+  return cache.get(key, () => {
+    const props = overviewProps(web.db, web.config, { users: countUsers(web.db), audit, https: web.https }, now);
+    return String(<OverviewTiles {...props} tz={web.config.timezone} refreshSeconds={REFRESH_SECONDS} />);
+  });
+}
 const APPROVED = "Baseline approved. The monitor runs again now.";
 const viewerOf = (c: Ctx) => ({ username: c.var.auth!.user.username, role: c.var.auth!.user.role });
 const actorOf = (c: Ctx) => `user:${c.var.auth!.user.username}`;
@@ -78,15 +100,10 @@ const baselineForm = z.object({ reason: text(500, 1) });
 export function pageRoutes(r: Routes): void {
   r.add({ method: "GET", path: "/", access: "viewer" }, (c) => {
     const web = c.var.web;
-    const now = web.now();
-    const tiles = overviewTiles(web.db, web.config, { users: countUsers(web.db), audit: web.auditCheck(), https: web.https }, now);
-    const registers = registerTiles(web.db, web.config.timezone, now);
-    const summary = overviewSummary([...tiles, ...registers], lastCheckAt(web.db), monthCompliance(web.db, web.config, now));
-    const tz = web.config.timezone;
-    const props = { tiles, registers, summary, tz, refreshSeconds: REFRESH_SECONDS };
+    const tiles = overviewTilesHtml(web);
     return respond(c, {
-      page: () => <OverviewPage site={web.config.site} viewer={viewerOf(c)} {...props} />,
-      fragment: () => <OverviewTiles {...props} />,
+      page: () => fillSlot(String(<OverviewPage site={web.config.site} viewer={viewerOf(c)} tz={web.config.timezone} refreshSeconds={REFRESH_SECONDS}>{TILES_SLOT_ELEMENT}</OverviewPage>), TILES_SLOT, tiles),
+      fragment: () => tiles,
     });
   });
 

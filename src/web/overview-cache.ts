@@ -1,0 +1,78 @@
+/**
+ * The overview rendered once per change and served from memory.
+ *
+ * The overview's tiles are a function of the database (observations, findings, alerts, door
+ * states, registers, host findings, console users), the audit chain's verified state, and the
+ * clock at minute precision (times are shown to the minute, registers by site day, the month's
+ * compliance per minute). So the rendered tiles are kept under a key made of exactly those:
+ *
+ * - `data_version` (SQLite): changes whenever *another* connection commits to the file — a CLI
+ *   process (`gatehouse register add`, `user add`, `check`) or a second connection of this one.
+ *   It does not change for this connection's own commits, hence:
+ * - `total_changes()`: rows this connection (the daemon's single writer) has inserted, updated or
+ *   deleted, triggers included. Any write of the daemon moves it.
+ *
+ * Both are read by one statement prepared once per database. Any write (a session touch, an audit
+ * row) invalidates too: the key may change when the tiles did not, never the other way round.
+ * The key is read before rendering, so a write racing a render is seen by the next request.
+ * Within a minute the kept HTML is the render of its first request: every time on the tiles is
+ * shown to the minute, so only the machine-readable `datetime` of the console's own "Checked"
+ * (two-factor, audit log, transmission: checked "now") can be up to 59 s older than the request.
+ * Only viewer-independent HTML is kept: the page shell (user name, role navigation) is rendered
+ * per request around it.
+ */
+import type { Db } from "../agent/store/db.js";
+
+/** Start of the minute `now` falls in (the cache key's clock part). */
+export function minuteOf(now: number): number {
+  return now - (((now % 60_000) + 60_000) % 60_000);
+}
+
+const signals = new WeakMap<Db, () => string>();
+
+/**
+ * A cheap value that changes whenever any connection (this process's or another's) has written
+ * to `db` since the last call. One prepared statement; no table is read.
+ */
+export function changeSignal(db: Db): () => string {
+  let signal = signals.get(db);
+  if (!signal) {
+    const stmt = db.prepare("SELECT total_changes() AS own, (SELECT data_version FROM pragma_data_version) AS other");
+    signal = () => {
+      const r = stmt.get() as { own: number; other: number };
+      return `${r.own}.${r.other}`;
+    };
+    signals.set(db, signal);
+  }
+  return signal;
+}
+
+/**
+ * One rendered value kept until its key changes: `get(key, render)` renders only when `key`
+ * differs from the kept one. Keys are compared as strings.
+ */
+export class RenderedOnChange<T> {
+  private key: string | undefined;
+  private value: T | undefined;
+  /** How many times `render` ran (for tests and the benchmark's sanity check). */
+  renders = 0;
+
+  get(key: string, render: () => T): T {
+    if (this.key !== key || this.value === undefined) {
+      this.value = render();
+      this.key = key;
+      this.renders++;
+    }
+    return this.value;
+  }
+}
+
+/**
+ * Splices viewer-independent HTML into a per-viewer shell at `slot` — an element tag, which no
+ * escaped text can contain (`<` is always escaped), so the first occurrence is the slot itself.
+ */
+export function fillSlot(shell: string, slot: string, html: string): string {
+  const at = shell.indexOf(slot);
+  if (at < 0) throw new Error(`overview: slot ${slot} missing from the page shell`);
+  return shell.slice(0, at) + html + shell.slice(at + slot.length);
+}
