@@ -12,8 +12,10 @@
  * - `total_changes()`: rows this connection (the daemon's single writer) has inserted, updated or
  *   deleted, triggers included. Any write of the daemon moves it.
  *
- * Both are read by one statement prepared once per database. Any write (a session touch, an audit
- * row) invalidates too: the key may change when the tiles did not, never the other way round.
+ * Both are read by one statement prepared once per database. Any other write (an audit row)
+ * invalidates too: the key may change when the tiles did not, never the other way round. The one
+ * write on the request path, a session's activity (every 30 s per session), is counted out
+ * (`unseenWrite`): the overview does not show sessions.
  * The key is read before rendering, so a write racing a render is seen by the next request.
  * Within a minute the kept HTML is the render of its first request: every time on the tiles is
  * shown to the minute, so only the machine-readable `datetime` of the console's own "Checked"
@@ -22,29 +24,62 @@
  * per request around it.
  */
 import type { Db } from "../agent/store/db.js";
+import type { Web } from "./context.js";
 
 /** Start of the minute `now` falls in (the cache key's clock part). */
 export function minuteOf(now: number): number {
   return now - (((now % 60_000) + 60_000) % 60_000);
 }
 
-const signals = new WeakMap<Db, () => string>();
+interface Signal {
+  read: () => string;
+  /** Rows this connection changed in writes the overview does not show (session activity). */
+  ignored: number;
+  totalChanges: () => number;
+}
 
-/**
- * A cheap value that changes whenever any connection (this process's or another's) has written
- * to `db` since the last call. One prepared statement; no table is read.
- */
-export function changeSignal(db: Db): () => string {
+const signals = new WeakMap<Db, Signal>();
+
+function signalOf(db: Db): Signal {
   let signal = signals.get(db);
   if (!signal) {
     const stmt = db.prepare("SELECT total_changes() AS own, (SELECT data_version FROM pragma_data_version) AS other");
-    signal = () => {
-      const r = stmt.get() as { own: number; other: number };
-      return `${r.own}.${r.other}`;
+    const total = db.prepare("SELECT total_changes() AS n").pluck();
+    const s: Signal = {
+      ignored: 0,
+      totalChanges: () => total.get() as number,
+      read: () => {
+        const r = stmt.get() as { own: number; other: number };
+        return `${r.own - s.ignored}.${r.other}`;
+      },
     };
-    signals.set(db, signal);
+    signals.set(db, (signal = s));
   }
   return signal;
+}
+
+/**
+ * A cheap value that changes whenever any connection (this process's or another's) has written
+ * to `db` since the last call, writes run through `unseenWrite` aside. One prepared statement; no
+ * table is read.
+ */
+export function changeSignal(db: Db): () => string {
+  return signalOf(db).read;
+}
+
+/**
+ * Runs `write` (one synchronous statement of this connection on a table the overview never
+ * shows, such as a session's last activity) without moving the change signal: the rows it
+ * changed are counted out. Nothing else can run on the connection meanwhile (synchronous).
+ */
+export function unseenWrite<T>(db: Db, write: () => T): T {
+  const s = signalOf(db);
+  const before = s.totalChanges();
+  try {
+    return write();
+  } finally {
+    s.ignored += s.totalChanges() - before;
+  }
 }
 
 /**
@@ -54,14 +89,11 @@ export function changeSignal(db: Db): () => string {
 export class RenderedOnChange<T> {
   private key: string | undefined;
   private value: T | undefined;
-  /** How many times `render` ran (for tests and the benchmark's sanity check). */
-  renders = 0;
 
   get(key: string, render: () => T): T {
     if (this.key !== key || this.value === undefined) {
       this.value = render();
       this.key = key;
-      this.renders++;
     }
     return this.value;
   }
@@ -75,4 +107,30 @@ export function fillSlot(shell: string, slot: string, html: string): string {
   const at = shell.indexOf(slot);
   if (at < 0) throw new Error(`overview: slot ${slot} missing from the page shell`);
   return shell.slice(0, at) + html + shell.slice(at + slot.length);
+}
+
+const tileCaches = new WeakMap<Web, RenderedOnChange<string>>();
+let tileRenders = 0;
+
+/**
+ * The overview's tiles for `web` as HTML, the same for every viewer: `render(now, audit)` runs
+ * when the data, the audit chain's verified state or the minute changed; otherwise the kept HTML.
+ */
+export function overviewTilesHtml(web: Web, render: (now: number, audit: ReturnType<Web["auditCheck"]>) => string): string {
+  let cache = tileCaches.get(web);
+  if (!cache) tileCaches.set(web, (cache = new RenderedOnChange()));
+  const now = web.now();
+  const audit = web.auditCheck();
+  // The tiles show the audit chain's verdict, not its row count (which grows as verification catches up).
+  const key = `${minuteOf(now)}|${changeSignal(web.db)()}|${audit.ok}|${audit.reason ?? ""}`;
+  return cache.get(key, () => {
+    tileRenders++;
+    // Rendering may write derived rows (the scorecard's daily rollups): they are what is shown.
+    return unseenWrite(web.db, () => render(now, audit));
+  });
+}
+
+/** How many times this process rendered the overview's tiles (tests: a hit renders nothing). */
+export function overviewRenders(): number {
+  return tileRenders;
 }

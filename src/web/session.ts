@@ -9,6 +9,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { appendAudit } from "../agent/audit.js";
 import type { Ctx, Env } from "./context.js";
 import { deleteSession, sessionByCookie, touchSession, userById } from "./auth/store.js";
+import { unseenWrite } from "./overview-cache.js";
 
 const TOUCH_EVERY_MS = 30_000;
 
@@ -51,7 +52,7 @@ export function loadSession(): MiddlewareHandler<Env> {
         const background = c.req.method === "GET" && c.req.header("HX-Request") === "true";
         // Activity is recorded at most every 30 s: each write is an fsync, and the 15-minute
         // idle logoff does not need finer time.
-        if (!background && now - s.lastSeenAt >= TOUCH_EVERY_MS) touchSession(web.db, s.idHash, now);
+        if (!background && now - s.lastSeenAt >= TOUCH_EVERY_MS) unseenWrite(web.db, () => touchSession(web.db, s.idHash, now));
         c.set("auth", { user, session: s });
         c.set("cookieValue", cookie);
       } else {

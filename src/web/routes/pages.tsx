@@ -7,9 +7,9 @@ import { activeOnsite, listDoorStates, recentDoorEvents } from "../../agent/door
 import { driftFindings, worstStatus } from "../../agent/evaluator.js";
 import { currentFindings, getBaseline, latestObservation, recentObservations } from "../../agent/store/observations.js";
 import { countUsers } from "../auth/store.js";
-import type { Ctx, Web } from "../context.js";
+import type { Ctx } from "../context.js";
 import { doorOpeningsByDay, listAlerts, overviewProps, siteDays, statusByDay } from "../data.js";
-import { changeSignal, fillSlot, minuteOf, RenderedOnChange } from "../overview-cache.js";
+import { fillSlot, overviewTilesHtml } from "../overview-cache.js";
 import { DoorChart, StatusStrip } from "../../../views/components/charts.js";
 import { ackAlert, AlertActionError, getAlert } from "../../agent/alerts/manage.js";
 import { idParam, readForm, text } from "../forms.js";
@@ -26,26 +26,9 @@ import { OverviewPage } from "../../../views/pages/overview.js";
 
 const REFRESH_SECONDS = 15;
 
+// Where the page shell (per viewer) takes the cached tiles: an element, so no escaped text can fake it.
 const TILES_SLOT_ELEMENT = <slot name="overview-tiles" />;
 const TILES_SLOT = String(TILES_SLOT_ELEMENT);
-const overviewCaches = new WeakMap<Web, RenderedOnChange<string>>();
-
-/**
- * The overview's tiles as HTML: the same for every viewer, rendered when the data, the audit
- * chain's state or the minute changed, else served from memory (overview-cache.ts says why this
- * key is enough).
- */
-function overviewTilesHtml(web: Web): string {
-  let cache = overviewCaches.get(web);
-  if (!cache) overviewCaches.set(web, (cache = new RenderedOnChange()));
-  const now = web.now();
-  const audit = web.auditCheck();
-  const key = `${minuteOf(now)}|${changeSignal(web.db)()}|${audit.ok}|${audit.rows}|${audit.reason ?? ""}`;
-  return cache.get(key, () => {
-    const props = overviewProps(web.db, web.config, { users: countUsers(web.db), audit, https: web.https }, now);
-    return String(<OverviewTiles {...props} tz={web.config.timezone} refreshSeconds={REFRESH_SECONDS} />);
-  });
-}
 const APPROVED = "Baseline approved. The monitor runs again now.";
 const viewerOf = (c: Ctx) => ({ username: c.var.auth!.user.username, role: c.var.auth!.user.role });
 const actorOf = (c: Ctx) => `user:${c.var.auth!.user.username}`;
@@ -100,7 +83,10 @@ const baselineForm = z.object({ reason: text(500, 1) });
 export function pageRoutes(r: Routes): void {
   r.add({ method: "GET", path: "/", access: "viewer" }, (c) => {
     const web = c.var.web;
-    const tiles = overviewTilesHtml(web);
+    const tiles = overviewTilesHtml(web, (now, audit) => {
+      const props = overviewProps(web.db, web.config, { users: countUsers(web.db), audit, https: web.https }, now);
+      return String(<OverviewTiles {...props} tz={web.config.timezone} refreshSeconds={REFRESH_SECONDS} />);
+    });
     return respond(c, {
       page: () => fillSlot(String(<OverviewPage site={web.config.site} viewer={viewerOf(c)} tz={web.config.timezone} refreshSeconds={REFRESH_SECONDS}>{TILES_SLOT_ELEMENT}</OverviewPage>), TILES_SLOT, tiles),
       fragment: () => tiles,
