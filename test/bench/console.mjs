@@ -2,6 +2,10 @@
 // `HX-Request: true`) with wrk, beside monit's own status page in the same run. The user and its
 // session are created directly in the data dir through the project's own store functions (the
 // login flow with a password and TOTP code is the console's tests' business, not a benchmark's).
+// GH_BENCH_BEFORE_DIST=DIR (another build's dist/, e.g. the base commit's): the same figures for
+// that build too, in the same run, on its own data dir, before this build's.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   anchor,
@@ -49,8 +53,8 @@ export async function seedSession(dataDir) {
  * Brings up `gatehouse serve` on `configFile`, waits for its first check cycle, seeds a session and
  * checks that the overview answers 200 with it. Returns {proc, base, cookie, authenticated}.
  */
-export async function consoleUnderTest(configFile, dataDir, port, monitorCount, notes, { nodeArgs = [] } = {}) {
-  const proc = startGatehouse(configFile, { env: { GATEHOUSE_LOG_LEVEL: "info" }, nodeArgs });
+export async function consoleUnderTest(configFile, dataDir, port, monitorCount, notes, { nodeArgs = [], cliPath } = {}) {
+  const proc = startGatehouse(configFile, { env: { GATEHOUSE_LOG_LEVEL: "info" }, nodeArgs, ...(cliPath ? { cliPath } : {}) });
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${base}/healthz`, 60_000, proc);
@@ -74,31 +78,42 @@ export async function consoleUnderTest(configFile, dataDir, port, monitorCount, 
   return { proc, base, cookie: authenticated ? cookie : undefined, authenticated, bytes: body.length };
 }
 
+/** One Gatehouse build under wrk: the overview page, then its fragment. `cliPath`: another build's cli.js. */
+async function measureBuild(dir, notes, procs, cliPath) {
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const { file, ids } = await writeAllMonitorsConfig(dir, { port });
+  const gh = await consoleUnderTest(file, `${dir}/data`, port, ids.length, notes, { cliPath });
+  procs.push(gh.proc);
+  const headers = gh.cookie ? { Cookie: gh.cookie } : {};
+  const overview = await wrk(`${gh.base}/`, { seconds: SECONDS, headers });
+  const fragment = await wrk(`${gh.base}/`, { seconds: SECONDS, headers: { ...headers, "HX-Request": "true" } });
+  await stop(gh.proc);
+  return { overview, fragment, authenticated: gh.authenticated, bytes: gh.bytes };
+}
+
 export async function consoleBench(notes = []) {
   if (!anchor("wrk", notes)) return undefined;
   const dir = tempDir("console");
   const procs = [];
   try {
-    const [port, monitPort] = await Promise.all([freePort(), freePort()]);
+    const beforeDist = process.env.GH_BENCH_BEFORE_DIST;
     // Every monitor, at its default schedule (the start-up cycle finishes before wrk starts).
-    const { file, ids } = await writeAllMonitorsConfig(dir, { port });
-    const gh = await consoleUnderTest(file, `${dir}/data`, port, ids.length, notes);
-    procs.push(gh.proc);
-    const headers = gh.cookie ? { Cookie: gh.cookie } : {};
-    const overview = await wrk(`${gh.base}/`, { seconds: SECONDS, headers });
-    const fragment = await wrk(`${gh.base}/`, { seconds: SECONDS, headers: { ...headers, "HX-Request": "true" } });
+    const before = beforeDist ? await measureBuild(`${dir}/before`, notes, procs, join(beforeDist, "src/cli.js")) : undefined;
+    const { overview, fragment, authenticated, bytes } = await measureBuild(dir, notes, procs);
     let monit;
     if (anchor("monit", notes)) {
+      const monitPort = await freePort();
       const m = startMonit(writeMonitrc(dir, { port: monitPort, interval: 30 }));
       procs.push(m);
       await waitForHttp(`http://127.0.0.1:${monitPort}/`, 30_000, m);
       await sleep(1000);
       monit = await wrk(`http://127.0.0.1:${monitPort}/`, { seconds: SECONDS });
     }
-    for (const [name, r] of [["overview", overview], ["fragment", fragment], ["monit", monit]]) {
+    for (const [name, r] of [["overview", overview], ["fragment", fragment], ["overview before", before?.overview], ["fragment before", before?.fragment], ["monit", monit]]) {
       if (r && (r.non2xx > 0 || r.errors > 0)) notes.push(`- console ${name}: ${r.non2xx} non-2xx/3xx responses, ${r.errors} socket errors during wrk`);
     }
-    return { overview, fragment, monit, authenticated: gh.authenticated, bytes: gh.bytes, seconds: SECONDS };
+    return { overview, fragment, monit, before, authenticated, bytes, seconds: SECONDS };
   } finally {
     await Promise.all(procs.map((p) => stop(p)));
     cleanDir(dir);
@@ -112,6 +127,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const line = (n, x) => x && console.log(`${n}: ${fmt(x.rps, 0)} req/s, p50 ${fmt(x.p50Ms, 2)} ms, p99 ${fmt(x.p99Ms, 2)} ms`);
     line(`gatehouse overview (${r.authenticated ? "authenticated" : "no login"}, ${r.bytes} B)`, r.overview);
     line("gatehouse overview fragment (HX-Request)", r.fragment);
+    if (r.before) {
+      line(`before (${process.env.GH_BENCH_BEFORE_DIST}) overview (${r.before.authenticated ? "authenticated" : "no login"}, ${r.before.bytes} B)`, r.before.overview);
+      line("before: overview fragment (HX-Request)", r.before.fragment);
+    }
     line("monit status page", r.monit);
   }
   console.log(notes.join("\n"));

@@ -279,9 +279,9 @@ export async function writeAllMonitorsConfig(dir, { port, schedule, extra = "", 
   return { file, ids };
 }
 
-/** Starts `gatehouse serve` (stdout piped so "check done" lines can be counted). */
-export function startGatehouse(configFile, { env = {}, nodeArgs = [] } = {}) {
-  return start(process.execPath, [...nodeArgs, cli, "serve", "--config", configFile], {
+/** Starts `gatehouse serve` (stdout piped so "check done" lines can be counted); `cliPath`: another build's cli.js. */
+export function startGatehouse(configFile, { env = {}, nodeArgs = [], cliPath = cli } = {}) {
+  return start(process.execPath, [...nodeArgs, cliPath, "serve", "--config", configFile], {
     stdout: true,
     env: { ...process.env, GATEHOUSE_LOG_LEVEL: "info", ...env },
   });
