@@ -106,6 +106,18 @@ describe("overview rendered once per change, served from memory", () => {
     expect(html.match(/id="overview-tiles"/g)).toHaveLength(1);
   });
 
+  it("garbage or boosted htmx headers get the whole page from the same kept tiles, never a fragment", async () => {
+    const h = makeHarness({}, YAML);
+    const cookie = await signIn(h, await addUser(h, "vic", "viewer"));
+    const expected = uncached(h, { username: "vic", role: "viewer" });
+    for (const headers of [{ "HX-Request": "TRUE <script>" }, { "HX-Request": "true", "HX-Boosted": "true" }, { "HX-Request": "" }]) {
+      const res = await call(h, "/", { cookie, headers });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("Vary")).toContain("HX-Request");
+      expect(await res.text()).toBe(expected);
+    }
+  });
+
   it("renders again after a write by the daemon's own connection", async () => {
     const h = makeHarness({}, YAML);
     const cookie = await signIn(h, await addUser(h, "vic", "viewer"));
