@@ -5,6 +5,7 @@ import type { Facts, Status } from "../../monitors/monitor.js";
 import type { Finding, FindingKind } from "../evaluator.js";
 import { findingKey } from "../evaluator.js";
 import type { Db } from "./db.js";
+import { appendObservation, pruneObservationLog } from "./observation-log.js";
 
 export interface ObservationRecord {
   monitor: string;
@@ -55,15 +56,20 @@ const MAX_EVIDENCE = 16 * 1024;
 /** Inserts one observation and updates finding state and remembered list items. */
 export function insertObservation(db: Db, o: ObservationRecord): number {
   const evidence = o.evidence.length > MAX_EVIDENCE ? `${o.evidence.slice(0, MAX_EVIDENCE)}\n… (truncated)` : o.evidence;
-  const info = db
-    .prepare(
-      `INSERT INTO observations (monitor, started_at, duration_ms, status, outcome, error, evidence, facts_json, findings_json)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(o.monitor, o.startedAt, Math.round(o.durationMs), o.status, o.outcome, o.error ?? null, evidence, JSON.stringify(o.facts), JSON.stringify(o.findings));
+  const id = appendObservation(db, {
+    monitor: o.monitor,
+    startedAt: o.startedAt,
+    durationMs: o.durationMs,
+    status: o.status,
+    outcome: o.outcome,
+    error: o.error ?? null,
+    evidence,
+    factsJson: JSON.stringify(o.facts),
+    findingsJson: JSON.stringify(o.findings),
+  });
   updateFindingState(db, o.monitor, o.findings, o.startedAt);
   if (o.outcome === "ok") rememberItems(db, o.monitor, o.facts, o.startedAt);
-  return Number(info.lastInsertRowid);
+  return id;
 }
 
 function updateFindingState(db: Db, monitor: string, findings: Finding[], at: number): void {
@@ -146,15 +152,12 @@ export function currentFindings(db: Db, monitor?: string): FindingStateRow[] {
   ) as FindingStateRow[];
 }
 
-/** Deletes observations older than `cutoff` (ms) in batches so the writer never stalls long. */
+/**
+ * Deletes observations older than `cutoff` (ms) in batches so the writer never stalls long, and
+ * the stored results no remaining observation points at.
+ */
 export function pruneObservations(db: Db, cutoff: number, batch = 5000): number {
-  const stmt = db.prepare("DELETE FROM observations WHERE id IN (SELECT id FROM observations WHERE started_at < ? LIMIT ?)");
-  let total = 0;
-  for (;;) {
-    const n = stmt.run(cutoff, batch).changes;
-    total += n;
-    if (n < batch) return total;
-  }
+  return pruneObservationLog(db, cutoff, batch);
 }
 
 export interface Baseline {

@@ -18,4 +18,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: "console", sql: (await import("./004-console.js")).sql }, // console (users, sessions, throttling) — src/web
   { version: 5, name: "compliance", sql: (await import("./005-compliance.js")).sql }, // compliance registers — src/agent/compliance
   { version: 6, name: "hosts", sql: (await import("./006-hosts.js")).sql }, // osquery hosts and their results — src/agent/hosts
+  { version: 7, name: "history", sql: (await import("./007-history.js")).sql }, // observations share unchanged results — src/agent/store/observation-log.ts
 ];

@@ -1,0 +1,105 @@
+/**
+ * The observation log: one small row per check run (source, when, how long) pointing at its
+ * result (status, outcome, error, evidence, facts, findings), which is stored once per distinct
+ * content and shared. A check that finds what it found before costs one ~20-byte row, so a year
+ * of per-minute checks fits in a few hundred MiB instead of gigabytes. Readers keep using the
+ * `observations` view (migration 007), which joins the three tables back into the old columns.
+ */
+import { createHash } from "node:crypto";
+import type { Statement } from "better-sqlite3";
+import type { Status } from "../../monitors/monitor.js";
+import type { Db } from "./db.js";
+
+/** One check run as stored: the JSON is already serialized, evidence already shortened. */
+export interface ObservationRow {
+  monitor: string;
+  startedAt: number;
+  durationMs: number;
+  status: Status;
+  outcome: "ok" | "not_applicable" | "error";
+  error: string | null;
+  evidence: string;
+  factsJson: string;
+  findingsJson: string;
+}
+
+interface Statements {
+  sourceId: Statement<[string]>;
+  addSource: Statement<[string]>;
+  resultId: Statement<[Buffer]>;
+  addResult: Statement<[Buffer, string, string, string | null, string, string, string]>;
+  addLog: Statement<[number, number, number, number]>;
+  sources: Statement<[]>;
+  pruneLog: Statement<[number, number, number]>;
+  pruneResults: Statement<[]>;
+}
+
+const prepared = new WeakMap<Db, Statements>();
+
+/** The statements of one connection, prepared on first use (a seeded year is millions of calls). */
+function statements(db: Db): Statements {
+  let s = prepared.get(db);
+  if (!s) {
+    s = {
+      sourceId: db.prepare("SELECT id FROM observation_sources WHERE name = ?").pluck(),
+      addSource: db.prepare("INSERT INTO observation_sources (name) VALUES (?)"),
+      resultId: db.prepare("SELECT id FROM observation_results WHERE hash = ?").pluck(),
+      addResult: db.prepare("INSERT INTO observation_results (hash, status, outcome, error, evidence, facts_json, findings_json) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+      addLog: db.prepare("INSERT INTO observation_log (source_id, started_at, duration_ms, result_id) VALUES (?, ?, ?, ?)"),
+      sources: db.prepare("SELECT id FROM observation_sources ORDER BY id").pluck(),
+      pruneLog: db.prepare("DELETE FROM observation_log WHERE id IN (SELECT id FROM observation_log WHERE source_id = ? AND started_at < ? LIMIT ?)"),
+      pruneResults: db.prepare("DELETE FROM observation_results WHERE NOT EXISTS (SELECT 1 FROM observation_log l WHERE l.result_id = observation_results.id)"),
+    };
+    prepared.set(db, s);
+  }
+  return s;
+}
+
+/** sha256 of everything a result holds: equal content, equal hash, one stored row. */
+export function resultHash(r: Pick<ObservationRow, "status" | "outcome" | "error" | "evidence" | "factsJson" | "findingsJson">): Buffer {
+  return createHash("sha256").update(JSON.stringify([r.status, r.outcome, r.error, r.evidence, r.factsJson, r.findingsJson])).digest();
+}
+
+/**
+ * Appends one observation: its source and result are looked up (and added when new) in the same
+ * transaction as the row, so a concurrent prune can never leave it pointing at nothing.
+ * Returns the observation's id. Finding state is not touched (see insertObservation).
+ */
+export function appendObservation(db: Db, o: ObservationRow): number {
+  const s = statements(db);
+  return db.transaction(() => {
+    const sourceId = (s.sourceId.get(o.monitor) as number | undefined) ?? Number(s.addSource.run(o.monitor).lastInsertRowid);
+    const hash = resultHash(o);
+    const resultId =
+      (s.resultId.get(hash) as number | undefined) ??
+      Number(s.addResult.run(hash, o.status, o.outcome, o.error, o.evidence, o.factsJson, o.findingsJson).lastInsertRowid);
+    return Number(s.addLog.run(sourceId, o.startedAt, Math.round(o.durationMs), resultId).lastInsertRowid);
+  })();
+}
+
+/**
+ * Deletes observations that started before `cutoff` (ms), per source in batches of `batch` rows
+ * (each its own short transaction, so the daemon's writer never waits long), then the results no
+ * observation points at any more. A result still referenced is never deleted: the query checks
+ * it, and the foreign key would refuse it. Returns the number of observations deleted.
+ */
+export function pruneObservationLog(db: Db, cutoff: number, batch = 5000): number {
+  const s = statements(db);
+  let total = 0;
+  for (const sourceId of s.sources.all() as number[]) {
+    for (;;) {
+      const n = s.pruneLog.run(sourceId, cutoff, batch).changes;
+      total += n;
+      if (n < batch) break;
+    }
+  }
+  s.pruneResults.run();
+  return total;
+}
+
+/** Rows and distinct results, for the benchmark's bytes-per-row and for tests. */
+export function observationLogCounts(db: Db): { observations: number; results: number; sources: number } {
+  return db
+    .prepare("SELECT (SELECT count(*) FROM observation_log) AS observations, (SELECT count(*) FROM observation_results) AS results, (SELECT count(*) FROM observation_sources) AS sources")
+    .get() as { observations: number; results: number; sources: number };
+}
