@@ -13,6 +13,7 @@ import { Hono, type Context } from "hono";
 import type { Registry } from "prom-client";
 import type { Db } from "./store/db.js";
 import { listNightlyBackups } from "./store/backup.js";
+import { latestPerSource } from "./store/observation-log.js";
 
 export interface MetricsDeps {
   db: Db;
@@ -63,14 +64,7 @@ export async function createMetricsRegistry(deps: MetricsDeps): Promise<Registry
   });
 
   // Latest observation of each monitor, shared by the gauges below within one scrape.
-  type Latest = { monitor: string; started_at: number; duration_ms: number; status: string; outcome: string };
-  const latest = (): Latest[] =>
-    db
-      .prepare(
-        `SELECT o.monitor, o.started_at, o.duration_ms, o.status, o.outcome FROM observations o
-         JOIN (SELECT monitor, max(id) AS id FROM observations GROUP BY monitor) l ON l.id = o.id ORDER BY o.monitor`,
-      )
-      .all() as Latest[];
+  const latest = () => latestPerSource(db);
   const controlOf = (m: string) => deps.controls?.get(m) ?? "";
 
   new Gauge({

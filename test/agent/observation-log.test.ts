@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/agent/evaluator.js";
 import { migrate, openDatabase, type Db } from "../../src/agent/store/db.js";
 import { MIGRATIONS } from "../../src/agent/store/migrations/index.js";
-import { observationLogCounts } from "../../src/agent/store/observation-log.js";
+import { latestPerSource, observationLogCounts } from "../../src/agent/store/observation-log.js";
 import { insertObservation, latestObservation, pruneObservations, recentObservations, type ObservationRecord } from "../../src/agent/store/observations.js";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
@@ -88,6 +88,20 @@ describe("observation log", () => {
     expect(recentObservations(db, "patches").map((o) => o.facts["patches.pending"])).toEqual([[], [], []]);
     // The database itself refuses to delete a result that is still referenced.
     expect(() => db.prepare("DELETE FROM observation_results").run()).toThrow(/FOREIGN KEY/);
+    db.close();
+  });
+
+  it("latestPerSource gives each source's latest run, as the GROUP BY over the view did", () => {
+    const db = openDatabase(":memory:");
+    for (let i = 0; i < 20; i++) insertObservation(db, record(T0 + i * MIN, i % 5 === 0 ? ["openssl"] : [], { monitor: ["patches", "firewall", "host:7"][i % 3]! }));
+    const viaView = db
+      .prepare(
+        `SELECT o.monitor, o.started_at, o.duration_ms, o.status, o.outcome FROM observations o
+         JOIN (SELECT monitor, max(id) AS id FROM observations GROUP BY monitor) l ON l.id = o.id ORDER BY o.monitor`,
+      )
+      .all();
+    expect(latestPerSource(db)).toEqual(viaView);
+    expect(latestPerSource(db).map((r) => r.monitor)).toEqual(["firewall", "host:7", "patches"]);
     db.close();
   });
 

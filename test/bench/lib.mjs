@@ -1,7 +1,7 @@
 // Shared helpers for benchmarks: free ports, process sampling from /proc, waiting for HTTP,
 // the build under test, configs with every monitor, wrk, monit and anchor discovery.
 import { execFileSync, spawn } from "node:child_process";
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -398,4 +398,19 @@ export function machineLine() {
     /* no os-release */
   }
   return { model, os };
+}
+
+// ---- history
+
+/** Bytes of a data dir's database and its WAL. */
+export const dbBytes = (dataDir) => ["gatehouse.db", "gatehouse.db-wal"].reduce((a, f) => a + (statSync(join(dataDir, f), { throwIfNoEntry: false })?.size ?? 0), 0);
+
+/**
+ * Bytes of the pages each group of tables (with its indexes) occupies, from SQLite's dbstat:
+ * observations (log, results, sources), door events, audit; and the number of distinct results.
+ */
+export function storageByTable(db) {
+  const group = (prefix) =>
+    db.prepare("SELECT coalesce(sum(pgsize), 0) AS b FROM dbstat WHERE name LIKE ? OR name LIKE ?").get(`${prefix}%`, `sqlite_autoindex_${prefix}%`).b;
+  return { observations: group("observation"), doors: group("door_events"), audit: group("audit"), results: db.prepare("SELECT count(*) AS n FROM observation_results").get().n };
 }
