@@ -414,3 +414,22 @@ export function storageByTable(db) {
     db.prepare("SELECT coalesce(sum(pgsize), 0) AS b FROM dbstat WHERE name LIKE ? OR name LIKE ?").get(`${prefix}%`, `sqlite_autoindex_${prefix}%`).b;
   return { observations: group("observation"), doors: group("door_events"), audit: group("audit"), results: db.prepare("SELECT count(*) AS n FROM observation_results").get().n };
 }
+
+/**
+ * Waits until process `pid` is quiet (under 10 % of a core in two consecutive half-second windows),
+ * so page latencies are the steady state and not background catch-up work (e.g. the audit chain's
+ * first full walk). Returns the ms waited, or undefined after `maxMs`.
+ */
+export async function waitQuiet(pid, maxMs = 180_000) {
+  const t0 = Date.now();
+  let quiet = 0;
+  let last = cpuMs(pid, { children: false });
+  while (Date.now() - t0 < maxMs) {
+    await sleep(500);
+    const now = cpuMs(pid, { children: false });
+    quiet = now - last < 50 ? quiet + 1 : 0;
+    last = now;
+    if (quiet >= 2) return Date.now() - t0;
+  }
+  return undefined;
+}

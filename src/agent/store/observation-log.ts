@@ -121,6 +121,17 @@ export function latestPerSource(db: Db): LatestRun[] {
     .all() as LatestRun[];
 }
 
+/**
+ * When the oldest kept observation started (ms), or null when there is none: one indexed lookup
+ * per source, where min() over the observations view would read every row.
+ */
+export function firstObservationAt(db: Db): number | null {
+  return db
+    .prepare("SELECT min((SELECT started_at FROM observation_log WHERE source_id = s.id ORDER BY started_at LIMIT 1)) FROM observation_sources s")
+    .pluck()
+    .get() as number | null;
+}
+
 /** Rows and distinct results, for the benchmark's bytes-per-row and for tests. */
 export function observationLogCounts(db: Db): { observations: number; results: number; sources: number } {
   return db
