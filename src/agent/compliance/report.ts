@@ -17,6 +17,7 @@ import type { AlertRow } from "../alerts/rows.js";
 import { appendAudit, verifyAudit, type AuditRow } from "../audit.js";
 import { zoneOffsetMs } from "../doors/hours.js";
 import type { Db } from "../store/db.js";
+import { firstObservationAt } from "../store/observation-log.js";
 import type { Status } from "../../monitors/monitor.js";
 import { EvidenceReportPage } from "../../../views/reports/evidence-report.js";
 import { CATALOG, controlForFinding, controlsOfSource, type ComplianceControlId } from "./catalog.js";
@@ -154,7 +155,7 @@ function hours(ms: number): string {
  */
 export function installedAt(db: Db): number {
   const q = (sql: string) => (db.prepare(sql).get() as { t: number | null }).t;
-  const times = [q("SELECT min(applied_at) AS t FROM schema_migrations"), q("SELECT min(started_at) AS t FROM observations"), q("SELECT min(at) AS t FROM audit")].filter((t): t is number => t !== null);
+  const times = [q("SELECT min(applied_at) AS t FROM schema_migrations"), firstObservationAt(db), q("SELECT min(at) AS t FROM audit")].filter((t): t is number => t !== null);
   return times.length ? Math.min(...times) : Date.now();
 }
 
