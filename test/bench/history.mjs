@@ -3,8 +3,8 @@
 // observation, start-up time, overview, monitor history and audit page p99 (wrk, with an admin
 // session), and retention pruning time (pruneObservations at the default 90 days). Every figure is
 // measured beside the same Gatehouse on an empty data dir, in the same run, both consoles up at
-// once and wrk alternating between them. The empty data dir holds one audit page's worth of rows,
-// so both audit pages render 500 rows: the ratio is scale, not page size.
+// once and wrk alternating between them. The "empty" data dir holds one page of each (30 minutes of
+// checks, 500 audit rows), so both consoles render the same rows: the ratio is scale, not page size.
 //
 // Seeding goes through the project's own store functions, one transaction per batch, statements
 // prepared once: observations through appendObservation (the row writer insertObservation uses;
@@ -67,7 +67,7 @@ function makeObservations(t0) {
 
 const AUDIT_ACTIONS = ["session.login", "session.logout", "alert.ack", "baseline.approve", "register.add", "audit.export"];
 
-async function seed(dataDir, ids, notes) {
+export async function seed(dataDir, ids, notes) {
   const { openStore } = await importDist("agent/store/db.js");
   const { appendObservation } = await importDist("agent/store/observation-log.js");
   const { insertObservation } = await importDist("agent/store/observations.js");
@@ -134,16 +134,29 @@ async function seed(dataDir, ids, notes) {
   return { observations: MINUTES * ids.length, doorEvents, auditRows: AUDIT_ROWS, obsMs, doorMs, auditMs, storage };
 }
 
-/** One audit page's worth of rows, so that both audit pages render the same number of rows. */
+/** One page's worth of rows: the audit page shows 500, a monitor's page its last 30 checks. */
 const AUDIT_PAGE_ROWS = 500;
+const HISTORY_PAGE_ROWS = 30;
 
-async function seedAuditPage(dataDir) {
+/**
+ * Fills an empty data dir with exactly one page of each (the last 30 minutes of checks, 500 audit
+ * rows), so the empty and the seeded consoles render the same rows and the ratio is scale alone.
+ */
+export async function seedOnePage(dataDir, ids) {
   const { openStore } = await importDist("agent/store/db.js");
+  const { insertObservation } = await importDist("agent/store/observations.js");
   const { appendAudit } = await importDist("agent/audit.js");
   const db = openStore(dataDir);
-  const now = Date.now();
+  const now = Math.floor(Date.now() / 60_000) * 60_000;
+  const at = makeObservations(now - HISTORY_PAGE_ROWS * 60_000);
   db.transaction(() => {
-    for (let j = 0; j < AUDIT_PAGE_ROWS; j++) appendAudit(db, { at: now - (AUDIT_PAGE_ROWS - j) * 60_000, actor: `user:staff${j % 7}`, action: AUDIT_ACTIONS[j % AUDIT_ACTIONS.length], target: `alert:${j}`, detail: { note: "" }, address: "192.0.2.1" });
+    for (let t = 0; t < HISTORY_PAGE_ROWS; t++) {
+      ids.forEach((id, idx) => {
+        const o = at(id, idx, t);
+        insertObservation(db, { ...o, error: undefined, facts: JSON.parse(o.factsJson), findings: JSON.parse(o.findingsJson) });
+      });
+    }
+    for (let j = 0; j < AUDIT_PAGE_ROWS; j++) appendAudit(db, { at: now - (AUDIT_PAGE_ROWS - j) * 1000, actor: `user:staff${j % 7}`, action: AUDIT_ACTIONS[j % AUDIT_ACTIONS.length], target: `alert:${j}`, detail: { note: "" }, address: "192.0.2.1" });
   })();
   db.close();
 }
@@ -165,7 +178,7 @@ async function auditVerified(base, headers, rows) {
  * Starts `serve` on a data dir: start-up (spawn → /healthz), then waits for the start-up checks,
  * the audit chain's verification and the process to fall quiet. Returns the running console.
  */
-async function startAndSettle(dir, ids, auditRows, notes) {
+export async function startAndSettle(dir, ids, auditRows, notes) {
   const port = await freePort();
   const { file } = await writeAllMonitorsConfig(dir, { port });
   const t0 = Date.now();
@@ -192,7 +205,7 @@ const ROUNDS = 2;
  * The overview, a monitor's history and the audit page under wrk on both consoles, alternating
  * empty and seeded runs page by page so both see the same load on the shared machine.
  */
-async function measurePages(consoles, historyId, notes) {
+export async function measurePages(consoles, historyId, notes) {
   const out = consoles.map(() => ({}));
   for (const [key, path] of [["overview", "/"], ["history", `/monitors/${historyId}`], ["audit", "/audit"]]) {
     for (let round = 0; round < ROUNDS; round++) {
@@ -240,7 +253,7 @@ export async function historyBench(notes = []) {
     const seeded = await seed(join(fullDir, "data"), ids, notes);
     const sizeBytes = dbBytes(join(fullDir, "data"));
     const historyId = ids[0];
-    await seedAuditPage(join(emptyDir, "data"));
+    await seedOnePage(join(emptyDir, "data"), ids);
     const consoles = [];
     let empty;
     let full;
