@@ -9,6 +9,7 @@ import { worstStatus } from "../agent/evaluator.js";
 import type BetterSqlite3 from "better-sqlite3";
 import type { Db } from "../agent/store/db.js";
 import { currentFindings, latestObservation } from "../agent/store/observations.js";
+import { lastObservationAt } from "../agent/store/observation-log.js";
 import { CONTROL_IDS, type ControlId, type Status } from "../monitors/monitor.js";
 import { readAlerts, type AlertView } from "../agent/alerts/rows.js";
 import { CATALOG, controlForFinding } from "../agent/compliance/catalog.js";
@@ -262,8 +263,7 @@ export function overviewSummary(tiles: readonly ControlTile[], lastCheck: number
 
 /** The newest monitor observation, for "last check". */
 export function lastCheckAt(db: Db): number | undefined {
-  const r = prepared(db, "SELECT max(started_at) AS at FROM observations").get() as { at: number | null };
-  return r.at ?? undefined;
+  return lastObservationAt(db) ?? undefined;
 }
 
 const monthScores = new WeakMap<Db, { key: string; value: number | undefined }>();

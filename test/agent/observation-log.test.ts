@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/agent/evaluator.js";
 import { migrate, openDatabase, type Db } from "../../src/agent/store/db.js";
 import { MIGRATIONS } from "../../src/agent/store/migrations/index.js";
-import { firstObservationAt, latestPerSource, observationLogCounts } from "../../src/agent/store/observation-log.js";
+import { firstObservationAt, lastObservationAt, latestPerSource, observationLogCounts } from "../../src/agent/store/observation-log.js";
 import { insertObservation, latestObservation, pruneObservations, recentObservations, type ObservationRecord } from "../../src/agent/store/observations.js";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
@@ -105,14 +105,16 @@ describe("observation log", () => {
     db.close();
   });
 
-  it("firstObservationAt is the oldest kept start, null on an empty store", () => {
+  it("firstObservationAt and lastObservationAt are the oldest and newest kept starts, null on an empty store", () => {
     const db = openDatabase(":memory:");
     expect(firstObservationAt(db)).toBeNull();
+    expect(lastObservationAt(db)).toBeNull();
     insertObservation(db, record(T0 + 5 * MIN, []));
     insertObservation(db, record(T0 + 2 * MIN, [], { monitor: "firewall" }));
     insertObservation(db, record(T0 + 9 * MIN, [], { monitor: "firewall" }));
     expect(firstObservationAt(db)).toBe(T0 + 2 * MIN);
     expect(firstObservationAt(db)).toBe((db.prepare("SELECT min(started_at) AS t FROM observations").get() as { t: number }).t);
+    expect(lastObservationAt(db)).toBe(T0 + 9 * MIN);
     db.close();
   });
 

@@ -132,6 +132,14 @@ export function firstObservationAt(db: Db): number | null {
     .get() as number | null;
 }
 
+/** When the newest observation started (ms), or null: one indexed lookup per source, like firstObservationAt. */
+export function lastObservationAt(db: Db): number | null {
+  return db
+    .prepare("SELECT max((SELECT started_at FROM observation_log WHERE source_id = s.id ORDER BY started_at DESC LIMIT 1)) FROM observation_sources s")
+    .pluck()
+    .get() as number | null;
+}
+
 /** Rows and distinct results, for the benchmark's bytes-per-row and for tests. */
 export function observationLogCounts(db: Db): { observations: number; results: number; sources: number } {
   return db
