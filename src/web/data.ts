@@ -9,7 +9,7 @@ import { worstStatus } from "../agent/evaluator.js";
 import type BetterSqlite3 from "better-sqlite3";
 import type { Db } from "../agent/store/db.js";
 import { currentFindings, latestObservation } from "../agent/store/observations.js";
-import { lastObservationAt } from "../agent/store/observation-log.js";
+import { lastObservationAt, statusPerRange } from "../agent/store/observation-log.js";
 import { CONTROL_IDS, type ControlId, type Status } from "../monitors/monitor.js";
 import { readAlerts, type AlertView } from "../agent/alerts/rows.js";
 import { CATALOG, controlForFinding } from "../agent/compliance/catalog.js";
@@ -359,15 +359,7 @@ const STATUS_BY_RANK: (Status | undefined)[] = ["pass", "unknown", "warn", "fail
 
 /** Worst status per site day for one monitor (one indexed range scan per day, in one statement). */
 export function statusByDay(db: Db, monitor: string, days: readonly { date: string; from: number; to: number }[]): DayStatus[] {
-  const rows = db
-    .prepare(
-      `WITH b(i, lo, hi) AS (SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
-       SELECT b.i AS i, count(o.id) AS n,
-              max(CASE o.status WHEN 'fail' THEN 3 WHEN 'warn' THEN 2 WHEN 'unknown' THEN 1 ELSE 0 END) AS worst
-       FROM b LEFT JOIN observations o ON o.monitor = ? AND o.started_at >= b.lo AND o.started_at < b.hi
-       GROUP BY b.i ORDER BY b.i`,
-    )
-    .all(JSON.stringify(days.map((d) => [d.from, d.to])), monitor) as { i: number; n: number; worst: number | null }[];
+  const rows = statusPerRange(db, monitor, days);
   return rows.map((r) => ({ date: days[r.i]!.date, status: r.n ? STATUS_BY_RANK[r.worst ?? 0] : undefined, checks: r.n }));
 }
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/agent/evaluator.js";
 import { migrate, openDatabase, type Db } from "../../src/agent/store/db.js";
 import { MIGRATIONS } from "../../src/agent/store/migrations/index.js";
-import { firstObservationAt, lastObservationAt, latestPerSource, observationLogCounts } from "../../src/agent/store/observation-log.js";
+import { firstObservationAt, lastObservationAt, latestPerSource, statusPerRange, observationLogCounts } from "../../src/agent/store/observation-log.js";
 import { insertObservation, latestObservation, pruneObservations, recentObservations, type ObservationRecord } from "../../src/agent/store/observations.js";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
@@ -115,6 +115,23 @@ describe("observation log", () => {
     expect(firstObservationAt(db)).toBe(T0 + 2 * MIN);
     expect(firstObservationAt(db)).toBe((db.prepare("SELECT min(started_at) AS t FROM observations").get() as { t: number }).t);
     expect(lastObservationAt(db)).toBe(T0 + 9 * MIN);
+    db.close();
+  });
+
+  it("statusPerRange counts each range's observations and their worst status, as the join onto the view did", () => {
+    const db = openDatabase(":memory:");
+    for (let i = 0; i < 40; i++) insertObservation(db, record(T0 + i * MIN, i >= 12 && i < 15 ? ["openssl"] : [], { monitor: i % 4 === 0 ? "firewall" : "patches" }));
+    const ranges = [0, 10, 20, 30, 40, 50].map((m) => ({ from: T0 + m * MIN, to: T0 + (m + 10) * MIN }));
+    const viaView = db
+      .prepare(
+        `WITH b(i, lo, hi) AS (SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
+         SELECT b.i AS i, count(o.id) AS n, max(CASE o.status WHEN 'fail' THEN 3 WHEN 'warn' THEN 2 WHEN 'unknown' THEN 1 ELSE 0 END) AS worst
+         FROM b LEFT JOIN observations o ON o.monitor = ? AND o.started_at >= b.lo AND o.started_at < b.hi GROUP BY b.i ORDER BY b.i`,
+      )
+      .all(JSON.stringify(ranges.map((r) => [r.from, r.to])), "patches");
+    expect(statusPerRange(db, "patches", ranges)).toEqual(viaView);
+    expect(statusPerRange(db, "patches", ranges).map((r) => [r.n, r.worst])).toEqual([[7, 0], [8, 2], [7, 0], [8, 0], [0, 0], [0, 0]]);
+    expect(statusPerRange(db, "nobody", ranges.slice(0, 1))).toEqual([{ i: 0, n: 0, worst: 0 }]);
     db.close();
   });
 
