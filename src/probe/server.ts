@@ -183,7 +183,10 @@ async function handle(sock: Socket, opts: ProbeServerOptions, live: Set<Socket>)
     }
     response = { ok: false, error: { type: "bad_request", message: e.message } };
   }
-  if (!response.ok) opts.log.warn({ query: truncate(name), error: response.error.type }, "probe query not answered");
+  // "The host simply lacks it" (no firewalld, no smartctl, no /etc/sudoers) is an answer the
+  // monitor turns into a fact, asked again at every check: not a warning for the journal.
+  if (!response.ok && response.error.type === "not_found") opts.log.debug({ query: truncate(name) }, "probe query: not on this host");
+  else if (!response.ok) opts.log.warn({ query: truncate(name), error: response.error.type }, "probe query not answered");
   else opts.log.debug({ query: name }, "probe query answered");
   if (!sock.destroyed) sock.end(`${JSON.stringify(response)}\n`);
 }

@@ -396,3 +396,25 @@ describe("stream queries", () => {
     expect(own.procs[0]!.stopped).toBe(true);
   });
 });
+
+describe("probe log", () => {
+  it("a tool the host lacks is not a warning at every check; a refused query is", async () => {
+    const root = mkdtempSync(join(tmpdir(), "gh-probe-log-"));
+    const sock = join(root, "probe.sock");
+    const warnings: string[] = [];
+    const log = { ...nullLogger, warn: (o: object, msg?: string) => void warnings.push(`${msg} ${JSON.stringify(o)}`) };
+    const server = createProbeServer({ root, run: fakeRun, log });
+    await listenProbe(server, sock);
+    try {
+      const notFound = JSON.parse(await rawQuery(sock, `${JSON.stringify({ q: "iptables-save" })}\n`));
+      expect(notFound).toMatchObject({ ok: false, error: { type: "not_found" } });
+      expect(warnings).toEqual([]);
+      await rawQuery(sock, `${JSON.stringify({ q: "/etc/passwd" })}\n`);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/not answered.*refused/);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
