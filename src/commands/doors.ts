@@ -12,7 +12,7 @@ import { fmtMs } from "../agent/doors/engine.js";
 import { localTime } from "../agent/doors/hours.js";
 import { checkDoorsWiring, doorEngine } from "../agent/doors/index.js";
 import { declareOnsite, OnsiteError, parseUntil } from "../agent/doors/onsite.js";
-import { activeOnsite, cancelOnsite, listDoorStates } from "../agent/doors/store.js";
+import { activeOnsite, cancelOnsite, listDoorStates } from "../agent/store/doors.js";
 import { UserError } from "../agent/errors.js";
 import { nullLogger } from "../agent/log.js";
 import { configOption, osActor, parseCommandArgs, withAgent, type Command } from "./command.js";

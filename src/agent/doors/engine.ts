@@ -24,7 +24,7 @@ import {
   type DoorOutcome,
   type DoorSource,
   type DoorStateRow,
-} from "./store.js";
+} from "../store/doors.js";
 
 export const SOURCE = "doors";
 export const RULES = {

@@ -20,7 +20,7 @@ import {
   parseZigbee2mqtt,
   type Parsed,
 } from "./parse.js";
-import { payloadDigest } from "./store.js";
+import { payloadDigest } from "../store/doors.js";
 
 type Parser = (payload: Uint8Array) => Parsed<DoorSignal>;
 

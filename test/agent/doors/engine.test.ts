@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { verifyAudit } from "../../../src/agent/audit.js";
 import { REDELIVERY_WINDOW_MS, RULES } from "../../../src/agent/doors/engine.js";
 import { declareOnsite, OnsiteError, parseUntil } from "../../../src/agent/doors/onsite.js";
-import { cancelOnsite, getDoorState, pruneDoorEvents, recentDoorEvents } from "../../../src/agent/doors/store.js";
+import { cancelOnsite, getDoorState, pruneDoorEvents, recentDoorEvents } from "../../../src/agent/store/doors.js";
 import { alerts, clock, engineFor, memoryDb, openAlerts, outbox, TZ } from "./helpers.js";
 
 const MIN = 60_000;
