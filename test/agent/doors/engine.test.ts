@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { verifyAudit } from "../../../src/agent/audit.js";
-import { REDELIVERY_WINDOW_MS, RULES } from "../../../src/agent/doors/engine.js";
+import { REDELIVERY_WINDOW_MS } from "../../../src/agent/doors/engine.js";
+import { RULES } from "../../../src/agent/doors/transitions.js";
 import { declareOnsite, OnsiteError, parseUntil } from "../../../src/agent/doors/onsite.js";
 import { cancelOnsite, getDoorState, pruneDoorEvents, recentDoorEvents } from "../../../src/agent/store/doors.js";
 import { alerts, clock, engineFor, memoryDb, openAlerts, outbox, TZ } from "./helpers.js";
