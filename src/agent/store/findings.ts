@@ -22,16 +22,8 @@ export interface FindingStateRow {
   last_seen: number;
 }
 
-interface UpsertParams {
-  key: string;
-  monitor: string;
-  rule: string;
-  subject: string;
-  kind: FindingKind;
-  status: Status;
-  message: string;
-  at: number;
-}
+/** An upsert's parameters: the row without its times, and the instant it was seen. */
+type UpsertParams = Omit<FindingStateRow, "since" | "last_seen"> & { at: number };
 
 const statements = statementsFor((db: Db) => ({
   keysOf: db.prepare<[string], string>("SELECT key FROM finding_state WHERE monitor = ?").pluck(),
