@@ -297,4 +297,21 @@ describe("with the alert engine's default policy (flap window, group wait)", () 
     expect(openAlerts(db)).toEqual([]);
     expect(outbox(db).map((o) => o.event)).toEqual(["firing", "resolved"]);
   });
+
+  it("the tick reads the finding state: a door closed and held open again within the flap window relapses its alert at once", async () => {
+    const { DEFAULT_POLICY } = await import("../../../src/agent/alerts/config.js");
+    const db = memoryDb();
+    const c = clock("2026-11-27T15:00:00Z"); // business hours: only the held-open rule applies
+    const e = engineFor(db, undefined, () => c.now, undefined, DEFAULT_POLICY);
+    e.handle({ sensorId: "server-room", source: "mqtt", payload: "o1", signal: opened });
+    c.advance(2 * MIN);
+    expect(e.tick()).toHaveLength(1);
+    e.handle({ sensorId: "server-room", source: "mqtt", payload: "c1", signal: closed });
+    expect(db.prepare("SELECT state, good_since FROM alerts WHERE source = 'doors'").get()).toEqual({ state: "firing", good_since: c.now });
+    c.advance(MIN);
+    e.handle({ sensorId: "server-room", source: "mqtt", payload: "o2", signal: opened });
+    c.advance(2 * MIN);
+    e.tick();
+    expect(db.prepare("SELECT rule, state, flap_count, good_since FROM alerts WHERE source = 'doors'").all()).toEqual([{ rule: RULES.heldOpen, state: "firing", flap_count: 1, good_since: null }]);
+  });
 });
