@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { verifyAudit } from "../../../src/agent/audit.js";
 import { REDELIVERY_WINDOW_MS } from "../../../src/agent/doors/engine.js";
 import { RULES } from "../../../src/agent/doors/transitions.js";
+import { currentFindings } from "../../../src/agent/store/findings.js";
 import { declareOnsite, OnsiteError, parseUntil } from "../../../src/agent/doors/onsite.js";
 import { cancelOnsite, getDoorState, pruneDoorEvents, recentDoorEvents } from "../../../src/agent/store/doors.js";
 import { alerts, clock, engineFor, memoryDb, openAlerts, outbox, TZ } from "./helpers.js";
@@ -48,6 +49,7 @@ describe("door engine rules", () => {
     expect(recentDoorEvents(db)).toEqual([]);
     expect(alerts(db)).toEqual([]);
     expect(getDoorState(db, "server-room")?.state).toBe("unknown");
+    expect(currentFindings(db, "doors")).toEqual([]);
   });
 
   it("inside business hours: recorded, no alert; repeated state is no_change", () => {
