@@ -5,7 +5,7 @@
 import type { Facts, Monitor } from "../monitors/monitor.js";
 import { appendAudit } from "./audit.js";
 import type { Db } from "./store/db.js";
-import { getBaseline, putBaseline } from "./store/observations.js";
+import { getBaseline, putBaseline } from "./store/baselines.js";
 
 /** Stores the baseline and its audit entry; returns the facts approved. */
 export function approveBaseline(db: Db, monitor: Monitor<any>, observed: Facts, by: { actor: string; reason: string; address?: string; now?: number }): Facts {

@@ -18,6 +18,7 @@ import { DeliveryWorker } from "./notify/worker.js";
 import { runMonitor } from "./runner.js";
 import { Scheduler } from "./scheduler.js";
 import { nightlyBackup } from "./store/backup.js";
+import { databaseAnswers } from "./store/db.js";
 import { holdDataDirLock } from "./store/lock.js";
 import { pruneObservations } from "./store/observations.js";
 import type { Logger } from "../monitors/monitor.js";
@@ -125,7 +126,7 @@ export async function startDaemon(config: GatehouseConfig, opts: DaemonOptions):
 
     // Last, so READY=1 means everything above is up; WATCHDOG=1 while the database answers.
     const notifier = systemdNotifier({ log });
-    const stopWatchdog = notifier.startWatchdog(() => agent.db.open && agent.db.prepare("SELECT 1").pluck().get() === 1);
+    const stopWatchdog = notifier.startWatchdog(() => databaseAnswers(agent.db));
     stops.unshift(() => stopWatchdog());
     void notifier.ready(`listening on ${config.console.listen.host}:${consoleServer.port}`);
 

@@ -5,15 +5,18 @@
 import { CommandError } from "./exec.js";
 import { NotApplicable, ProbeError, type Facts, type Logger, type ProbeContext, type Status } from "../monitors/monitor.js";
 import type { AlertPolicy } from "./alerts/config.js";
-import { applyFindings, type ChannelRoute } from "./alerts/engine.js";
+import type { ChannelRoute } from "./alerts/engine.js";
 import type { MonitorSetting } from "./config/load.js";
 import { describeError } from "./errors.js";
 import { rootedFileView } from "./file-view.js";
 import { evaluate, worstStatus, type Finding, type ProbeOutcome } from "./evaluator.js";
+import { record } from "./findings/record.js";
 import type { PrivilegedReader } from "./privileged.js";
 import type { RunFn } from "./exec.js";
 import type { Db } from "./store/db.js";
-import { getBaseline, insertObservation, loadFirstSeen } from "./store/observations.js";
+import { getBaseline } from "./store/baselines.js";
+import { loadFirstSeen } from "./store/findings.js";
+import { insertObservation } from "./store/observations.js";
 
 export interface RunnerDeps {
   db: Db;
@@ -107,12 +110,12 @@ export async function runMonitor(deps: RunnerDeps, setting: MonitorSetting): Pro
       facts,
       findings,
     });
-    enqueued = applyFindings(
+    enqueued = record(
       deps.db,
       { site: deps.site, routes: deps.routes, now: startedAt, ...(deps.consoleUrl ? { consoleUrl: deps.consoleUrl } : {}), ...(deps.alertPolicy ? { policy: deps.alertPolicy } : {}) },
       id,
       findings,
-      result.outcome === "ok",
+      { complete: true, blind: result.outcome !== "ok" },
     ).length;
   })();
   if (enqueued > 0) deps.onEnqueued?.();

@@ -2,7 +2,7 @@
 import { selectMonitors } from "../agent/agent.js";
 import { UserError } from "../agent/errors.js";
 import { runMonitor } from "../agent/runner.js";
-import { getBaseline } from "../agent/store/observations.js";
+import { getBaseline } from "../agent/store/baselines.js";
 import { configOption, onePositional, osActor, parseCommandArgs, withAgent, type Command } from "./command.js";
 import { approveBaseline } from "../agent/baseline.js";
 

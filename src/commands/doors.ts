@@ -5,14 +5,16 @@
  */
 import type { Agent } from "../agent/agent.js";
 import { alertPolicyOf } from "../agent/alerts/config.js";
+import { severityFor } from "../agent/alerts/transitions.js";
 import { appendAudit } from "../agent/audit.js";
 import type { GatehouseConfig } from "../agent/config/load.js";
 import { inputKind } from "../agent/doors/config.js";
-import { fmtMs } from "../agent/doors/engine.js";
+import { fmtMs, SOURCE } from "../agent/doors/transitions.js";
 import { localTime } from "../agent/doors/hours.js";
 import { checkDoorsWiring, doorEngine } from "../agent/doors/index.js";
 import { declareOnsite, OnsiteError, parseUntil } from "../agent/doors/onsite.js";
-import { activeOnsite, cancelOnsite, listDoorStates } from "../agent/doors/store.js";
+import { activeOnsite, cancelOnsite, listDoorStates } from "../agent/store/doors.js";
+import { currentFindings } from "../agent/store/findings.js";
 import { UserError } from "../agent/errors.js";
 import { nullLogger } from "../agent/log.js";
 import { configOption, osActor, parseCommandArgs, withAgent, type Command } from "./command.js";
@@ -50,11 +52,11 @@ export const doorsListCommand: Command = {
     return withAgent(values.config, (agent, config) => {
       engineOf(agent); // creates state rows for newly configured sensors
       const states = new Map(listDoorStates(agent.db).map((s) => [s.sensorId, s]));
-      const alerts = agent.db.prepare("SELECT subject, rule, severity FROM alerts WHERE source = 'doors' AND state != 'resolved' ORDER BY id").all() as Array<{
-        subject: string;
-        rule: string;
-        severity: string;
-      }>;
+      // What each sensor reports now and how severe it is (the findings its alerts follow).
+      const alerts = currentFindings(agent.db, SOURCE).flatMap((f) => {
+        const severity = severityFor(f);
+        return severity ? [{ subject: f.subject, rule: f.rule, severity }] : [];
+      });
       const onsite = activeOnsite(agent.db, Date.now());
       const rows = config.doors.sensors.map((s) => {
         const st = states.get(s.id);

@@ -8,7 +8,8 @@ import type { GatehouseConfig } from "../agent/config/load.js";
 import { worstStatus } from "../agent/evaluator.js";
 import type BetterSqlite3 from "better-sqlite3";
 import type { Db } from "../agent/store/db.js";
-import { currentFindings, latestObservation } from "../agent/store/observations.js";
+import { currentFindings } from "../agent/store/findings.js";
+import { latestObservation } from "../agent/store/observations.js";
 import { lastObservationAt, statusPerRange } from "../agent/store/observation-log.js";
 import { CONTROL_IDS, type ControlId, type Status } from "../monitors/monitor.js";
 import { readAlerts, type AlertView } from "../agent/alerts/rows.js";
@@ -18,7 +19,7 @@ import { addDays, REGISTER_IDS, REGISTERS } from "../agent/compliance/registers.
 import { localMidnight } from "../agent/compliance/report.js";
 import { HOST_CHECKS } from "../agent/hosts/judge.js";
 import { rollup } from "../agent/hosts/rollup.js";
-import { hostFindings, listHosts } from "../agent/hosts/store.js";
+import { hostFindings, listHosts } from "../agent/store/hosts.js";
 import { findingState, monitorControlMap, scorecard, worstState, type ControlState } from "../agent/compliance/scorecard.js";
 import type { ControlTile, OverviewSummary } from "../../views/fragments/overview-tiles.js";
 import type { DayOpenings, DayStatus } from "../../views/components/charts.js";

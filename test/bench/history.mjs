@@ -71,6 +71,7 @@ export async function seed(dataDir, ids, notes) {
   const { openStore } = await importDist("agent/store/db.js");
   const { appendObservation } = await importDist("agent/store/observation-log.js");
   const { insertObservation } = await importDist("agent/store/observations.js");
+  const { writeFindingState } = await importDist("agent/store/findings.js");
   const { appendAudit } = await importDist("agent/audit.js");
   const db = openStore(dataDir);
   // Seeding is not what is measured: skip the fsync per commit on this connection only.
@@ -95,14 +96,15 @@ export async function seed(dataDir, ids, notes) {
       ids.forEach((id, idx) => {
         const o = at(id, idx, MINUTES - 1);
         insertObservation(db, { ...o, error: undefined, facts: JSON.parse(o.factsJson), findings: JSON.parse(o.findingsJson) });
+        writeFindingState(db, id, JSON.parse(o.findingsJson), o.startedAt, true);
       });
     })();
   });
 
   let doorMs = 0;
   let doorEvents = 0;
-  if (distHas("agent/doors/store.js")) {
-    const { insertDoorEvent, payloadDigest } = await importDist("agent/doors/store.js");
+  if (distHas("agent/store/doors.js")) {
+    const { insertDoorEvent, payloadDigest } = await importDist("agent/store/doors.js");
     const sensors = ["server-room", "back-door", "lobby"];
     const step = Math.floor((MINUTES * 60_000) / DOOR_EVENTS);
     const digest = payloadDigest('{"contact":false}');
@@ -145,6 +147,7 @@ const HISTORY_PAGE_ROWS = 30;
 export async function seedOnePage(dataDir, ids) {
   const { openStore } = await importDist("agent/store/db.js");
   const { insertObservation } = await importDist("agent/store/observations.js");
+  const { writeFindingState } = await importDist("agent/store/findings.js");
   const { appendAudit } = await importDist("agent/audit.js");
   const db = openStore(dataDir);
   const now = Math.floor(Date.now() / 60_000) * 60_000;
@@ -154,6 +157,7 @@ export async function seedOnePage(dataDir, ids) {
       ids.forEach((id, idx) => {
         const o = at(id, idx, t);
         insertObservation(db, { ...o, error: undefined, facts: JSON.parse(o.factsJson), findings: JSON.parse(o.findingsJson) });
+        writeFindingState(db, id, JSON.parse(o.findingsJson), o.startedAt, true);
       });
     }
     for (let j = 0; j < AUDIT_PAGE_ROWS; j++) appendAudit(db, { at: now - (AUDIT_PAGE_ROWS - j) * 1000, actor: `user:staff${j % 7}`, action: AUDIT_ACTIONS[j % AUDIT_ACTIONS.length], target: `alert:${j}`, detail: { note: "" }, address: "192.0.2.1" });

@@ -12,7 +12,7 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfigText } from "../../src/agent/config/load.js";
 import { openStore, type Db } from "../../src/agent/store/db.js";
-import { insertObservation } from "../../src/agent/store/observations.js";
+import { seedObservation } from "../helpers/observations.js";
 import { approveBaseline } from "../../src/agent/baseline.js";
 import { MONITORS } from "../../src/monitors/index.js";
 import { totpCode } from "../../src/web/auth/totp.js";
@@ -64,9 +64,9 @@ describe.runIf(canRun({ tools: ["chromium"] }))("console in Chromium", () => {
     const fw = MONITORS.find((m) => m.id === "firewall")!;
     const [k1, k2] = fw.baselineFacts as readonly string[];
     const t = Date.now() - 60_000;
-    insertObservation(db, { monitor: "firewall", startedAt: t - 60_000, durationMs: 5, status: "pass", outcome: "ok", evidence: "nft list ruleset", facts: { [k1!]: "v1", [k2!]: ["22/tcp"] }, findings: [] });
+    seedObservation(db, { monitor: "firewall", startedAt: t - 60_000, durationMs: 5, status: "pass", outcome: "ok", evidence: "nft list ruleset", facts: { [k1!]: "v1", [k2!]: ["22/tcp"] }, findings: [] });
     approveBaseline(db, fw, { [k1!]: "v1", [k2!]: ["22/tcp"] }, { actor: "os:root", reason: "install", now: t - 60_000 });
-    insertObservation(db, {
+    seedObservation(db, {
       monitor: "firewall",
       startedAt: t,
       durationMs: 5,

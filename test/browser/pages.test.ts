@@ -15,7 +15,7 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfigText } from "../../src/agent/config/load.js";
 import { openStore, type Db } from "../../src/agent/store/db.js";
-import { insertObservation } from "../../src/agent/store/observations.js";
+import { seedObservation } from "../helpers/observations.js";
 import { MONITORS } from "../../src/monitors/index.js";
 import { hashPassword } from "../../src/web/auth/passwords.js";
 import { insertUser, type Role } from "../../src/web/auth/store.js";
@@ -114,9 +114,9 @@ describe.runIf(canRun({ tools: ["chromium"] }))("every console page in Chromium"
     const facts = Object.fromEntries(fw.baselineFacts.map((k, i) => [k, i % 2 ? ["22/tcp", "443/tcp"] : "v1"]));
     for (let d = 30; d >= 1; d--) {
       const status = d > 12 && d < 16 ? "fail" : d === 20 ? "warn" : "pass";
-      insertObservation(db, { monitor: "firewall", startedAt: now - d * DAY, durationMs: 5, status, outcome: "ok", evidence: "nft list ruleset", facts, findings: status === "pass" ? [] : [{ rule: "firewall.ipv4_filtered", kind: "policy", status, message: "IPv4 inbound traffic is not filtered", facts: [] }] });
+      seedObservation(db, { monitor: "firewall", startedAt: now - d * DAY, durationMs: 5, status, outcome: "ok", evidence: "nft list ruleset", facts, findings: status === "pass" ? [] : [{ rule: "firewall.ipv4_filtered", kind: "policy", status, message: "IPv4 inbound traffic is not filtered", facts: [] }] });
     }
-    insertObservation(db, {
+    seedObservation(db, {
       monitor: "firewall", startedAt: now - 60_000, durationMs: 5, status: "fail", outcome: "ok", evidence: "nft list ruleset\n<script>alert(1)</script>", facts,
       findings: [
         { rule: "firewall.baseline_missing", kind: "drift", status: "warn", message: "no approved baseline, so changes cannot be detected", facts: [] },
@@ -125,9 +125,9 @@ describe.runIf(canRun({ tools: ["chromium"] }))("every console page in Chromium"
     });
     // A patches check with a long package list (the facts table once squeezed names to two characters).
     const pkgs = Array.from({ length: 150 }, (_, i) => `libexample-security-package-${i}:amd64`);
-    insertObservation(db, { monitor: "patches", startedAt: now - 120_000, durationMs: 900, status: "warn", outcome: "ok", evidence: "apt-get -s dist-upgrade", facts: { "patches.pending_security": pkgs, "patches.pending_security_count": 150, "patches.reboot_required": false, "patches.os_id": "debian" }, findings: [{ rule: "patches.security_pending", kind: "policy", status: "warn", message: "150 security updates pending; run `apt-get upgrade`", facts: [] }] });
-    insertObservation(db, { monitor: "tls", startedAt: now - 130_000, durationMs: 1, status: "unknown", outcome: "not_applicable", error: "no endpoints or certificate files configured", evidence: "", facts: {}, findings: [{ rule: "tls.not_applicable", kind: "probe", status: "unknown", message: "no endpoints or certificate files configured", facts: [] }] });
-    insertObservation(db, { monitor: "inventory", startedAt: now - 140_000, durationMs: 800, status: "pass", outcome: "ok", evidence: "systeminformation", facts: { "inventory.hostname": "gatehouse-box", "inventory.disks": ["sda 256 GB (LUKS)"] }, findings: [] });
+    seedObservation(db, { monitor: "patches", startedAt: now - 120_000, durationMs: 900, status: "warn", outcome: "ok", evidence: "apt-get -s dist-upgrade", facts: { "patches.pending_security": pkgs, "patches.pending_security_count": 150, "patches.reboot_required": false, "patches.os_id": "debian" }, findings: [{ rule: "patches.security_pending", kind: "policy", status: "warn", message: "150 security updates pending; run `apt-get upgrade`", facts: [] }] });
+    seedObservation(db, { monitor: "tls", startedAt: now - 130_000, durationMs: 1, status: "unknown", outcome: "not_applicable", error: "no endpoints or certificate files configured", evidence: "", facts: {}, findings: [{ rule: "tls.not_applicable", kind: "probe", status: "unknown", message: "no endpoints or certificate files configured", facts: [] }] });
+    seedObservation(db, { monitor: "inventory", startedAt: now - 140_000, durationMs: 800, status: "pass", outcome: "ok", evidence: "systeminformation", facts: { "inventory.hostname": "gatehouse-box", "inventory.disks": ["sda 256 GB (LUKS)"] }, findings: [] });
     const alert = db.prepare("INSERT INTO alerts (key, source, rule, severity, state, message, opened_at) VALUES (?, 'firewall', ?, ?, 'firing', ?, ?)");
     alert.run("k1", "firewall.info", "info", "Firewall ruleset re-read", now - 5000);
     alert.run("k2", "firewall.ipv4_filtered", "critical", "IPv4 inbound traffic is not filtered: add `policy drop`", now - 4000);

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfigText } from "../../src/agent/config/load.js";
-import { hostFindings } from "../../src/agent/hosts/store.js";
+import { hostFindings } from "../../src/agent/store/hosts.js";
 import { openStore } from "../../src/agent/store/db.js";
 import { startConsole, type ConsoleServer } from "../../src/web/server.js";
 import { YAML, addUser, call, makeHarness, signIn } from "../web/harness.js";

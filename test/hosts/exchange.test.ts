@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { POSTURE_QUERIES } from "../../src/agent/hosts/queries.js";
-import { hostFindings, listHosts, nodeKeyDigest } from "../../src/agent/hosts/store.js";
+import { hostFindings, listHosts, nodeKeyDigest } from "../../src/agent/store/hosts.js";
 import { YAML, makeHarness, type Harness } from "../web/harness.js";
 import { appTransport, ENDPOINTS, fixtureBody, OsqueryClient } from "./osquery-client.js";
 

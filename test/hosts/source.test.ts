@@ -8,9 +8,10 @@ import type { AlertContext } from "../../src/agent/alerts/engine.js";
 import type { HostsConfig } from "../../src/agent/hosts/config.js";
 import { checkOffline, recordHost } from "../../src/agent/hosts/record.js";
 import { rollup } from "../../src/agent/hosts/rollup.js";
-import { enrollHost, getHost, hostByNodeKey, hostFindings, hostSnapshot, listHosts, saveResults } from "../../src/agent/hosts/store.js";
+import { enrollHost, getHost, hostByNodeKey, hostFindings, hostSnapshot, listHosts, saveResults } from "../../src/agent/store/hosts.js";
 import { openDatabase, type Db } from "../../src/agent/store/db.js";
-import { currentFindings, latestObservation } from "../../src/agent/store/observations.js";
+import { currentFindings } from "../../src/agent/store/findings.js";
+import { latestObservation } from "../../src/agent/store/observations.js";
 import { buildEvidenceReport } from "../../src/agent/compliance/report.js";
 import { controlForFinding } from "../../src/agent/compliance/catalog.js";
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { consoleUrl } from "../../src/agent/agent.js";
 import { parseConfigText } from "../../src/agent/config/load.js";
-import { insertObservation } from "../../src/agent/store/observations.js";
+import { seedObservation } from "../helpers/observations.js";
 import { readAlerts } from "../../src/agent/alerts/rows.js";
 import { alertLines } from "../../src/commands/alerts.js";
 import { MONITORS } from "../../src/monitors/index.js";
@@ -23,7 +23,7 @@ async function admin(h: Harness): Promise<string> {
 describe("monitor page wording", () => {
   it("a monitor that does not apply says so, not 'probe error'", async () => {
     const h = makeHarness();
-    insertObservation(h.db, { monitor: "firewall", startedAt: h.clock.now(), durationMs: 1, status: "unknown", outcome: "not_applicable", error: "no firewall tool installed", evidence: "", facts: {}, findings: [{ rule: "firewall.not_applicable", kind: "probe", status: "unknown", message: "no firewall tool installed", facts: [] }] });
+    seedObservation(h.db, { monitor: "firewall", startedAt: h.clock.now(), durationMs: 1, status: "unknown", outcome: "not_applicable", error: "no firewall tool installed", evidence: "", facts: {}, findings: [{ rule: "firewall.not_applicable", kind: "probe", status: "unknown", message: "no firewall tool installed", facts: [] }] });
     const html = await (await call(h, "/monitors/firewall", { cookie: await admin(h) })).text();
     expect(html).not.toContain("probe error");
     expect(html).toContain("does not apply to this box: no firewall tool installed");
@@ -31,7 +31,7 @@ describe("monitor page wording", () => {
 
   it("renders `code` spans as <code> in findings and alerts, never raw backticks", async () => {
     const h = makeHarness();
-    insertObservation(h.db, { monitor: "firewall", startedAt: h.clock.now(), durationMs: 1, status: "fail", outcome: "ok", evidence: "", facts: {}, findings: [{ rule: "firewall.ipv4_filtered", kind: "policy", status: "fail", message: "run `nft list ruleset` <now>", facts: [] }] });
+    seedObservation(h.db, { monitor: "firewall", startedAt: h.clock.now(), durationMs: 1, status: "fail", outcome: "ok", evidence: "", facts: {}, findings: [{ rule: "firewall.ipv4_filtered", kind: "policy", status: "fail", message: "run `nft list ruleset` <now>", facts: [] }] });
     alert(h, "critical", "add `policy drop` to the input chain");
     const cookie = await admin(h);
     const monitor = await (await call(h, "/monitors/firewall", { cookie })).text();
@@ -54,7 +54,7 @@ describe("baseline approval tells the truth at once", () => {
     const h = makeHarness();
     const fw = MONITORS.find((m) => m.id === "firewall")!;
     const facts = Object.fromEntries(fw.baselineFacts.map((k) => [k, "v1"]));
-    insertObservation(h.db, {
+    seedObservation(h.db, {
       monitor: "firewall",
       startedAt: h.clock.now(),
       durationMs: 1,

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { insertObservation } from "../../src/agent/store/observations.js";
+import { seedObservation } from "../helpers/observations.js";
 import { DB_FILE, openStore } from "../../src/agent/store/db.js";
 import { countUsers } from "../../src/web/auth/store.js";
 import { auditChecker, overviewProps } from "../../src/web/data.js";
@@ -49,7 +49,7 @@ const page = async (h: Harness, cookie: string) => (await call(h, "/", { cookie 
 const fragment = async (h: Harness, cookie: string) => (await call(h, "/", { cookie, headers: { "HX-Request": "true" } })).text();
 
 function failFirewall(db: Harness["db"], at: number, message: string) {
-  insertObservation(db, {
+  seedObservation(db, {
     monitor: "firewall",
     startedAt: at,
     durationMs: 3,

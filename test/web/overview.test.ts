@@ -3,7 +3,7 @@
  * a summary line, register tiles, and every page reachable from the navigation.
  */
 import { describe, expect, it } from "vitest";
-import { insertObservation } from "../../src/agent/store/observations.js";
+import { seedObservation } from "../helpers/observations.js";
 import type { Finding } from "../../src/agent/evaluator.js";
 import { addUser, call, makeHarness, signIn, type Harness } from "./harness.js";
 
@@ -21,7 +21,7 @@ monitors:
 
 function observe(h: Harness, monitor: string, findings: Finding[], outcome: "ok" | "not_applicable" = "ok") {
   const worst = findings.some((f) => f.status === "fail") ? "fail" : findings.some((f) => f.status === "warn") ? "warn" : findings.some((f) => f.status === "unknown") ? "unknown" : "pass";
-  insertObservation(h.db, { monitor, startedAt: h.clock.now(), durationMs: 3, status: worst, outcome, evidence: "", facts: {}, findings });
+  seedObservation(h.db, { monitor, startedAt: h.clock.now(), durationMs: 3, status: worst, outcome, evidence: "", facts: {}, findings });
 }
 
 const tile = (html: string, id: string) => {

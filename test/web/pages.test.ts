@@ -1,7 +1,7 @@
 /** The pages: escaping of hostile names, acknowledge, baseline approval, silences, doors, audit, settings. */
 import { describe, expect, it } from "vitest";
 import { auditChain, verifyAudit } from "../../src/agent/audit.js";
-import { insertObservation } from "../../src/agent/store/observations.js";
+import { seedObservation } from "../helpers/observations.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,7 @@ import { addUser, call, makeHarness, signIn, type Harness } from "./harness.js";
 const HOSTILE = `<img src=x onerror=alert(1)>"'&`;
 
 function observe(h: Harness, facts: Record<string, unknown>, status: "pass" | "fail" = "pass", message = "ok") {
-  insertObservation(h.db, {
+  seedObservation(h.db, {
     monitor: "firewall",
     startedAt: h.clock.now(),
     durationMs: 12,

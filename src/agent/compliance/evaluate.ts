@@ -8,9 +8,10 @@
  * `runComplianceEvaluation` touch the database.
  */
 import { auditChain, type AuditVerification } from "../audit.js";
-import { applyFindings, type AlertContext } from "../alerts/engine.js";
+import type { AlertContext } from "../alerts/engine.js";
 import { localTime } from "../doors/hours.js";
 import { worstStatus, type Finding } from "../evaluator.js";
+import { record } from "../findings/record.js";
 import type { Db } from "../store/db.js";
 import { insertObservation } from "../store/observations.js";
 import type { Status } from "../../monitors/monitor.js";
@@ -181,7 +182,7 @@ export function runComplianceEvaluation(db: Db, ctx: AlertContext, opts: Complia
       facts: {},
       findings,
     });
-    return applyFindings(db, ctx, COMPLIANCE_SOURCE, findings, true);
+    return record(db, ctx, COMPLIANCE_SOURCE, findings, { complete: true });
   })();
   return { findings, outboxIds };
 }

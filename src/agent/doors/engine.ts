@@ -1,16 +1,16 @@
 /**
- * The door engine: one state machine per sensor (open / closed / unknown) kept in the store, so
- * the daemon and a CLI `doors simulate` see the same state. Each event is stored, the sensor's
- * state updated, and alerts raised or resolved through the alert engine — all in one
- * transaction, synchronously on receipt. Time-based rules (held open, silent) run in `tick()`.
+ * The door engine: the adapter between the inputs and the pure door rules (transitions.ts).
+ * One state machine per sensor (open / closed / unknown) kept in the store, so the daemon and a
+ * CLI `doors simulate` see the same state. Each event is stored, the sensor's state updated and
+ * its findings recorded through the findings pipeline (finding state, alerts, outbox) — all in
+ * one transaction, synchronously on receipt. Time-based rules (held open, silent) run in `tick()`.
  */
 import type { Logger } from "../../monitors/monitor.js";
 import type { AlertPolicy } from "../alerts/config.js";
-import { applyFindings, type AlertContext, type ChannelRoute } from "../alerts/engine.js";
+import type { AlertContext, ChannelRoute } from "../alerts/engine.js";
 import type { Finding } from "../evaluator.js";
+import { record } from "../findings/record.js";
 import type { Db } from "../store/db.js";
-import type { DoorsConfig, SensorConfig } from "./config.js";
-import { isBusinessHours, localTime, type Calendar } from "./hours.js";
 import {
   activeOnsite,
   countMalformed,
@@ -24,30 +24,11 @@ import {
   type DoorOutcome,
   type DoorSource,
   type DoorStateRow,
-} from "./store.js";
-
-export const SOURCE = "doors";
-export const RULES = {
-  afterHoursOpen: "doors.after_hours_open",
-  restrictedOpen: "doors.restricted_open",
-  heldOpen: "doors.held_open",
-  offline: "doors.offline",
-  tamper: "doors.tamper",
-  batteryLow: "doors.battery_low",
-  inputError: "doors.input_error",
-} as const;
-
-/** A battery percentage below this counts as low when the sensor sends no battery_low flag. */
-export const BATTERY_LOW_PERCENT = 20;
-
-/** What an input understood from one message; absent fields were not reported. */
-export interface DoorSignal {
-  state?: "open" | "closed";
-  online?: boolean;
-  tamper?: boolean;
-  battery?: number;
-  batteryLow?: boolean;
-}
+} from "../store/doors.js";
+import { currentFindings } from "../store/findings.js";
+import type { DoorsConfig, SensorConfig } from "./config.js";
+import { isBusinessHours, type Calendar } from "./hours.js";
+import { inputFindings, SOURCE, timedFindings, transition, type DoorSignal } from "./transitions.js";
 
 export interface DoorEvent {
   sensorId: string;
@@ -136,62 +117,9 @@ export class DoorEngine {
       // The key is kept in the transaction that stores the event: both or neither.
       if (ev.delivery && !rememberDelivery(this.deps.db, sensor.id, ev.delivery.key, now, ev.delivery.redelivered ? REDELIVERY_WINDOW_MS : 0)) return undefined;
       const prev = getDoorState(this.deps.db, sensor.id)!;
-      const next: DoorStateRow = { ...prev, lastSeenAt: now };
+      const t = transition(prev, ev.signal, sensor, { calendar: this.calendar, onsite: activeOnsite(this.deps.db, now), now, ...(ev.initial ? { initial: true } : {}) });
+      const { next, outcome } = t;
       const s = ev.signal;
-      const findings: Finding[] = [];
-      let outcome: DoorOutcome = "status";
-      let onsiteId: number | undefined;
-
-      if (s.state && s.state !== prev.state) {
-        next.state = s.state;
-        next.since = now;
-        if (s.state === "closed") {
-          outcome = "closed";
-          // Closing resolves what the opening raised.
-          findings.push(pass(RULES.afterHoursOpen, sensor, `${label(sensor)} closed`), pass(RULES.restrictedOpen, sensor, `${label(sensor)} closed`), pass(RULES.heldOpen, sensor, `${label(sensor)} closed`));
-        } else if (ev.initial && prev.state === "unknown") {
-          // The first state ever learned (a retained message, gpioget at start): the opening was not
-          // seen, so no after-hours alarm; held-open still applies.
-          outcome = "initial";
-        } else if (sensor.policy === "always") {
-          outcome = "alarm";
-          findings.push(fail(RULES.restrictedOpen, sensor, `${label(sensor)} opened (this door alarms whenever it is opened) at ${this.clock(now)}`));
-        } else if (this.isBusinessHours(now)) {
-          outcome = "business_hours";
-        } else {
-          const onsite = activeOnsite(this.deps.db, now);
-          if (onsite) {
-            outcome = "onsite";
-            onsiteId = onsite.id;
-          } else {
-            outcome = "alarm";
-            findings.push(fail(RULES.afterHoursOpen, sensor, `${label(sensor)} opened outside business hours at ${this.clock(now)}`));
-          }
-        }
-      } else if (s.state) {
-        outcome = ev.initial && prev.state === "unknown" ? "initial" : "no_change";
-      }
-
-      if (s.online !== undefined) next.online = s.online;
-      else next.online = true; // any message means the sensor is talking to us
-      if (!next.online) findings.push(warn(RULES.offline, sensor, `${label(sensor)} reports itself offline`));
-      else findings.push(pass(RULES.offline, sensor, `${label(sensor)} is reporting again`));
-
-      if (s.tamper !== undefined) {
-        next.tamper = s.tamper;
-        findings.push(s.tamper ? fail(RULES.tamper, sensor, `${label(sensor)} reports tampering (cover opened or sensor removed)`) : pass(RULES.tamper, sensor, `${label(sensor)}: tamper cleared`));
-      }
-      if (s.battery !== undefined) next.battery = s.battery;
-      if (s.batteryLow !== undefined) next.batteryLow = s.batteryLow;
-      if (s.battery !== undefined || s.batteryLow !== undefined) {
-        const low = s.batteryLow ?? (s.battery !== undefined && s.battery < BATTERY_LOW_PERCENT);
-        findings.push(
-          low
-            ? warn(RULES.batteryLow, sensor, `${label(sensor)} battery is low${next.battery !== null ? ` (${next.battery}%)` : ""}; replace it`)
-            : pass(RULES.batteryLow, sensor, `${label(sensor)}: battery ok`),
-        );
-      }
-
       saveDoorState(this.deps.db, next);
       const eventId = insertDoorEvent(this.deps.db, {
         sensorId: sensor.id,
@@ -205,9 +133,9 @@ export class DoorEngine {
         batteryLow: s.batteryLow,
         initial: ev.initial ?? false,
         outcome,
-        onsiteId,
+        onsiteId: t.onsiteId,
       });
-      const outboxIds = applyFindings(this.deps.db, this.alertContext(now), SOURCE, findings, false);
+      const outboxIds = this.record(now, t.findings);
       return { eventId, outcome, state: next, outboxIds };
     })();
     if (!result) {
@@ -242,13 +170,14 @@ export class DoorEngine {
    * a failing input raises a warning (`doors.input_error`), a working one resolves it.
    */
   inputStatus(sensorIds: readonly string[], ok: boolean, message: string): void {
-    const findings = sensorIds
-      .map((id) => this.sensors.get(id))
-      .filter((s): s is SensorConfig => s !== undefined)
-      .map((s) => (ok ? pass(RULES.inputError, s, `${label(s)}: ${message}`) : warn(RULES.inputError, s, `${label(s)}: input not working: ${message}`)));
+    const findings = inputFindings(
+      sensorIds.map((id) => this.sensors.get(id)).filter((s): s is SensorConfig => s !== undefined),
+      ok,
+      message,
+    );
     if (findings.length === 0) return;
     try {
-      const ids = this.deps.db.transaction(() => applyFindings(this.deps.db, this.alertContext(this.now()), SOURCE, findings, false))();
+      const ids = this.record(this.now(), findings);
       if (ids.length > 0) this.notify(ids);
     } catch (e) {
       this.deps.log.error({ err: String(e) }, "door input status could not be recorded");
@@ -266,32 +195,10 @@ export class DoorEngine {
    */
   tick(): number[] {
     const now = this.now();
-    const open = new Map(
-      (this.deps.db.prepare("SELECT rule, subject, severity FROM alerts WHERE source = ? AND state != 'resolved'").all(SOURCE) as Array<{ rule: string; subject: string; severity: string }>).map(
-        (r) => [`${r.rule}|${r.subject}`, r.severity],
-      ),
-    );
-    const findings: Finding[] = [];
-    for (const st of listDoorStates(this.deps.db)) {
-      const sensor = this.sensors.get(st.sensorId);
-      if (!sensor) continue;
-      const held = sensor.held_open_after;
-      if (held && st.state === "open" && st.since !== null) {
-        // A door held open is a physical alarm: critical, so grouping never holds it back.
-        if (now - st.since >= held && open.get(`${RULES.heldOpen}|${sensor.id}`) !== "critical") {
-          findings.push(fail(RULES.heldOpen, sensor, `${label(sensor)} held open longer than ${fmtMs(held)}`));
-        }
-      }
-      const silentAfter = sensor.offline_after;
-      if (silentAfter) {
-        const last = st.lastSeenAt ?? this.startedAt;
-        if (now - last >= silentAfter && !open.has(`${RULES.offline}|${sensor.id}`)) {
-          findings.push(warn(RULES.offline, sensor, `${label(sensor)} has sent nothing for ${fmtMs(silentAfter)}`));
-        }
-      }
-    }
+    const current = new Map(currentFindings(this.deps.db, SOURCE).map((f) => [`${f.rule}|${f.subject}`, f.status]));
+    const findings = timedFindings(listDoorStates(this.deps.db), this.sensors, (rule, sensorId) => current.get(`${rule}|${sensorId}`), this.startedAt, now);
     if (findings.length === 0) return [];
-    const ids = this.deps.db.transaction(() => applyFindings(this.deps.db, this.alertContext(now), SOURCE, findings, false))();
+    const ids = this.record(now, findings);
     if (ids.length > 0) this.notify(ids);
     return ids;
   }
@@ -321,6 +228,11 @@ export class DoorEngine {
     else kick();
   }
 
+  /** Door findings speak only for the rules they name: the other keys and their alerts stay. */
+  private record(now: number, findings: readonly Finding[]): number[] {
+    return record(this.deps.db, this.alertContext(now), SOURCE, findings, { complete: false });
+  }
+
   private alertContext(now: number): AlertContext {
     return {
       site: this.deps.site,
@@ -330,39 +242,4 @@ export class DoorEngine {
       ...(this.deps.policy ? { policy: this.deps.policy } : {}),
     };
   }
-
-  private clock(at: number): string {
-    const l = localTime(at, this.deps.timezone);
-    const day = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][l.weekday];
-    return `${day} ${l.date} ${String(Math.floor(l.minutes / 60)).padStart(2, "0")}:${String(l.minutes % 60).padStart(2, "0")} (${this.deps.timezone})`;
-  }
-}
-
-const label = (s: SensorConfig) => s.name ?? s.id;
-
-function finding(rule: string, status: Finding["status"], sensor: SensorConfig, message: string): Finding {
-  return { rule, kind: "policy", status, message, facts: [], subject: sensor.id };
-}
-const pass = (rule: string, s: SensorConfig, m: string) => finding(rule, "pass", s, m);
-const warn = (rule: string, s: SensorConfig, m: string) => finding(rule, "warn", s, m);
-const fail = (rule: string, s: SensorConfig, m: string) => finding(rule, "fail", s, m);
-
-/** 120000 → "2m", 5400000 → "1h30m". */
-export function fmtMs(ms: number): string {
-  const units: Array<[string, number]> = [
-    ["d", 86_400_000],
-    ["h", 3_600_000],
-    ["m", 60_000],
-    ["s", 1000],
-  ];
-  let rest = ms;
-  let out = "";
-  for (const [u, n] of units) {
-    const q = Math.floor(rest / n);
-    if (q > 0) {
-      out += `${q}${u}`;
-      rest -= q * n;
-    }
-  }
-  return out || `${ms}ms`;
 }

@@ -13,7 +13,7 @@ import { inputKind, type GpioInputConfig, type SensorConfig } from "./config.js"
 import { DoorEngine } from "./engine.js";
 import { GpioDoorInput } from "./gpio.js";
 import type { MqttDoorInput } from "./mqtt.js";
-import { pruneDoorEvents } from "./store.js";
+import { pruneDoorEvents } from "../store/doors.js";
 import { doorWebhookApp, loadWebhookSecrets } from "./webhook.js";
 
 export interface DoorsService {

@@ -9,7 +9,8 @@ import { hostname } from "node:os";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Logger } from "../../monitors/monitor.js";
 import type { MqttConfig, MqttInputConfig, SensorConfig } from "./config.js";
-import type { DoorEngine, DoorSignal } from "./engine.js";
+import type { DoorEngine } from "./engine.js";
+import type { DoorSignal } from "./transitions.js";
 import {
   MAX_PAYLOAD_BYTES,
   parseAvailability,
@@ -20,7 +21,7 @@ import {
   parseZigbee2mqtt,
   type Parsed,
 } from "./parse.js";
-import { payloadDigest } from "./store.js";
+import { payloadDigest } from "../store/doors.js";
 
 type Parser = (payload: Uint8Array) => Parsed<DoorSignal>;
 

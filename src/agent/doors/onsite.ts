@@ -5,7 +5,7 @@
  */
 import type { Db } from "../store/db.js";
 import { instantAt, localTime } from "./hours.js";
-import { insertOnsite, type OnsiteDeclaration, type OnsiteInput } from "./store.js";
+import { insertOnsite, type OnsiteDeclaration, type OnsiteInput } from "../store/doors.js";
 
 /** A declaration may cover at most this long, so a forgotten one cannot silence doors for days. */
 export const MAX_ONSITE_MS = 24 * 3_600_000;

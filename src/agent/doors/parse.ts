@@ -4,7 +4,7 @@
  * Each returns a signal or a reason for refusing; none throws.
  */
 import type { MqttInputConfig } from "./config.js";
-import type { DoorSignal } from "./engine.js";
+import type { DoorSignal } from "./transitions.js";
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 

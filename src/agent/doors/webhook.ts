@@ -21,7 +21,7 @@ import type { Logger } from "../../monitors/monitor.js";
 import type { Db } from "../store/db.js";
 import type { DoorEngine } from "./engine.js";
 import { MAX_PAYLOAD_BYTES, parseWebhookBody } from "./parse.js";
-import { rememberWebhookId } from "./store.js";
+import { rememberWebhookId } from "../store/doors.js";
 
 export const TIMESTAMP_HEADER = "x-gatehouse-timestamp";
 export const SIGNATURE_HEADER = "x-gatehouse-signature";

@@ -3,16 +3,18 @@
  * outbox rows in one transaction (as a monitor run is recorded), under the source `host:<id>`.
  * Every host source (the osquery TLS server here, a Fleet reader later) calls `recordHost`.
  */
-import { applyFindings, type AlertContext } from "../alerts/engine.js";
+import type { AlertContext } from "../alerts/engine.js";
 import { appendAudit } from "../audit.js";
 import { worstStatus, type Finding } from "../evaluator.js";
+import { record } from "../findings/record.js";
 import type { Db } from "../store/db.js";
-import { currentFindings, insertObservation, latestObservation } from "../store/observations.js";
+import { currentFindings } from "../store/findings.js";
+import { insertObservation, latestObservation } from "../store/observations.js";
 import type { HostsConfig } from "./config.js";
 import { judgeHost } from "./judge.js";
 import { POSTURE_QUERIES } from "./queries.js";
 import { hostSource, type HostSnapshot } from "./snapshot.js";
-import { deleteHost, getHost, hostSnapshot, listHosts, setOffline } from "./store.js";
+import { deleteHost, getHost, hostSnapshot, listHosts, setOffline } from "../store/hosts.js";
 
 export interface HostRecord {
   source: string;
@@ -67,7 +69,7 @@ export function recordHost(db: Db, ctx: AlertContext, policy: HostsConfig, s: Ho
       },
       findings,
     });
-    outboxIds = applyFindings(db, ctx, source, findings, true);
+    outboxIds = record(db, ctx, source, findings, { complete: true });
   })();
   return { source, findings, outboxIds };
 }
@@ -102,7 +104,7 @@ export function forgetHost(db: Db, ctx: AlertContext, hostId: number, by: { acto
   let outboxIds: number[] = [];
   db.transaction(() => {
     insertObservation(db, { monitor: source, startedAt: ctx.now, durationMs: 0, status: "pass", outcome: "ok", evidence: `forgotten by ${by.actor}`, facts: {}, findings: [] });
-    outboxIds = applyFindings(db, { ...ctx, policy: { ...ctx.policy, flapWindowMs: 0 } }, source, [], true);
+    outboxIds = record(db, { ...ctx, policy: { ...ctx.policy, flapWindowMs: 0 } }, source, [], { complete: true });
     deleteHost(db, hostId);
     appendAudit(db, { at: ctx.now, actor: by.actor, action: "host.forget", target: source, address: by.address, detail: { hostname: host.hostname, host_identifier: host.hostIdentifier } });
   })();

@@ -6,7 +6,7 @@ import { worstStatus } from "../evaluator.js";
 import type { Status } from "../../monitors/monitor.js";
 import { HOST_CHECKS, type HostRule } from "./judge.js";
 import { hostSource } from "./snapshot.js";
-import type { HostFindingRow, HostRow } from "./store.js";
+import type { HostFindingRow, HostRow } from "../store/hosts.js";
 
 export interface CheckRollup {
   rule: HostRule;

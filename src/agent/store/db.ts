@@ -78,3 +78,10 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): 
     return applied;
   }).immediate();
 }
+
+// --- daemon reads
+
+/** Whether the database still answers a query (the systemd watchdog's test of liveness). */
+export function databaseAnswers(db: Db): boolean {
+  return db.open && db.prepare("SELECT 1").pluck().get() === 1;
+}

@@ -12,7 +12,7 @@ import { HOST_CHECKS } from "../../agent/hosts/judge.js";
 import type { HostPlatform } from "../../agent/hosts/queries.js";
 import { forgetHost } from "../../agent/hosts/record.js";
 import { rollup } from "../../agent/hosts/rollup.js";
-import { hostFindings, listHosts } from "../../agent/hosts/store.js";
+import { hostFindings, listHosts } from "../../agent/store/hosts.js";
 import type { Ctx } from "../context.js";
 import { respond } from "../render.js";
 import { idParam } from "../forms.js";

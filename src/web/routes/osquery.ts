@@ -31,7 +31,7 @@ import {
   saveResults,
   setPlatform,
   type HostRow,
-} from "../../agent/hosts/store.js";
+} from "../../agent/store/hosts.js";
 import { peerAddress, type Web } from "../context.js";
 
 export const OSQUERY_PREFIX = "/osquery";

@@ -6,7 +6,7 @@ import { rolledHistory, scorecard, sourceHistory, type ControlScore, type Contro
 import { pruneObservations } from "../../../src/agent/store/observations.js";
 import type { Finding } from "../../../src/agent/evaluator.js";
 import { openDatabase, type Db } from "../../../src/agent/store/db.js";
-import { insertObservation } from "../../../src/agent/store/observations.js";
+import { seedObservation } from "../../helpers/observations.js";
 import { RULE_CONTROLS } from "../../../src/monitors/accounts/policy.js";
 import { CONTROL_IDS, type Status } from "../../../src/monitors/monitor.js";
 
@@ -25,7 +25,7 @@ const finding = (rule: string, status: Status, message = rule, subject?: string)
 function observe(db: Db, monitor: string, at: number, findings: Finding[], outcome: "ok" | "error" | "not_applicable" = "ok"): void {
   const order = { pass: 0, unknown: 1, warn: 2, fail: 3 } as const;
   const status = findings.reduce<Status>((w, f) => (order[f.status] > order[w] ? f.status : w), "pass");
-  insertObservation(db, { monitor, startedAt: at, durationMs: 5, status, outcome, evidence: `${monitor} evidence at ${at}`, facts: {}, findings });
+  seedObservation(db, { monitor, startedAt: at, durationMs: 5, status, outcome, evidence: `${monitor} evidence at ${at}`, facts: {}, findings });
 }
 
 const score = (db: Db, now = NOW): Map<string, ControlScore> =>

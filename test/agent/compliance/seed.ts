@@ -10,7 +10,7 @@ import { runComplianceEvaluation } from "../../../src/agent/compliance/evaluate.
 import { addRegisterRow, type RegisterActor } from "../../../src/agent/compliance/registers.js";
 import type { Finding } from "../../../src/agent/evaluator.js";
 import type { Db } from "../../../src/agent/store/db.js";
-import { insertObservation } from "../../../src/agent/store/observations.js";
+import { seedObservation } from "../../helpers/observations.js";
 import type { Monitor, Status } from "../../../src/monitors/monitor.js";
 
 export const H = 3_600_000;
@@ -31,7 +31,7 @@ const f = (rule: string, status: Status, message: string, subject?: string): Fin
 function obs(db: Db, monitor: string, at: number, findings: Finding[], evidence: string): void {
   const rank = { pass: 0, unknown: 1, warn: 2, fail: 3 } as const;
   const status = findings.reduce<Status>((w, x) => (rank[x.status] > rank[w] ? x.status : w), "pass");
-  insertObservation(db, { monitor, startedAt: at, durationMs: 12, status, outcome: "ok", evidence, facts: {}, findings });
+  seedObservation(db, { monitor, startedAt: at, durationMs: 12, status, outcome: "ok", evidence, facts: {}, findings });
 }
 
 /** Fills `db` with the 90-day history; returns the alert context used. */

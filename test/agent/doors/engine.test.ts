@@ -4,9 +4,11 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { verifyAudit } from "../../../src/agent/audit.js";
-import { REDELIVERY_WINDOW_MS, RULES } from "../../../src/agent/doors/engine.js";
+import { REDELIVERY_WINDOW_MS } from "../../../src/agent/doors/engine.js";
+import { RULES } from "../../../src/agent/doors/transitions.js";
+import { currentFindings } from "../../../src/agent/store/findings.js";
 import { declareOnsite, OnsiteError, parseUntil } from "../../../src/agent/doors/onsite.js";
-import { cancelOnsite, getDoorState, pruneDoorEvents, recentDoorEvents } from "../../../src/agent/doors/store.js";
+import { cancelOnsite, getDoorState, pruneDoorEvents, recentDoorEvents } from "../../../src/agent/store/doors.js";
 import { alerts, clock, engineFor, memoryDb, openAlerts, outbox, TZ } from "./helpers.js";
 
 const MIN = 60_000;
@@ -47,6 +49,7 @@ describe("door engine rules", () => {
     expect(recentDoorEvents(db)).toEqual([]);
     expect(alerts(db)).toEqual([]);
     expect(getDoorState(db, "server-room")?.state).toBe("unknown");
+    expect(currentFindings(db, "doors")).toEqual([]);
   });
 
   it("inside business hours: recorded, no alert; repeated state is no_change", () => {
@@ -295,5 +298,22 @@ describe("with the alert engine's default policy (flap window, group wait)", () 
     db.transaction(() => settleAlerts(db, { site: "x", routes: [{ channel: "email", minSeverity: "warning" }], now: c.now, policy: DEFAULT_POLICY }))();
     expect(openAlerts(db)).toEqual([]);
     expect(outbox(db).map((o) => o.event)).toEqual(["firing", "resolved"]);
+  });
+
+  it("the tick reads the finding state: a door closed and held open again within the flap window relapses its alert at once", async () => {
+    const { DEFAULT_POLICY } = await import("../../../src/agent/alerts/config.js");
+    const db = memoryDb();
+    const c = clock("2026-11-27T15:00:00Z"); // business hours: only the held-open rule applies
+    const e = engineFor(db, undefined, () => c.now, undefined, DEFAULT_POLICY);
+    e.handle({ sensorId: "server-room", source: "mqtt", payload: "o1", signal: opened });
+    c.advance(2 * MIN);
+    expect(e.tick()).toHaveLength(1);
+    e.handle({ sensorId: "server-room", source: "mqtt", payload: "c1", signal: closed });
+    expect(db.prepare("SELECT state, good_since FROM alerts WHERE source = 'doors'").get()).toEqual({ state: "firing", good_since: c.now });
+    c.advance(MIN);
+    e.handle({ sensorId: "server-room", source: "mqtt", payload: "o2", signal: opened });
+    c.advance(2 * MIN);
+    e.tick();
+    expect(db.prepare("SELECT rule, state, flap_count, good_since FROM alerts WHERE source = 'doors'").all()).toEqual([{ rule: RULES.heldOpen, state: "firing", flap_count: 1, good_since: null }]);
   });
 });

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { Debouncer, GpioDoorInput, gpioArgs } from "../../../src/agent/doors/gpio.js";
-import { recentDoorEvents } from "../../../src/agent/doors/store.js";
+import { recentDoorEvents } from "../../../src/agent/store/doors.js";
 import { engineFor, memoryDb, openAlerts, quiet } from "./helpers.js";
 
 const FIX = join(import.meta.dirname, "../../fixtures/doors/gpio");

@@ -15,7 +15,7 @@ import { parseDoorsConfig } from "../../../src/agent/doors/config.js";
 import { signDoorEvent } from "../../../src/agent/doors/webhook.js";
 import { writeFileSync } from "node:fs";
 import { IMMEDIATE } from "./helpers.js";
-import { getDoorState, recentDoorEvents } from "../../../src/agent/doors/store.js";
+import { getDoorState, recentDoorEvents } from "../../../src/agent/store/doors.js";
 import { canRun } from "../../helpers/require-tool.js";
 import { engineFor, memoryDb, openAlerts, quiet } from "./helpers.js";
 import { startBroker, type Broker } from "./mosquitto.js";

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { recentDoorEvents } from "../../../src/agent/doors/store.js";
+import { recentDoorEvents } from "../../../src/agent/store/doors.js";
 import { doorWebhookApp, loadWebhookSecrets, signDoorEvent } from "../../../src/agent/doors/webhook.js";
 import { clock, engineFor, memoryDb, openAlerts, quiet } from "./helpers.js";
 

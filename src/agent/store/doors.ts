@@ -1,10 +1,13 @@
 /**
- * SQL for the door tables (migration 003). Parameterized statements only; column names are
- * snake_case here and camelCase for callers.
+ * The door tables (migration 003): each sensor's state, the events received, on-site
+ * declarations and the ids of deliveries already stored. Column names are snake_case here and
+ * camelCase for callers. What the doors currently report as findings lives in finding_state
+ * (source `doors`, see store/findings.ts).
  */
 import { createHash } from "node:crypto";
 import { appendAudit } from "../audit.js";
-import type { Db } from "../store/db.js";
+import type { Db } from "./db.js";
+import { statementsFor } from "./statements.js";
 
 export type DoorState = "open" | "closed" | "unknown";
 export type DoorSource = "mqtt" | "gpio" | "webhook" | "simulate";
@@ -52,6 +55,54 @@ function toState(r: RawStateRow): DoorStateRow {
   };
 }
 
+interface RawEventRow {
+  id: number;
+  sensor_id: string;
+  source: DoorSource;
+  received_at: number;
+  payload_sha256: string;
+  state: "open" | "closed" | null;
+  online: number | null;
+  tamper: number | null;
+  battery: number | null;
+  battery_low: number | null;
+  initial: number;
+  outcome: DoorOutcome;
+  onsite_id: number | null;
+}
+
+type EventParams = [string, DoorSource, number, string, string | null, number | null, number | null, number | null, number | null, number, DoorOutcome, number | null];
+
+const statements = statementsFor((db: Db) => ({
+  ensureState: db.prepare<[string]>("INSERT OR IGNORE INTO door_state (sensor_id) VALUES (?)"),
+  state: db.prepare<[string], RawStateRow>("SELECT * FROM door_state WHERE sensor_id = ?"),
+  states: db.prepare<[], RawStateRow>("SELECT * FROM door_state ORDER BY sensor_id"),
+  saveState: db.prepare<[string, number | null, number | null, number, number | null, number | null, number | null, string]>(
+    "UPDATE door_state SET state = ?, since = ?, last_seen_at = ?, online = ?, tamper = ?, battery = ?, battery_low = ? WHERE sensor_id = ?",
+  ),
+  countMalformed: db.prepare<[string]>("UPDATE door_state SET malformed = malformed + 1 WHERE sensor_id = ?"),
+  insertEvent: db.prepare<EventParams>(
+    `INSERT INTO door_events (sensor_id, source, received_at, payload_sha256, state, online, tamper, battery, battery_low, initial, outcome, onsite_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ),
+  // Two statements rather than `? IS NULL OR`: the one-sensor read keeps its index.
+  recentEvents: db.prepare<[number], RawEventRow>("SELECT * FROM door_events ORDER BY id DESC LIMIT ?"),
+  recentEventsOf: db.prepare<[string, number], RawEventRow>("SELECT * FROM door_events WHERE sensor_id = ? ORDER BY id DESC LIMIT ?"),
+  pruneEvents: db.prepare<[number, number]>("DELETE FROM door_events WHERE id IN (SELECT id FROM door_events WHERE received_at < ? LIMIT ?)"),
+  pruneIds: db.prepare<[number]>("DELETE FROM door_webhook_ids WHERE received_at < ?"),
+  deliverySeenAt: db.prepare<[string, string], number>("SELECT received_at FROM door_webhook_ids WHERE sensor_id = ? AND event_id = ?").pluck(),
+  rememberDelivery: db.prepare<[string, string, number]>(
+    "INSERT INTO door_webhook_ids (sensor_id, event_id, received_at) VALUES (?, ?, ?) ON CONFLICT (sensor_id, event_id) DO UPDATE SET received_at = excluded.received_at",
+  ),
+  rememberWebhookId: db.prepare<[string, string, number]>("INSERT OR IGNORE INTO door_webhook_ids (sensor_id, event_id, received_at) VALUES (?, ?, ?)"),
+  activeOnsite: db.prepare<[number, number], RawOnsite>(
+    "SELECT * FROM door_onsite WHERE cancelled_at IS NULL AND declared_at <= ? AND until_at > ? ORDER BY until_at DESC LIMIT 1",
+  ),
+  insertOnsite: db.prepare<[number, number, string, string, string]>("INSERT INTO door_onsite (declared_at, until_at, declared_by, reason, actor) VALUES (?, ?, ?, ?, ?)"),
+  onsite: db.prepare<[number], RawOnsite>("SELECT * FROM door_onsite WHERE id = ?"),
+  cancelOnsite: db.prepare<[number, string, number, number]>("UPDATE door_onsite SET cancelled_at = ?, cancelled_by = ? WHERE id = ? AND cancelled_at IS NULL AND until_at > ?"),
+}));
+
 /** sha256 (hex) of a raw payload as received. */
 export function payloadDigest(payload: string | Uint8Array): string {
   return createHash("sha256").update(payload).digest("hex");
@@ -59,32 +110,31 @@ export function payloadDigest(payload: string | Uint8Array): string {
 
 /** Creates the state row of each sensor that has none yet (state unknown). */
 export function ensureDoorStates(db: Db, sensorIds: readonly string[]): void {
-  const stmt = db.prepare("INSERT OR IGNORE INTO door_state (sensor_id) VALUES (?)");
+  const { ensureState } = statements(db);
   db.transaction(() => {
-    for (const id of sensorIds) stmt.run(id);
+    for (const id of sensorIds) ensureState.run(id);
   })();
 }
 
 /** The state row of one sensor (undefined if never configured). */
 export function getDoorState(db: Db, sensorId: string): DoorStateRow | undefined {
-  const r = db.prepare("SELECT * FROM door_state WHERE sensor_id = ?").get(sensorId) as RawStateRow | undefined;
+  const r = statements(db).state.get(sensorId);
   return r && toState(r);
 }
 
 /** Every sensor's state row. */
 export function listDoorStates(db: Db): DoorStateRow[] {
-  return (db.prepare("SELECT * FROM door_state ORDER BY sensor_id").all() as RawStateRow[]).map(toState);
+  return statements(db).states.all().map(toState);
 }
 
+/** Writes a sensor's state as the engine computed it (the malformed counter is left alone). */
 export function saveDoorState(db: Db, s: DoorStateRow): void {
-  db.prepare(
-    `UPDATE door_state SET state = ?, since = ?, last_seen_at = ?, online = ?, tamper = ?, battery = ?, battery_low = ? WHERE sensor_id = ?`,
-  ).run(s.state, s.since, s.lastSeenAt, s.online ? 1 : 0, int(s.tamper), s.battery, int(s.batteryLow), s.sensorId);
+  statements(db).saveState.run(s.state, s.since, s.lastSeenAt, s.online ? 1 : 0, int(s.tamper), s.battery, int(s.batteryLow), s.sensorId);
 }
 
 /** Counts one refused payload against a sensor. */
 export function countMalformed(db: Db, sensorId: string): void {
-  db.prepare("UPDATE door_state SET malformed = malformed + 1 WHERE sensor_id = ?").run(sensorId);
+  statements(db).countMalformed.run(sensorId);
 }
 
 export interface DoorEventRecord {
@@ -102,13 +152,9 @@ export interface DoorEventRecord {
   onsiteId?: number | undefined;
 }
 
+/** Stores one received event with what the engine made of it; returns its id. */
 export function insertDoorEvent(db: Db, e: DoorEventRecord): number {
-  const info = db
-    .prepare(
-      `INSERT INTO door_events (sensor_id, source, received_at, payload_sha256, state, online, tamper, battery, battery_low, initial, outcome, onsite_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
+  const info = statements(db).insertEvent.run(
       e.sensorId,
       e.source,
       e.receivedAt,
@@ -132,25 +178,21 @@ export interface StoredDoorEvent extends DoorEventRecord {
 /** The latest events, newest first (all sensors, or one). */
 export function recentDoorEvents(db: Db, opts: { sensorId?: string; limit?: number } = {}): StoredDoorEvent[] {
   const limit = Math.min(Math.max(opts.limit ?? 50, 1), 10_000);
-  const rows = (
-    opts.sensorId
-      ? db.prepare("SELECT * FROM door_events WHERE sensor_id = ? ORDER BY id DESC LIMIT ?").all(opts.sensorId, limit)
-      : db.prepare("SELECT * FROM door_events ORDER BY id DESC LIMIT ?").all(limit)
-  ) as Array<Record<string, unknown>>;
-  return rows.map((r) => ({
-    id: r.id as number,
-    sensorId: r.sensor_id as string,
-    source: r.source as DoorSource,
-    receivedAt: r.received_at as number,
-    payloadSha256: r.payload_sha256 as string,
-    state: (r.state as "open" | "closed" | null) ?? undefined,
-    online: bool(r.online as number | null) ?? undefined,
-    tamper: bool(r.tamper as number | null) ?? undefined,
-    battery: (r.battery as number | null) ?? undefined,
-    batteryLow: bool(r.battery_low as number | null) ?? undefined,
+  const s = statements(db);
+  return (opts.sensorId ? s.recentEventsOf.all(opts.sensorId, limit) : s.recentEvents.all(limit)).map((r) => ({
+    id: r.id,
+    sensorId: r.sensor_id,
+    source: r.source,
+    receivedAt: r.received_at,
+    payloadSha256: r.payload_sha256,
+    state: r.state ?? undefined,
+    online: bool(r.online) ?? undefined,
+    tamper: bool(r.tamper) ?? undefined,
+    battery: r.battery ?? undefined,
+    batteryLow: bool(r.battery_low) ?? undefined,
     initial: r.initial === 1,
-    outcome: r.outcome as DoorOutcome,
-    onsiteId: (r.onsite_id as number | null) ?? undefined,
+    outcome: r.outcome,
+    onsiteId: r.onsite_id ?? undefined,
   }));
 }
 
@@ -160,14 +202,14 @@ export function recentDoorEvents(db: Db, opts: { sensorId?: string; limit?: numb
  */
 export function pruneDoorEvents(db: Db, cutoff: number, opts: { idsCutoff?: number; batch?: number } = {}): number {
   const batch = opts.batch ?? 5000;
-  const stmt = db.prepare("DELETE FROM door_events WHERE id IN (SELECT id FROM door_events WHERE received_at < ? LIMIT ?)");
+  const s = statements(db);
   let total = 0;
   for (;;) {
-    const n = stmt.run(cutoff, batch).changes;
+    const n = s.pruneEvents.run(cutoff, batch).changes;
     total += n;
     if (n < batch) break;
   }
-  if (opts.idsCutoff !== undefined) db.prepare("DELETE FROM door_webhook_ids WHERE received_at < ?").run(opts.idsCutoff);
+  if (opts.idsCutoff !== undefined) s.pruneIds.run(opts.idsCutoff);
   return total;
 }
 
@@ -177,15 +219,16 @@ export function pruneDoorEvents(db: Db, cutoff: number, opts: { idsCutoff?: numb
  * `windowMs` 0 always records: a first delivery is stored even if its packet id was used before.
  */
 export function rememberDelivery(db: Db, sensorId: string, key: string, at: number, windowMs: number): boolean {
-  const seen = db.prepare("SELECT received_at FROM door_webhook_ids WHERE sensor_id = ? AND event_id = ?").get(sensorId, key) as { received_at: number } | undefined;
-  if (seen && windowMs > 0 && seen.received_at >= at - windowMs) return false;
-  db.prepare("INSERT INTO door_webhook_ids (sensor_id, event_id, received_at) VALUES (?, ?, ?) ON CONFLICT (sensor_id, event_id) DO UPDATE SET received_at = excluded.received_at").run(sensorId, key, at);
+  const s = statements(db);
+  const seenAt = s.deliverySeenAt.get(sensorId, key);
+  if (seenAt !== undefined && windowMs > 0 && seenAt >= at - windowMs) return false;
+  s.rememberDelivery.run(sensorId, key, at);
   return true;
 }
 
 /** Records a webhook event id; false when it was seen before (a replay). */
 export function rememberWebhookId(db: Db, sensorId: string, eventId: string, at: number): boolean {
-  return db.prepare("INSERT OR IGNORE INTO door_webhook_ids (sensor_id, event_id, received_at) VALUES (?, ?, ?)").run(sensorId, eventId, at).changes === 1;
+  return statements(db).rememberWebhookId.run(sensorId, eventId, at).changes === 1;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,9 +269,7 @@ const toOnsite = (r: RawOnsite): OnsiteDeclaration => ({
 
 /** The declaration covering instant `at`, if any (the one lasting longest). */
 export function activeOnsite(db: Db, at: number): OnsiteDeclaration | undefined {
-  const r = db
-    .prepare("SELECT * FROM door_onsite WHERE cancelled_at IS NULL AND declared_at <= ? AND until_at > ? ORDER BY until_at DESC LIMIT 1")
-    .get(at, at) as RawOnsite | undefined;
+  const r = statements(db).activeOnsite.get(at, at);
   return r && toOnsite(r);
 }
 
@@ -245,9 +286,8 @@ export interface OnsiteInput {
 /** Inserts a declaration and its audit entry in one transaction. Validation is the caller's (see onsite.ts). */
 export function insertOnsite(db: Db, d: OnsiteInput): OnsiteDeclaration {
   return db.transaction(() => {
-    const info = db
-      .prepare("INSERT INTO door_onsite (declared_at, until_at, declared_by, reason, actor) VALUES (?, ?, ?, ?, ?)")
-      .run(d.now, d.untilAt, d.declaredBy, d.reason, d.actor);
+    const s = statements(db);
+    const info = s.insertOnsite.run(d.now, d.untilAt, d.declaredBy, d.reason, d.actor);
     const id = Number(info.lastInsertRowid);
     appendAudit(db, {
       at: d.now,
@@ -257,14 +297,14 @@ export function insertOnsite(db: Db, d: OnsiteInput): OnsiteDeclaration {
       detail: { declared_by: d.declaredBy, until: new Date(d.untilAt).toISOString(), reason: d.reason },
       ...(d.address ? { address: d.address } : {}),
     });
-    return toOnsite(db.prepare("SELECT * FROM door_onsite WHERE id = ?").get(id) as RawOnsite);
+    return toOnsite(s.onsite.get(id)!);
   })();
 }
 
 /** Ends a declaration early (audited). False when it does not exist or already ended. */
 export function cancelOnsite(db: Db, id: number, actor: string, now: number, address?: string): boolean {
   return db.transaction(() => {
-    const n = db.prepare("UPDATE door_onsite SET cancelled_at = ?, cancelled_by = ? WHERE id = ? AND cancelled_at IS NULL AND until_at > ?").run(now, actor, id, now).changes;
+    const n = statements(db).cancelOnsite.run(now, actor, id, now).changes;
     if (n === 0) return false;
     appendAudit(db, { at: now, actor, action: "doors.onsite.cancel", target: `onsite:${id}`, ...(address ? { address } : {}) });
     return true;
