@@ -21,7 +21,7 @@ import { nightlyBackup } from "./store/backup.js";
 import { holdDataDirLock } from "./store/lock.js";
 import { pruneObservations } from "./store/observations.js";
 import type { Logger } from "../monitors/monitor.js";
-import { systemdNotifier } from "../probe/sd-notify.js";
+import { systemdNotifier } from "../kit/sd-notify.js";
 import { checkConsoleListen, startConsole } from "../web/server.js";
 
 export interface Daemon {

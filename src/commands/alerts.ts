@@ -4,8 +4,8 @@
  */
 import { AlertActionError, ackAlert, listAlerts, type AlertView } from "../agent/alerts/manage.js";
 import { addSilence, endSilence, listSilences, SilenceError } from "../agent/alerts/silences.js";
-import { parseDuration } from "../agent/config/helpers.js";
-import { UserError } from "../agent/errors.js";
+import { parseDuration } from "../kit/config-schema.js";
+import { UserError } from "../kit/errors.js";
 import { formatTime } from "../agent/notify/render.js";
 import { configOption, osActor, parseCommandArgs, withStore, type Command } from "./command.js";
 

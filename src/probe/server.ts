@@ -20,8 +20,8 @@ import {
   spawnLines as defaultSpawnLines,
   type LineStream,
   type RunFn,
-} from "../agent/exec.js";
-import { STREAM_STDERR_TAIL } from "../agent/privileged.js";
+} from "../kit/exec.js";
+import { STREAM_STDERR_TAIL } from "../kit/privileged.js";
 import type { Logger } from "../monitors/monitor.js";
 import { LineTooLong, MAX_REQUEST_BYTES, MAX_STREAM_LINE_BYTES, readLine, type ProbeResponse, type StreamFrame } from "./protocol.js";
 import { resolveQuery, type Query } from "./queries.js";

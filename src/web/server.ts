@@ -10,7 +10,7 @@ import { consoleUrl } from "../agent/agent.js";
 import { auditChain } from "../agent/audit.js";
 import type { ChannelRoute } from "../agent/alerts/engine.js";
 import type { GatehouseConfig } from "../agent/config/load.js";
-import { UserError } from "../agent/errors.js";
+import { UserError } from "../kit/errors.js";
 import type { Db } from "../agent/store/db.js";
 import type { Logger } from "../monitors/monitor.js";
 import { buildConsole, type SubApp } from "./app.js";

@@ -13,8 +13,9 @@ import { parseAlertsConfig, type AlertsConfig } from "../alerts/config.js";
 import { inputKind, parseDoorsConfig, parseMqttConfig, type DoorsConfig, type MqttConfig } from "../doors/config.js";
 import { mqttRoutes } from "../doors/mqtt.js";
 import { parseHostsConfig, type HostsConfig } from "../hosts/config.js";
-import { ConfigError, type ConfigIssue, type KeyPath } from "./errors.js";
-import { cronExpression, duration, parseWith, secretFile } from "./helpers.js";
+import { ConfigError, type ConfigIssue, type KeyPath } from "../../kit/config-errors.js";
+import { duration, parseWith, secretFile } from "../../kit/config-schema.js";
+import { cronProblem } from "../scheduler.js";
 
 export const DEFAULT_CONFIG_PATH = "/etc/gatehouse/gatehouse.yaml";
 
@@ -113,6 +114,13 @@ const coreSchema = z.strictObject({
   mqtt: z.unknown().optional(),
   hosts: z.unknown().optional(),
 });
+
+/** A cron expression the scheduler can run, checked by the scheduler's own rule (`cronProblem`). */
+export const cronExpression = () =>
+  z.string().superRefine((s, ctx) => {
+    const problem = cronProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: `expected a cron expression like "*/5 * * * *": ${problem}` });
+  });
 
 const monitorCommon = z.looseObject({ schedule: cronExpression().optional(), enabled: z.boolean().optional() });
 

@@ -4,8 +4,8 @@
  * privileged reader, and last logins from `lastlog`. Every path resolves under `root`.
  */
 import { dirname, isAbsolute, join, posix } from "node:path";
-import { CommandNotFound } from "../../agent/exec.js";
-import type { PrivilegedQueries } from "../../agent/privileged.js";
+import { CommandNotFound } from "../../kit/exec.js";
+import type { PrivilegedQueries } from "../../kit/privileged.js";
 import { defineMonitor, ProbeError, type Facts, type ProbeContext } from "../monitor.js";
 import { parseAccountsConfig, type AccountsConfig } from "./config.js";
 import { parseGroup, parseLoginDefs, parsePasswd, parseShadow, type PasswdEntry, type ShadowEntry } from "./parse-account-files.js";

@@ -5,8 +5,8 @@
  */
 import { isAbsolute, join } from "node:path";
 import { z } from "zod";
-import { CommandNotFound } from "../../agent/exec.js";
-import { duration, parseWith } from "../../agent/config/helpers.js";
+import { CommandNotFound } from "../../kit/exec.js";
+import { duration, parseWith } from "../../kit/config-schema.js";
 import { ProbeError, defineMonitor, type Facts, type PolicyContext, type PolicyFinding, type ProbeContext } from "../monitor.js";
 import { pingClamd } from "./clamd-ping.js";
 import { ENGINES } from "./engines.js";

@@ -3,8 +3,8 @@
  * backups go (a full backup disk is a common cause of silently failing backups), and do the
  * drives report themselves healthy (SMART, smartctl --json)? Only observes.
  */
-import { CommandError, CommandFailed, CommandNotFound, CommandPermissionDenied } from "../../agent/exec.js";
-import type { PrivilegedQueries } from "../../agent/privileged.js";
+import { CommandError, CommandFailed, CommandNotFound, CommandPermissionDenied } from "../../kit/exec.js";
+import type { PrivilegedQueries } from "../../kit/privileged.js";
 import { defineMonitor, ProbeError, type Facts, type ProbeContext } from "../monitor.js";
 import { parseDiskConfig, type DiskConfig, type DiskPath } from "./config.js";
 import { freePercent, parseDf, type DfEntry } from "./parse-df.js";

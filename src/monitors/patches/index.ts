@@ -5,8 +5,8 @@
  */
 import { isAbsolute, join } from "node:path";
 import { z } from "zod";
-import { CommandFailed, CommandNotFound, type RunResult } from "../../agent/exec.js";
-import { parseWith } from "../../agent/config/helpers.js";
+import { CommandFailed, CommandNotFound, type RunResult } from "../../kit/exec.js";
+import { parseWith } from "../../kit/config-schema.js";
 import {
   NotApplicable,
   ProbeError,

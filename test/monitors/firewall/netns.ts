@@ -4,7 +4,7 @@
  * namespace lifecycle. Nothing here touches the host's own ruleset.
  */
 import { randomBytes } from "node:crypto";
-import { resolveCommand, run, spawnLines, type LineStream, type RunFn } from "../../../src/agent/exec.js";
+import { resolveCommand, run, spawnLines, type LineStream, type RunFn } from "../../../src/kit/exec.js";
 
 /** A network namespace owned by one test. */
 export interface Netns {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CsvError, neutralizeFormula, parseCsv, restoreFormula, writeCsv } from "../../../src/agent/compliance/csv.js";
+import { CsvError, neutralizeFormula, parseCsv, restoreFormula, writeCsv } from "../../src/kit/csv.js";
 
 const fields = (text: string) => parseCsv(text).map((r) => r.fields);
 
