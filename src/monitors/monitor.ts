@@ -69,6 +69,25 @@ export interface PolicyContext {
   firstSeen(factKey: string, item: string): Date | undefined;
 }
 
+/**
+ * The rules the agent gives a run that judged nothing: the probe failed (`probe_error`), the
+ * policy threw (`policy_error`), or the host lacks the thing (`not_applicable`). Every reader
+ * (alerting, scorecard, report, console) tells them from policy and drift rules through here.
+ */
+export const OUTCOME_RULES = ["probe_error", "policy_error", "not_applicable"] as const;
+export type OutcomeRule = (typeof OUTCOME_RULES)[number];
+
+/** `<monitor>.<outcome>`: the rule of a run that judged nothing. */
+export function outcomeRule(monitor: MonitorId, outcome: OutcomeRule): string {
+  return `${monitor}.${outcome}`;
+}
+
+/** Which outcome rule `rule` is, or undefined for a policy or drift rule. */
+export function outcomeOfRule(rule: string): OutcomeRule | undefined {
+  const suffix = rule.slice(rule.lastIndexOf(".") + 1);
+  return rule.includes(".") && (OUTCOME_RULES as readonly string[]).includes(suffix) ? (suffix as OutcomeRule) : undefined;
+}
+
 /** "This host simply lacks it": a quiet outcome, distinct from an error. */
 export class NotApplicable extends Error {
   override readonly name = "NotApplicable";
