@@ -185,6 +185,11 @@ describe("what may import what", () => {
     expect(EDGES.filter((e) => inUnit(e.from, "src/web") && !inUnit(e.to, "src/web", "views", "src/agent", "src/monitors", "src/kit", "src/version")).map(where)).toEqual([]);
   });
 
+  it("only src/kit/exec.ts starts processes (argument arrays, never a shell)", () => {
+    const spawners = FILES.filter((f) => /["'](node:)?child_process["']/.test(readFileSync(join(REPO, f), "utf8")));
+    expect(spawners).toEqual(["src/kit/exec.ts"]);
+  });
+
   it("no import cycle between folders", () => {
     expect(cycles(unitGraph(EDGES))).toEqual([]);
   });
