@@ -5,7 +5,7 @@
 import { run } from "../kit/exec.js";
 import type { GatehouseConfig, MonitorSetting } from "./config/load.js";
 import { nullLogger } from "../kit/log.js";
-import type { Logger } from "../monitors/monitor.js";
+import type { Logger } from "../kit/log.js";
 import type { Channel } from "./notify/channel.js";
 import { buildChannels, routesOf } from "./notify/channels.js";
 import { alertPolicyOf } from "./alerts/config.js";

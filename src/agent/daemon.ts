@@ -20,7 +20,7 @@ import { Scheduler } from "./scheduler.js";
 import { nightlyBackup } from "./store/backup.js";
 import { holdDataDirLock } from "./store/lock.js";
 import { pruneObservations } from "./store/observations.js";
-import type { Logger } from "../monitors/monitor.js";
+import type { Logger } from "../kit/log.js";
 import { systemdNotifier } from "../kit/sd-notify.js";
 import { checkConsoleListen, startConsole } from "../web/server.js";
 

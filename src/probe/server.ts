@@ -22,7 +22,7 @@ import {
   type RunFn,
 } from "../kit/exec.js";
 import { STREAM_STDERR_TAIL } from "../kit/privileged.js";
-import type { Logger } from "../monitors/monitor.js";
+import type { Logger } from "../kit/log.js";
 import { LineTooLong, MAX_REQUEST_BYTES, MAX_STREAM_LINE_BYTES, readLine, type ProbeResponse, type StreamFrame } from "./protocol.js";
 import { resolveQuery, type Query } from "./queries.js";
 

@@ -12,7 +12,7 @@ import type { ChannelRoute } from "../agent/alerts/engine.js";
 import type { GatehouseConfig } from "../agent/config/load.js";
 import { UserError } from "../kit/errors.js";
 import type { Db } from "../agent/store/db.js";
-import type { Logger } from "../monitors/monitor.js";
+import type { Logger } from "../kit/log.js";
 import { buildConsole, type SubApp } from "./app.js";
 import { countUsers, createEnrollment, hasUsableSetupLink, pruneSessions } from "./auth/store.js";
 import { flushDenials } from "./auth/denials.js";

@@ -4,7 +4,8 @@
  */
 import { rootedFileView } from "../../src/kit/file-view.js";
 import type { RunFn } from "../../src/kit/exec.js";
-import type { Logger, ProbeContext } from "../../src/monitors/monitor.js";
+import type { Logger } from "../../src/kit/log.js";
+import type { ProbeContext } from "../../src/monitors/monitor.js";
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 

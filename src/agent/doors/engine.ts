@@ -4,7 +4,7 @@
  * state updated, and alerts raised or resolved through the alert engine — all in one
  * transaction, synchronously on receipt. Time-based rules (held open, silent) run in `tick()`.
  */
-import type { Logger } from "../../monitors/monitor.js";
+import type { Logger } from "../../kit/log.js";
 import type { AlertPolicy } from "../alerts/config.js";
 import { applyFindings, type AlertContext, type ChannelRoute } from "../alerts/engine.js";
 import type { Finding } from "../evaluator.js";
