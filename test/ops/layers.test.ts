@@ -31,9 +31,12 @@ function sourceFiles(dir: string): string[] {
 // `import … from "x"`, `export … from "x"` (over several lines), `import "x"`, `import("x")`.
 const SPECIFIERS = [/\b(?:import|export)\s[^;]*?\bfrom\s*["']([^"']+)["']/g, /\bimport\s*["']([^"']+)["']/g, /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g];
 
-/** The relative specifiers a module imports, with their lines; comments are blanked first. */
+/**
+ * The relative specifiers a module imports, with their lines. Comments that open a line are
+ * blanked first (a "/*" inside a string, such as a glob, is left alone).
+ */
 export function importsOf(text: string): { spec: string; line: number; typeOnly?: true }[] {
-  const code = text.replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, " ")).replace(/^\s*\/\/.*$/gm, "");
+  const code = text.replace(/^\s*\/\*[\s\S]*?\*\//gm, (c) => c.replace(/[^\n]/g, " ")).replace(/^\s*\/\/.*$/gm, "");
   const out: { spec: string; line: number; typeOnly?: true }[] = [];
   for (const re of SPECIFIERS)
     for (const m of code.matchAll(re)) {
@@ -211,6 +214,8 @@ describe("the checker itself", () => {
       '/* import { i } from "./i.js"; */',
       'import { z } from "zod";',
       'import { readFile } from "node:fs";',
+      'const glob = "src/**/*.ts";',
+      'import { j } from "./j.js";',
     ].join("\n");
     expect(importsOf(text)).toEqual([
       { spec: "./a.js", line: 1 },
@@ -220,6 +225,7 @@ describe("the checker itself", () => {
       { spec: "./e.js", line: 7 },
       { spec: "./f.js", line: 8 },
       { spec: "./g.js", line: 9 },
+      { spec: "./j.js", line: 15 },
     ]);
   });
 
