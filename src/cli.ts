@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** Entry point of the `gatehouse` bin. */
-import { describeError } from "./agent/errors.js";
+import { describeError } from "./kit/errors.js";
 import { main } from "./commands/index.js";
 
 // A reader that stops early (`gatehouse doors | head -3`) closes the pipe: end quietly, as Unix

@@ -2,18 +2,18 @@
  * Wires the agent from a loaded config: store, privileged reader, channels, runner deps.
  * Shared by `serve`, `check`, `baseline` and `notify test`.
  */
-import { run } from "./exec.js";
+import { run } from "../kit/exec.js";
 import type { GatehouseConfig, MonitorSetting } from "./config/load.js";
-import { nullLogger } from "./log.js";
-import type { Logger } from "../monitors/monitor.js";
+import { nullLogger } from "../kit/log.js";
+import type { Logger } from "../kit/log.js";
 import type { Channel } from "./notify/channel.js";
 import { buildChannels, routesOf } from "./notify/channels.js";
 import { alertPolicyOf } from "./alerts/config.js";
-import type { PrivilegedReader } from "./privileged.js";
+import type { PrivilegedReader } from "../kit/privileged.js";
 import { privilegedReaderFromEnv } from "../probe/client.js";
 import { runMonitor, type MonitorRun, type RunnerDeps } from "./runner.js";
 import { openStore, type Db } from "./store/db.js";
-import { UserError } from "./errors.js";
+import { UserError } from "../kit/errors.js";
 
 export interface Agent {
   config: GatehouseConfig;

@@ -21,8 +21,8 @@ import { nightlyBackup } from "./store/backup.js";
 import { databaseAnswers } from "./store/db.js";
 import { holdDataDirLock } from "./store/lock.js";
 import { pruneObservations } from "./store/observations.js";
-import type { Logger } from "../monitors/monitor.js";
-import { systemdNotifier } from "../probe/sd-notify.js";
+import type { Logger } from "../kit/log.js";
+import { systemdNotifier } from "../kit/sd-notify.js";
 import { checkConsoleListen, startConsole } from "../web/server.js";
 
 export interface Daemon {

@@ -2,17 +2,17 @@
  * Runs one monitor once: the probe (isolated, timed, with a deadline), the evaluator, and the
  * record — observation, finding state, alerts and outbox rows in one transaction.
  */
-import { CommandError } from "./exec.js";
+import { CommandError } from "../kit/exec.js";
 import { NotApplicable, ProbeError, type Facts, type Logger, type ProbeContext, type Status } from "../monitors/monitor.js";
 import type { AlertPolicy } from "./alerts/config.js";
 import type { ChannelRoute } from "./alerts/engine.js";
 import type { MonitorSetting } from "./config/load.js";
-import { describeError } from "./errors.js";
-import { rootedFileView } from "./file-view.js";
+import { describeError } from "../kit/errors.js";
+import { rootedFileView } from "../kit/file-view.js";
 import { evaluate, worstStatus, type Finding, type ProbeOutcome } from "./evaluator.js";
 import { record } from "./findings/record.js";
-import type { PrivilegedReader } from "./privileged.js";
-import type { RunFn } from "./exec.js";
+import type { PrivilegedReader } from "../kit/privileged.js";
+import type { RunFn } from "../kit/exec.js";
 import type { Db } from "./store/db.js";
 import { getBaseline } from "./store/baselines.js";
 import { loadFirstSeen } from "./store/findings.js";

@@ -13,7 +13,8 @@
  * runs once right after the change. A tick never runs the same minute twice, so nothing spins.
  */
 import cron, { type ScheduledTask } from "node-cron";
-import type { Logger } from "../monitors/monitor.js";
+import type { Logger } from "../kit/log.js";
+import { MINUTE_MS, wallClock } from "../kit/time.js";
 
 export interface Job {
   id: string;
@@ -74,31 +75,12 @@ export function pinnedHour(expr: string): boolean {
   return hour !== undefined && !/^\*(\/\d+)?$/.test(hour);
 }
 
-/** The local wall-clock time of `at` in `timezone`, as a Date whose UTC fields hold it. */
-export function wallClock(at: Date, timezone: string): Date {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-US", {
-      timeZone: timezone,
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      hourCycle: "h23",
-    })
-      .formatToParts(at)
-      .map((p) => [p.type, Number(p.value)]),
-  ) as Record<string, number>;
-  return new Date(Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!));
-}
-
 /** The slot a run at `at` belongs to (see the module comment). */
 export function slotKey(expr: string, at: Date, timezone: string): string {
-  if (!pinnedHour(expr)) return `utc:${Math.floor(at.getTime() / 60_000)}`;
+  if (!pinnedHour(expr)) return `utc:${Math.floor(at.getTime() / MINUTE_MS)}`;
   return `local:${wallClock(at, timezone).toISOString().slice(0, 16)}`;
 }
 
-const MINUTE = 60_000;
 /** Longest spring-forward gap searched for skipped pinned slots (real zones use 30–60 min). */
 const MAX_GAP_MINUTES = 180;
 
@@ -128,9 +110,9 @@ export class Scheduler {
   private armTimer(): void {
     if (this.stopping) return;
     const now = Date.now();
-    const next = (Math.floor(now / MINUTE) + 1) * MINUTE;
+    const next = (Math.floor(now / MINUTE_MS) + 1) * MINUTE_MS;
     this.timer = setTimeout(() => {
-      this.tick(Math.floor(Date.now() / MINUTE) * MINUTE);
+      this.tick(Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS);
       this.armTimer();
     }, next - now);
   }
@@ -144,9 +126,9 @@ export class Scheduler {
     const wall = wallClock(at, this.opts.timezone);
     // Wall-clock minutes that never happened between the previous tick and this one.
     const gap: Date[] = [];
-    if (prev !== undefined && minute - prev === MINUTE) {
+    if (prev !== undefined && minute - prev === MINUTE_MS) {
       const prevWall = wallClock(new Date(prev), this.opts.timezone).getTime();
-      for (let t = prevWall + MINUTE; t < wall.getTime() && gap.length < MAX_GAP_MINUTES; t += MINUTE) gap.push(new Date(t));
+      for (let t = prevWall + MINUTE_MS; t < wall.getTime() && gap.length < MAX_GAP_MINUTES; t += MINUTE_MS) gap.push(new Date(t));
     }
     for (const s of this.jobs.values()) {
       if (s.wall.match(wall)) this.fire(s, slotKey(s.job.schedule, at, this.opts.timezone));

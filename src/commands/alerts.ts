@@ -4,9 +4,9 @@
  */
 import { AlertActionError, ackAlert, listAlerts, type AlertView } from "../agent/alerts/manage.js";
 import { addSilence, endSilence, listSilences, SilenceError } from "../agent/alerts/silences.js";
-import { parseDuration } from "../agent/config/helpers.js";
-import { UserError } from "../agent/errors.js";
-import { formatTime } from "../agent/notify/render.js";
+import { parseDuration } from "../kit/config-schema.js";
+import { UserError } from "../kit/errors.js";
+import { utcText } from "../kit/format.js";
 import { configOption, osActor, parseCommandArgs, withStore, type Command } from "./command.js";
 
 const usage = [
@@ -39,12 +39,12 @@ export function alertLines(list: readonly AlertView[]): string[] {
 
 function line(a: AlertView, idWidth = String(a.id).length): string {
   const extra = [
-    a.ack ? `acked by ${a.ack.by} ${formatTime(a.ack.at)}: ${a.ack.note}` : "",
+    a.ack ? `acked by ${a.ack.by} ${utcText(a.ack.at)}: ${a.ack.note}` : "",
     a.flapCount ? `flapped ${a.flapCount}×` : "",
-    a.goodSince ? `good since ${formatTime(a.goodSince)}` : "",
+    a.goodSince ? `good since ${utcText(a.goodSince)}` : "",
     a.silencedBy ? `silenced (#${a.silencedBy})` : "",
   ].filter(Boolean);
-  return `#${String(a.id).padEnd(idWidth)}  ${a.state.padEnd(12)} ${a.severity.padEnd(8)} ${a.source}: ${plain(a.message)}  (since ${formatTime(a.openedAt)}${extra.length ? `; ${extra.join("; ")}` : ""})`;
+  return `#${String(a.id).padEnd(idWidth)}  ${a.state.padEnd(12)} ${a.severity.padEnd(8)} ${a.source}: ${plain(a.message)}  (since ${utcText(a.openedAt)}${extra.length ? `; ${extra.join("; ")}` : ""})`;
 }
 
 function positiveId(s: string | undefined): number {
@@ -85,7 +85,7 @@ export const alertsCommand: Command = {
             const forMs = parseDuration(values.for);
             if (forMs === undefined) throw new UserError(`--for: expected a duration like 30m, 2h or 1d, got "${values.for}"`, 3);
             const s = addSilence(db, { match: values.match, forMs, reason: values.reason, actor: osActor(), now });
-            io.out(`silence #${s.id}: ${s.match} until ${formatTime(s.expiresAt)} (${s.reason})`);
+            io.out(`silence #${s.id}: ${s.match} until ${utcText(s.expiresAt)} (${s.reason})`);
             return 0;
           }
           case "silences": {
@@ -94,7 +94,7 @@ export const alertsCommand: Command = {
             else
               io.out(
                 list.length
-                  ? list.map((s) => `#${s.id}  ${s.match}  until ${formatTime(s.expiresAt)}${s.endedAt ? ` (lifted ${formatTime(s.endedAt)} by ${s.endedBy})` : ""}  by ${s.createdBy}: ${s.reason}`).join("\n")
+                  ? list.map((s) => `#${s.id}  ${s.match}  until ${utcText(s.expiresAt)}${s.endedAt ? ` (lifted ${utcText(s.endedAt)} by ${s.endedBy})` : ""}  by ${s.createdBy}: ${s.reason}`).join("\n")
                   : "no active silences",
               );
             return 0;

@@ -1,6 +1,6 @@
 /** `gatehouse baseline approve ID [--reason TEXT]` and `baseline show ID`. */
 import { selectMonitors } from "../agent/agent.js";
-import { UserError } from "../agent/errors.js";
+import { UserError } from "../kit/errors.js";
 import { runMonitor } from "../agent/runner.js";
 import { getBaseline } from "../agent/store/baselines.js";
 import { configOption, onePositional, osActor, parseCommandArgs, withAgent, type Command } from "./command.js";

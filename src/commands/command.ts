@@ -6,7 +6,7 @@ import { userInfo } from "node:os";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { openAgent, type Agent, type AgentOptions } from "../agent/agent.js";
 import { loadConfig, resolveConfigPath, type GatehouseConfig } from "../agent/config/load.js";
-import { UserError } from "../agent/errors.js";
+import { UserError } from "../kit/errors.js";
 import { openStore, type Db } from "../agent/store/db.js";
 
 export interface Command {

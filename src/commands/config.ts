@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { DEFAULT_CONFIG_PATH, loadConfig, resolveConfigPath } from "../agent/config/load.js";
-import { UserError } from "../agent/errors.js";
+import { UserError } from "../kit/errors.js";
 import { openStore } from "../agent/store/db.js";
 import { starterConfig } from "../agent/config/starter.js";
 import { configOption, parseCommandArgs, type Command } from "./command.js";

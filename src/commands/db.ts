@@ -2,7 +2,7 @@
 import { chownSync, existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { appendAudit } from "../agent/audit.js";
-import { UserError } from "../agent/errors.js";
+import { UserError } from "../kit/errors.js";
 import { backupDatabase, restoreDatabase } from "../agent/store/backup.js";
 import { DB_FILE, openDatabase, openStore } from "../agent/store/db.js";
 import { holdDataDirLock, LOCK_FILE } from "../agent/store/lock.js";

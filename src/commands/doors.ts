@@ -15,8 +15,8 @@ import { checkDoorsWiring, doorEngine } from "../agent/doors/index.js";
 import { declareOnsite, OnsiteError, parseUntil } from "../agent/doors/onsite.js";
 import { activeOnsite, cancelOnsite, listDoorStates } from "../agent/store/doors.js";
 import { currentFindings } from "../agent/store/findings.js";
-import { UserError } from "../agent/errors.js";
-import { nullLogger } from "../agent/log.js";
+import { UserError } from "../kit/errors.js";
+import { nullLogger } from "../kit/log.js";
 import { configOption, osActor, parseCommandArgs, withAgent, type Command } from "./command.js";
 
 const listUsage = "gatehouse doors [--config FILE] [--json]";

@@ -16,8 +16,8 @@ import { installCommand, uninstallCommand } from "./install.js";
 import { probeQueryCommand, probeServeCommand } from "./probe.js";
 import { reportCommand, reportKeyCommand, reportVerifyCommand } from "./report.js";
 import { registerExportCommand, registerImportCommand, registerListCommand } from "./register.js";
-import { describeError, UserError } from "../agent/errors.js";
-import { ConfigError } from "../agent/config/errors.js";
+import { describeError, UserError } from "../kit/errors.js";
+import { ConfigError } from "../kit/config-errors.js";
 import { VERSION } from "../version.js";
 
 /** Every command; adding one means one module and one line here. */

@@ -2,8 +2,8 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CommandFailed, run } from "../agent/exec.js";
-import { UserError } from "../agent/errors.js";
+import { CommandFailed, run } from "../kit/exec.js";
+import { UserError } from "../kit/errors.js";
 import { parseCommandArgs, type Command } from "./command.js";
 
 const installUsage = "gatehouse install [--root DIR] [--prefix DIR] [--no-enable] [--no-prune]";

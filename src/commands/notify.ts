@@ -5,7 +5,7 @@
 import { listNotices } from "../agent/alerts/manage.js";
 import type { Notification } from "../agent/alerts/notification.js";
 import { lastHeartbeat, pingHeartbeat } from "../agent/notify/heartbeat.js";
-import { formatTime } from "../agent/notify/render.js";
+import { utcText } from "../kit/format.js";
 import { configOption, parseCommandArgs, withAgent, withStore, type Command } from "./command.js";
 
 const usage = "gatehouse notify test [--config FILE]";
@@ -67,9 +67,9 @@ export const notifyStatusCommand: Command = {
       } else {
         io.out(pending.length ? `${pending.length} notice(s) waiting:` : "nothing waiting: every notice was accepted by its peer");
         for (const p of pending) {
-          io.out(`  #${p.id} ${p.event} → ${p.channel}, ${p.attempts} attempt(s), next ${formatTime(p.nextAttemptAt)}${p.lastError ? `: ${p.lastError}` : ""}`);
+          io.out(`  #${p.id} ${p.event} → ${p.channel}, ${p.attempts} attempt(s), next ${utcText(p.nextAttemptAt)}${p.lastError ? `: ${p.lastError}` : ""}`);
         }
-        if (hb) io.out(`heartbeat: last ${formatTime(hb.at)} ${hb.ok ? "ok" : `FAILED: ${hb.error}`}`);
+        if (hb) io.out(`heartbeat: last ${utcText(hb.at)} ${hb.ok ? "ok" : `FAILED: ${hb.error}`}`);
       }
       return pending.some((p) => p.attempts > 0) ? 1 : 0;
     });

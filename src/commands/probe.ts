@@ -1,5 +1,5 @@
 /** `gatehouse probe serve` (runs the privileged helper) and `gatehouse probe query NAME` (asks it). */
-import { UserError } from "../agent/errors.js";
+import { UserError } from "../kit/errors.js";
 import { probeClient, type ProbeClient } from "../probe/client.js";
 import { DEFAULT_PROBE_SOCKET } from "../probe/protocol.js";
 import { ALLOW_LIST, QUERY_NAMES } from "../probe/queries.js";

@@ -4,7 +4,7 @@
  * every change is audited under os:<user>.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { UserError } from "../agent/errors.js";
+import { UserError } from "../kit/errors.js";
 import { exportRegisterCsv, importRegisterCsv, listRegister, RegisterError, registerSpec, REGISTER_IDS, rowFields } from "../agent/compliance/registers.js";
 import { configOption, osActor, parseCommandArgs, withStore, type Command } from "./command.js";
 

@@ -5,7 +5,7 @@
  * `gatehouse report verify FILE`: checks both signatures and that the HTML prints the JSON's digest.
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import { UserError } from "../agent/errors.js";
+import { UserError } from "../kit/errors.js";
 import { isIsoDate } from "../agent/compliance/registers.js";
 import { generateEvidenceReport, ReportError, verifyReport, verifySealedReport } from "../agent/compliance/report.js";
 import { loadOrCreateReportKey } from "../agent/compliance/report-key.js";

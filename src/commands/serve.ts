@@ -3,11 +3,11 @@
  * re-reads the config and restarts the daemon's parts in place with it. An invalid new config
  * is refused with its reasons in the log and the running daemon keeps the old one.
  */
-import { ConfigError } from "../agent/config/errors.js";
+import { ConfigError } from "../kit/config-errors.js";
 import type { GatehouseConfig } from "../agent/config/load.js";
 import { startDaemon, type Daemon } from "../agent/daemon.js";
-import { describeError, UserError } from "../agent/errors.js";
-import { createLogger } from "../agent/log.js";
+import { describeError, UserError } from "../kit/errors.js";
+import { createLogger } from "../kit/log.js";
 import { configOption, loadConfigFrom, parseCommandArgs, type Command } from "./command.js";
 import { VERSION } from "../version.js";
 

@@ -1,7 +1,7 @@
 /** `gatehouse user add NAME --role admin|manager|viewer`: a console user, by one-time enrollment link. */
 import { consoleUrl } from "../agent/agent.js";
 import { appendAudit } from "../agent/audit.js";
-import { UserError } from "../agent/errors.js";
+import { UserError } from "../kit/errors.js";
 import { createEnrollment, hasPendingEnrollment, ROLES, userByName, USERNAME_RE, type Role } from "../web/auth/store.js";
 import { configOption, onePositional, osActor, parseCommandArgs, withStore, type Command } from "./command.js";
 

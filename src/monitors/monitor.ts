@@ -4,8 +4,14 @@
  * It knows nothing of SQLite, email or HTML; drift, severity, storage and alerting live in
  * src/agent.
  */
-import type { RunFn } from "../agent/exec.js";
-import type { PrivilegedQueries, PrivilegedReader } from "../agent/privileged.js";
+import type { RunFn } from "../kit/exec.js";
+import type { FileView } from "../kit/file-view.js";
+import type { Logger } from "../kit/log.js";
+import type { PrivilegedQueries, PrivilegedReader } from "../kit/privileged.js";
+
+// The kit's types a monitor sees, re-exported so a monitor file needs only this contract.
+export type { FileInfo, FileView } from "../kit/file-view.js";
+export type { Logger } from "../kit/log.js";
 
 /** One id everywhere: folder, config key, DB, URL, log tag. */
 export type MonitorId = string;
@@ -63,6 +69,25 @@ export interface PolicyContext {
   firstSeen(factKey: string, item: string): Date | undefined;
 }
 
+/**
+ * The rules the agent gives a run that judged nothing: the probe failed (`probe_error`), the
+ * policy threw (`policy_error`), or the host lacks the thing (`not_applicable`). Every reader
+ * (alerting, scorecard, report, console) tells them from policy and drift rules through here.
+ */
+export const OUTCOME_RULES = ["probe_error", "policy_error", "not_applicable"] as const;
+export type OutcomeRule = (typeof OUTCOME_RULES)[number];
+
+/** `<monitor>.<outcome>`: the rule of a run that judged nothing. */
+export function outcomeRule(monitor: MonitorId, outcome: OutcomeRule): string {
+  return `${monitor}.${outcome}`;
+}
+
+/** Which outcome rule `rule` is, or undefined for a policy or drift rule. */
+export function outcomeOfRule(rule: string): OutcomeRule | undefined {
+  const suffix = rule.slice(rule.lastIndexOf(".") + 1);
+  return rule.includes(".") && (OUTCOME_RULES as readonly string[]).includes(suffix) ? (suffix as OutcomeRule) : undefined;
+}
+
 /** "This host simply lacks it": a quiet outcome, distinct from an error. */
 export class NotApplicable extends Error {
   override readonly name = "NotApplicable";
@@ -71,38 +96,6 @@ export class NotApplicable extends Error {
 /** A probe failed in a way it could explain (bad output, unreadable file). */
 export class ProbeError extends Error {
   override readonly name = "ProbeError";
-}
-
-export interface Logger {
-  debug(obj: object | string, msg?: string): void;
-  info(obj: object | string, msg?: string): void;
-  warn(obj: object | string, msg?: string): void;
-  error(obj: object | string, msg?: string): void;
-}
-
-/** What a FileView says about one directory entry. */
-export interface FileInfo {
-  kind: "file" | "directory" | "symlink" | "other";
-  size: number;
-  mtime: Date;
-}
-
-/**
- * A read-only view of the file system under a root (`/` in production, a fixture tree in
- * tests). Paths are the box's own absolute paths; errors keep Node's `code` (ENOENT, EACCES…).
- */
-export interface FileView {
-  /** Reads a file as UTF-8. */
-  readFile(path: string): Promise<string>;
-  /** Reads a file's bytes (compressed logs). */
-  readBytes(path: string): Promise<Uint8Array>;
-  /** Lists a directory, sorted. */
-  readDir(path: string): Promise<string[]>;
-  /** Describes the entry a path leads to (symlinks followed). */
-  stat(path: string): Promise<FileInfo>;
-  /** Describes the entry itself (a symlink stays a symlink). */
-  lstat(path: string): Promise<FileInfo>;
-  readLink(path: string): Promise<string>;
 }
 
 /** Everything a probe may use: monitors never import node:fs or agent internals. */

@@ -17,7 +17,7 @@ import {
   type RunFn,
   type RunOptions,
   type RunResult,
-} from "../agent/exec.js";
+} from "../kit/exec.js";
 import {
   failedStream,
   inProcessPrivilegedReader,
@@ -26,7 +26,7 @@ import {
   type PrivilegedReader,
   type PrivilegedStream,
   type StreamEnd,
-} from "../agent/privileged.js";
+} from "../kit/privileged.js";
 import { DEFAULT_PROBE_SOCKET, eachLine, MAX_RESPONSE_BYTES, MAX_STREAM_LINE_BYTES, readLine, type ProbeResponse, type StreamFrame } from "./protocol.js";
 import { ALLOW_LIST, validValue } from "./queries.js";
 

@@ -4,7 +4,7 @@
  * Usage: gatehouse-probe [--socket PATH]   (else $GATEHOUSE_PROBE_SOCKET, else /run/gatehouse-probe/probe.sock)
  */
 import { parseArgs } from "node:util";
-import { describeError } from "../agent/errors.js";
+import { describeError } from "../kit/errors.js";
 import { DEFAULT_PROBE_SOCKET } from "./protocol.js";
 import { runProbe } from "./run.js";
 

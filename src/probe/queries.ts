@@ -7,7 +7,7 @@
  * declared directory only.
  */
 import { join, posix } from "node:path";
-import type { PrivilegedQueries, PrivilegedQuery } from "../agent/privileged.js";
+import type { PrivilegedQueries, PrivilegedQuery } from "../kit/privileged.js";
 import { MONITORS } from "../monitors/index.js";
 import type { Monitor } from "../monitors/monitor.js";
 

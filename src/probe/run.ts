@@ -1,9 +1,9 @@
 /** The helper's run loop, shared by the `gatehouse-probe` bin and `gatehouse probe serve`. */
 import { unlink } from "node:fs/promises";
-import { createLogger } from "../agent/log.js";
+import { createLogger } from "../kit/log.js";
 import { QUERY_NAMES } from "./queries.js";
 import { createProbeServer, listenProbe, stopProbeServer } from "./server.js";
-import { systemdNotifier } from "./sd-notify.js";
+import { systemdNotifier } from "../kit/sd-notify.js";
 
 /** Runs the helper until SIGTERM/SIGINT; resolves with the exit code. */
 export async function runProbe(socketPath: string): Promise<number> {

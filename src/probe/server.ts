@@ -20,9 +20,9 @@ import {
   spawnLines as defaultSpawnLines,
   type LineStream,
   type RunFn,
-} from "../agent/exec.js";
-import { STREAM_STDERR_TAIL } from "../agent/privileged.js";
-import type { Logger } from "../monitors/monitor.js";
+} from "../kit/exec.js";
+import { STREAM_STDERR_TAIL } from "../kit/privileged.js";
+import type { Logger } from "../kit/log.js";
 import { LineTooLong, MAX_REQUEST_BYTES, MAX_STREAM_LINE_BYTES, readLine, type ProbeResponse, type StreamFrame } from "./protocol.js";
 import { resolveQuery, type Query } from "./queries.js";
 

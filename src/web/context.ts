@@ -6,7 +6,7 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import type { ChannelRoute } from "../agent/alerts/engine.js";
 import type { GatehouseConfig } from "../agent/config/load.js";
 import type { Db } from "../agent/store/db.js";
-import type { Logger } from "../monitors/monitor.js";
+import type { Logger } from "../kit/log.js";
 import type { Role, Session, User } from "./auth/store.js";
 
 export interface WebDeps {

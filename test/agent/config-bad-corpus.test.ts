@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { run } from "../../src/agent/exec.js";
+import { run } from "../../src/kit/exec.js";
 import { EXIT_CONFIG } from "../../src/commands/serve.js";
 
 const CORPUS = join(import.meta.dirname, "../fixtures/config-bad");

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../src/agent/config/load.js";
 import { startDaemon } from "../../src/agent/daemon.js";
-import { nullLogger } from "../../src/agent/log.js";
+import { nullLogger } from "../../src/kit/log.js";
 import { openStore } from "../../src/agent/store/db.js";
 import { requireBuild } from "../helpers/build.js";
 import { fileMonitor } from "../helpers/file-monitor.js";

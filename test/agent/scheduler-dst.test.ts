@@ -1,7 +1,7 @@
 import cron from "node-cron";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Scheduler, pinnedHour, slotKey } from "../../src/agent/scheduler.js";
-import { nullLogger } from "../../src/agent/log.js";
+import { nullLogger } from "../../src/kit/log.js";
 
 const TZ = "America/New_York";
 

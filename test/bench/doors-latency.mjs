@@ -22,7 +22,7 @@ const N = QUICK ? 100 : 1000;
 const BURST = QUICK ? 1000 : 10_000;
 const TOPIC = "zigbee2mqtt/server_room_door";
 
-const { spawnLines } = await importDist("agent/exec.js");
+const { spawnLines } = await importDist("kit/exec.js");
 const { openStore } = await importDist("agent/store/db.js");
 const { parseDoorsConfig, parseMqttConfig } = await importDist("agent/doors/config.js");
 const { DoorEngine } = await importDist("agent/doors/engine.js");

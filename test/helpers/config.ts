@@ -1,5 +1,5 @@
 /** Config parsing for tests: with the file monitor only, and the issues of a refused config as lines. */
-import { ConfigError } from "../../src/agent/config/errors.js";
+import { ConfigError } from "../../src/kit/config-errors.js";
 import { parseConfigText } from "../../src/agent/config/load.js";
 import { fileMonitor } from "./file-monitor.js";
 

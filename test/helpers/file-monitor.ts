@@ -3,7 +3,7 @@
  * is "observed" without touching the host. Policy: `file.enabled` must be true.
  */
 import { z } from "zod";
-import { parseWith } from "../../src/agent/config/helpers.js";
+import { parseWith } from "../../src/kit/config-schema.js";
 import { defineMonitor, NotApplicable, ProbeError, type Facts } from "../../src/monitors/monitor.js";
 
 export const fileMonitor = defineMonitor({

@@ -2,9 +2,10 @@
  * Builds a ProbeContext for tests from a RunFn and an optional fake filesystem root: the same
  * rooted file view the runner gives probes, pointed at the fixture tree.
  */
-import { rootedFileView } from "../../src/agent/file-view.js";
-import type { RunFn } from "../../src/agent/exec.js";
-import type { Logger, ProbeContext } from "../../src/monitors/monitor.js";
+import { rootedFileView } from "../../src/kit/file-view.js";
+import type { RunFn } from "../../src/kit/exec.js";
+import type { Logger } from "../../src/kit/log.js";
+import type { ProbeContext } from "../../src/monitors/monitor.js";
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 

@@ -3,7 +3,7 @@
  * test on any other command, so a probe can never silently run something unexpected.
  */
 import { readFileSync } from "node:fs";
-import { CommandFailed, CommandNotFound, type RunFn, type RunResult } from "../../src/agent/exec.js";
+import { CommandFailed, CommandNotFound, type RunFn, type RunResult } from "../../src/kit/exec.js";
 
 export interface Replay {
   /** The exact argv, command first. */

@@ -3,7 +3,7 @@
  * Locally a missing tool skips the suite with a reason; under CI=true it fails instead,
  * because CI's own script installs every tool and a skip there would hide a failure.
  */
-import { hasCommand } from "../../src/agent/exec.js";
+import { hasCommand } from "../../src/kit/exec.js";
 
 export function missingTools(...tools: string[]): string[] {
   const missing = tools.filter((t) => !hasCommand(t));

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SMTPServer } from "smtp-server";
-import { run } from "../../src/agent/exec.js";
+import { run } from "../../src/kit/exec.js";
 
 export interface Received {
   from: string;

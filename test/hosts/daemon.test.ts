@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../src/agent/config/load.js";
 import { startDaemon } from "../../src/agent/daemon.js";
-import { nullLogger } from "../../src/agent/log.js";
+import { nullLogger } from "../../src/kit/log.js";
 import { MONITORS } from "../../src/monitors/index.js";
 import { fileMonitor } from "../helpers/file-monitor.js";
 import { OsqueryClient, type Transport } from "./osquery-client.js";

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nullLogger } from "../../src/agent/log.js";
+import { nullLogger } from "../../src/kit/log.js";
 import { buildChannels, routesOf } from "../../src/agent/notify/channels.js";
 import { DeliveryWorker } from "../../src/agent/notify/worker.js";
 import { makeCert, TestSmtp } from "../helpers/smtp.js";

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Agent } from "../../src/agent/agent.js";
-import { UserError } from "../../src/agent/errors.js";
+import { UserError } from "../../src/kit/errors.js";
 import type { Db } from "../../src/agent/store/db.js";
 import { onePositional, withAgent, withStore } from "../../src/commands/command.js";
 

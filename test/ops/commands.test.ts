@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { appendAudit, verifyAudit } from "../../src/agent/audit.js";
-import { nullLogger } from "../../src/agent/log.js";
+import { nullLogger } from "../../src/kit/log.js";
 import { openStore } from "../../src/agent/store/db.js";
 import { main } from "../../src/commands/index.js";
 import { createProbeServer, listenProbe } from "../../src/probe/server.js";

@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run } from "../../src/agent/exec.js";
+import { run } from "../../src/kit/exec.js";
 import { openStore } from "../../src/agent/store/db.js";
 import { canRun } from "../helpers/require-tool.js";
 

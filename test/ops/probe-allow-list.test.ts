@@ -4,7 +4,7 @@
  * agreement of both sides for every declared query, and the composer's refusals.
  */
 import { describe, expect, it } from "vitest";
-import type { PrivilegedQuery } from "../../src/agent/privileged.js";
+import type { PrivilegedQuery } from "../../src/kit/privileged.js";
 import { FIREWALL_COMMANDS } from "../../src/monitors/firewall/index.js";
 import { MONITORS } from "../../src/monitors/index.js";
 import { commandQueryName, dirQueryName, fileQueryName, streamQueryName } from "../../src/probe/client.js";

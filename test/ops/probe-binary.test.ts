@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { connect } from "node:net";
-import { run, spawnLines, type LineStream } from "../../src/agent/exec.js";
+import { run, spawnLines, type LineStream } from "../../src/kit/exec.js";
 import { probeClient } from "../../src/probe/client.js";
 import { MAX_STREAMS } from "../../src/probe/server.js";
 import { canRun } from "../helpers/require-tool.js";

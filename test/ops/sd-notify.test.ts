@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { spawnLines, type RunFn } from "../../src/agent/exec.js";
-import { systemdNotifier, watchdogIntervalMs } from "../../src/probe/sd-notify.js";
+import { spawnLines, type RunFn } from "../../src/kit/exec.js";
+import { systemdNotifier, watchdogIntervalMs } from "../../src/kit/sd-notify.js";
 import { canRun } from "../helpers/require-tool.js";
 
 describe("sd_notify", () => {

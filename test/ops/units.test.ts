@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CommandFailed, run } from "../../src/agent/exec.js";
+import { CommandFailed, run } from "../../src/kit/exec.js";
 import { canRun } from "../helpers/require-tool.js";
 
 const SYSTEMD = resolve(import.meta.dirname, "../../systemd");

@@ -11,7 +11,7 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfigText } from "../../src/agent/config/load.js";
-import { run } from "../../src/agent/exec.js";
+import { run } from "../../src/kit/exec.js";
 import { openStore } from "../../src/agent/store/db.js";
 import { startConsole, type ConsoleServer } from "../../src/web/server.js";
 import { CERT_DAYS, certificateNames, ensureSelfSigned, renewalReason } from "../../src/web/tls.js";

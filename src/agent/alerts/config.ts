@@ -5,8 +5,8 @@
  */
 import { z } from "zod";
 import { CONTROL_IDS } from "../../monitors/monitor.js";
-import { ConfigError, type ConfigIssue } from "../config/errors.js";
-import { duration, emailAddress, parseWith, secretFile } from "../config/helpers.js";
+import { ConfigError, type ConfigIssue } from "../../kit/config-errors.js";
+import { duration, emailAddress, parseWith, secretFile } from "../../kit/config-schema.js";
 import type { Severity } from "./transitions.js";
 
 const severity = z.enum(["info", "warning", "critical"]);

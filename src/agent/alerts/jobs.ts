@@ -7,7 +7,7 @@
 import { evaluateIfRegistersChanged } from "../compliance/evaluate.js";
 import type { GatehouseConfig } from "../config/load.js";
 import type { Db } from "../store/db.js";
-import type { Logger } from "../../monitors/monitor.js";
+import type { Logger } from "../../kit/log.js";
 import { heartbeatTick } from "../notify/heartbeat.js";
 import type { Scheduler } from "../scheduler.js";
 import { alertPolicyOf } from "./config.js";

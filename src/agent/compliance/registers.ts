@@ -9,7 +9,7 @@
  */
 import { appendAudit } from "../audit.js";
 import type { Db } from "../store/db.js";
-import { CsvError, parseCsv, restoreFormula, writeCsv } from "./csv.js";
+import { CsvError, parseCsv, restoreFormula, writeCsv } from "../../kit/csv.js";
 
 export const REGISTER_IDS = ["baa", "training", "access_review", "restore_test", "incident"] as const;
 export type RegisterId = (typeof REGISTER_IDS)[number];

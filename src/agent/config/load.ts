@@ -13,8 +13,10 @@ import { parseAlertsConfig, type AlertsConfig } from "../alerts/config.js";
 import { inputKind, parseDoorsConfig, parseMqttConfig, type DoorsConfig, type MqttConfig } from "../doors/config.js";
 import { mqttRoutes } from "../doors/mqtt.js";
 import { parseHostsConfig, type HostsConfig } from "../hosts/config.js";
-import { ConfigError, type ConfigIssue, type KeyPath } from "./errors.js";
-import { cronExpression, duration, parseWith, secretFile } from "./helpers.js";
+import { ConfigError, type ConfigIssue, type KeyPath } from "../../kit/config-errors.js";
+import { duration, parseWith, secretFile } from "../../kit/config-schema.js";
+import { DAY_MS, isTimeZone } from "../../kit/time.js";
+import { cronProblem } from "../scheduler.js";
 
 export const DEFAULT_CONFIG_PATH = "/etc/gatehouse/gatehouse.yaml";
 
@@ -62,18 +64,7 @@ const listen = () =>
     return { host: m[1]!.replace(/^\[|\]$/g, ""), port };
   });
 
-const timezone = () =>
-  z.string().refine(
-    (tz) => {
-      try {
-        new Intl.DateTimeFormat("en-US", { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: "expected an IANA time zone such as America/Phoenix" },
-  );
+const timezone = () => z.string().refine(isTimeZone, { message: "expected an IANA time zone such as America/Phoenix" });
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
@@ -103,8 +94,8 @@ const coreSchema = z.strictObject({
     })
     .default({ listen: { host: "127.0.0.1", port: 8443 }, tls: "auto" }),
   retention: z
-    .strictObject({ observations: duration().default(90 * 86_400_000), door_events: duration().default(400 * 86_400_000) })
-    .default({ observations: 90 * 86_400_000, door_events: 400 * 86_400_000 }),
+    .strictObject({ observations: duration().default(90 * DAY_MS), door_events: duration().default(400 * DAY_MS) })
+    .default({ observations: 90 * DAY_MS, door_events: 400 * DAY_MS }),
   /** GET /metrics answers loopback callers, and others that present the token in this file. */
   metrics: z.strictObject({ token_file: secretFile().optional() }).default({}),
   monitors: z.record(z.string(), z.unknown()).nullable().default({}),
@@ -113,6 +104,13 @@ const coreSchema = z.strictObject({
   mqtt: z.unknown().optional(),
   hosts: z.unknown().optional(),
 });
+
+/** A cron expression the scheduler can run, checked by the scheduler's own rule (`cronProblem`). */
+export const cronExpression = () =>
+  z.string().superRefine((s, ctx) => {
+    const problem = cronProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: `expected a cron expression like "*/5 * * * *": ${problem}` });
+  });
 
 const monitorCommon = z.looseObject({ schedule: cronExpression().optional(), enabled: z.boolean().optional() });
 

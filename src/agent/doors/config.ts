@@ -3,7 +3,7 @@
  * problem names its key path (`doors.sensors[1].input.gpio.line`).
  */
 import { z } from "zod";
-import { duration, parseWith, secretFile } from "../config/helpers.js";
+import { duration, parseWith, secretFile } from "../../kit/config-schema.js";
 
 export const DAY_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
 export type DayName = (typeof DAY_NAMES)[number];

@@ -5,7 +5,7 @@
  * its findings recorded through the findings pipeline (finding state, alerts, outbox) — all in
  * one transaction, synchronously on receipt. Time-based rules (held open, silent) run in `tick()`.
  */
-import type { Logger } from "../../monitors/monitor.js";
+import type { Logger } from "../../kit/log.js";
 import type { AlertPolicy } from "../alerts/config.js";
 import type { AlertContext, ChannelRoute } from "../alerts/engine.js";
 import type { Finding } from "../evaluator.js";

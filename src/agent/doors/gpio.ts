@@ -5,8 +5,8 @@
  * debounced: a level is reported once it has held for `debounce` ms. With `active_low` the
  * line is inverted; after that, 1 means open.
  */
-import { run, spawnLines, type LineStream, type RunFn } from "../exec.js";
-import type { Logger } from "../../monitors/monitor.js";
+import { run, spawnLines, type LineStream, type RunFn } from "../../kit/exec.js";
+import type { Logger } from "../../kit/log.js";
 import type { GpioInputConfig, SensorConfig } from "./config.js";
 import type { DoorEngine } from "./engine.js";
 import { parseGpiogetOutput, parseGpiomonLine, parseLibgpiodVersion } from "./parse.js";

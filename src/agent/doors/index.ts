@@ -3,11 +3,11 @@
  * everything; `stop()` stops the inputs first, then the engine's timer.
  */
 import type { Hono } from "hono";
-import type { Logger } from "../../monitors/monitor.js";
+import type { Logger } from "../../kit/log.js";
 import type { AlertPolicy } from "../alerts/config.js";
 import type { ChannelRoute } from "../alerts/engine.js";
 import type { GatehouseConfig } from "../config/load.js";
-import { UserError } from "../errors.js";
+import { UserError } from "../../kit/errors.js";
 import type { Db } from "../store/db.js";
 import { inputKind, type GpioInputConfig, type SensorConfig } from "./config.js";
 import { DoorEngine } from "./engine.js";

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import type { Logger } from "../../monitors/monitor.js";
+import type { Logger } from "../../kit/log.js";
 import type { MqttConfig, MqttInputConfig, SensorConfig } from "./config.js";
 import type { DoorEngine } from "./engine.js";
 import type { DoorSignal } from "./transitions.js";

@@ -17,7 +17,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Hono } from "hono";
-import type { Logger } from "../../monitors/monitor.js";
+import type { Logger } from "../../kit/log.js";
 import type { Db } from "../store/db.js";
 import type { DoorEngine } from "./engine.js";
 import { MAX_PAYLOAD_BYTES, parseWebhookBody } from "./parse.js";

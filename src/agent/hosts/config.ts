@@ -4,7 +4,7 @@
  * Absent section = the osquery endpoints are off (404) and no host is judged.
  */
 import { z } from "zod";
-import { duration, parseWith, secretFile } from "../config/helpers.js";
+import { duration, parseWith, secretFile } from "../../kit/config-schema.js";
 
 export interface HostsConfig {
   /** Absolute path of the file holding the shared enroll secret osqueryd posts once. */

@@ -5,7 +5,7 @@
  */
 import type { Transporter } from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
-import { NotificationEmail } from "../../../views/emails/notification.js";
+import { NotificationEmail } from "./email-html.js";
 import type { EmailConfig } from "../alerts/config.js";
 import { DeliveryError, type Channel, type OutboxMessage } from "./channel.js";
 import { INTRO, renderSubject, renderText } from "./render.js";

@@ -1,6 +1,6 @@
 /**
  * Subject, plain-text body and one-line summaries of a notification. The HTML twin lives in
- * views/emails and renders the same `presentNotice` blocks. Bodies are written for the person
+ * email-html.tsx and renders the same `presentNotice` blocks. Bodies are written for the person
  * who has to act: which site and which box, what is wrong (one line per changed rule, never a
  * fingerprint), since when, and the exact command or console page that settles it; a recovery
  * says what recovered and how long it was broken. Built only from the notification snapshot,

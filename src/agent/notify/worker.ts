@@ -7,7 +7,7 @@
  */
 import type { Notification, NotificationItem } from "../alerts/notification.js";
 import type { Db } from "../store/db.js";
-import type { Logger } from "../../monitors/monitor.js";
+import type { Logger } from "../../kit/log.js";
 import type { Channel } from "./channel.js";
 
 /** Channels, logger, limits and clock of the worker. */

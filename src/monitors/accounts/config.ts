@@ -3,7 +3,7 @@
  * container watching its host's mounted /etc) point it at another tree.
  */
 import { z } from "zod";
-import { parseWith } from "../../agent/config/helpers.js";
+import { parseWith } from "../../kit/config-schema.js";
 
 /** Names that usually mean a login shared by several people. */
 export const DEFAULT_GENERIC_NAMES = [

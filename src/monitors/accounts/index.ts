@@ -4,16 +4,16 @@
  * privileged reader, and last logins from `lastlog`. Every path resolves under `root`.
  */
 import { dirname, isAbsolute, join, posix } from "node:path";
-import { CommandNotFound } from "../../agent/exec.js";
-import type { PrivilegedQueries } from "../../agent/privileged.js";
+import { CommandNotFound } from "../../kit/exec.js";
+import type { PrivilegedQueries } from "../../kit/privileged.js";
 import { defineMonitor, ProbeError, type Facts, type ProbeContext } from "../monitor.js";
 import { parseAccountsConfig, type AccountsConfig } from "./config.js";
 import { parseGroup, parseLoginDefs, parsePasswd, parseShadow, type PasswdEntry, type ShadowEntry } from "./parse-account-files.js";
 import { parseLastlog } from "./parse-lastlog.js";
 import { parseSudoers, resolveSudoUsers, type SudoersSource } from "./parse-sudoers.js";
 import { accountsPolicy } from "./policy.js";
+import { DAY_MS } from "../../kit/time.js";
 
-const DAY = 86_400_000;
 const NO_LOGIN_SHELL = /(^|\/)(nologin|false|sync|shutdown|halt)$/;
 const MAX_INCLUDE_DEPTH = 8;
 
@@ -26,7 +26,7 @@ const PRIVILEGED = {
 } as const satisfies PrivilegedQueries;
 
 const errCode = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
-const day = (days: number) => new Date(days * DAY).toISOString().slice(0, 10);
+const day = (days: number) => new Date(days * DAY_MS).toISOString().slice(0, 10);
 const usable = (hash: string) => hash !== "" && !hash.startsWith("!") && !hash.startsWith("*");
 
 /** Reads sudoers and everything it includes, as sudo would (sudo ≥ 1.9 path rules). */

@@ -5,8 +5,9 @@
  */
 import type { Facts, PolicyContext, PolicyFinding, Status } from "../monitor.js";
 import type { AccountsConfig } from "./config.js";
+import { wholeDays } from "../../kit/format.js";
+import { DAY_MS } from "../../kit/time.js";
 
-const DAY = 86_400_000;
 
 /** Which checklist control each rule evidences, for the compliance scorecard. */
 export const RULE_CONTROLS = {
@@ -96,7 +97,7 @@ export function accountsPolicy(facts: Facts, config: AccountsConfig, ctx: Policy
         bad.push([name, "warn", `"${name}" has no password-change date (aging disabled): set one with chage -d, and a maximum age with chage -M ${config.maxPasswordAgeDays}`]);
         continue;
       }
-      const days = Math.floor((now - Date.parse(value)) / DAY);
+      const days = wholeDays(now - Date.parse(value));
       if (days > config.maxPasswordAgeDays) {
         bad.push([name, "warn", `"${name}" last changed their password ${days} days ago, over max_password_age_days ${config.maxPasswordAgeDays}: have them change it (passwd ${name})`]);
       }
@@ -116,11 +117,11 @@ export function accountsPolicy(facts: Facts, config: AccountsConfig, ctx: Policy
       if (last === "never") {
         // Never logged in: judge by when its password was set, the nearest thing to a creation date.
         const setAt = created && /^\d{4}-/.test(created) ? Date.parse(created) : undefined;
-        if (setAt !== undefined && now - setAt <= config.inactiveDays * DAY) continue;
+        if (setAt !== undefined && now - setAt <= config.inactiveDays * DAY_MS) continue;
         bad.push([name, "warn", `"${name}" has never logged in: if nobody uses it, lock and expire it (usermod -L -e 1 ${name}) or remove it`]);
         continue;
       }
-      const days = Math.floor((now - Date.parse(last)) / DAY);
+      const days = wholeDays(now - Date.parse(last));
       if (days > config.inactiveDays) {
         bad.push([name, "warn", `"${name}" has not logged in for ${days} days (inactive_days ${config.inactiveDays}): if the person left, lock and expire it (usermod -L -e 1 ${name}) or remove it`]);
       }

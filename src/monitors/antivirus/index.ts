@@ -5,15 +5,15 @@
  */
 import { isAbsolute, join } from "node:path";
 import { z } from "zod";
-import { CommandNotFound } from "../../agent/exec.js";
-import { duration, parseWith } from "../../agent/config/helpers.js";
+import { CommandNotFound } from "../../kit/exec.js";
+import { duration, parseWith } from "../../kit/config-schema.js";
 import { ProbeError, defineMonitor, type Facts, type PolicyContext, type PolicyFinding, type ProbeContext } from "../monitor.js";
 import { pingClamd } from "./clamd-ping.js";
 import { ENGINES } from "./engines.js";
 import { parseFreshclamLog, type FreshclamRun } from "./parse-freshclam-log.js";
 import { parseSigtoolInfo, type SigtoolInfo } from "./parse-sigtool-info.js";
+import { DAY_MS, HOUR_MS } from "../../kit/time.js";
 
-const DAY_MS = 86_400_000;
 const absPath = () => z.string().refine((p) => isAbsolute(p), { message: "expected an absolute path" });
 
 const ConfigSchema = z.strictObject({
@@ -157,7 +157,7 @@ const NOT_CLAMAV: Facts = {
 };
 
 function hours(ms: number): string {
-  return ms % DAY_MS === 0 ? `${ms / DAY_MS} days` : `${Math.round(ms / 3_600_000)} hours`;
+  return ms % DAY_MS === 0 ? `${ms / DAY_MS} days` : `${Math.round(ms / HOUR_MS)} hours`;
 }
 
 function clamavFindings(facts: Facts, cfg: AntivirusConfig, now: Date): PolicyFinding[] {

@@ -10,7 +10,7 @@ import {
   CommandOutputTooLarge,
   CommandPermissionDenied,
   CommandTimeout,
-} from "../../agent/exec.js";
+} from "../../kit/exec.js";
 
 /** Stable values of the `backups.set.<name>.error_kind` fact. */
 export type AccessErrorKind =

@@ -4,7 +4,7 @@
  * `backups: { sets: [ … ] }` so that a `schedule` can sit beside it.
  */
 import { z } from "zod";
-import { duration, parseWith, secretFile } from "../../agent/config/helpers.js";
+import { duration, parseWith, secretFile } from "../../kit/config-schema.js";
 
 /** Where one backup set lives. */
 export type BackupSource =

@@ -5,6 +5,7 @@
 import type { Facts, PolicyContext, PolicyFinding } from "../monitor.js";
 import { BROKEN_KINDS, type AccessErrorKind } from "./access-error.js";
 import type { BackupSet, BackupsConfig } from "./config.js";
+import { formatBytes, roughAge } from "../../kit/format.js";
 
 /** Per-set fact key: `backups.set.<name>.<field>` (set names are validated to be key-safe). */
 export function setFact(name: string, field: string): string {
@@ -30,25 +31,6 @@ function accessStatus(kind: AccessErrorKind): PolicyFinding["status"] {
   if (BROKEN_KINDS.has(kind)) return "fail";
   if (kind === "repository_locked") return "warn";
   return "unknown";
-}
-
-/** "40 min", "5.2 h", "3.1 days": ages as an office manager reads them. */
-export function formatAge(ms: number): string {
-  const h = ms / 3_600_000;
-  if (h < 1) return `${Math.max(0, Math.round(ms / 60_000))} min`;
-  if (h < 48) return `${h.toFixed(1)} h`;
-  return `${(h / 24).toFixed(1)} days`;
-}
-
-function formatBytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
 
 /** Turns the probe's facts into findings for every configured set. */
@@ -116,8 +98,8 @@ function setFindings(facts: Facts, set: BackupSet, now: Date): PolicyFinding[] {
       rule: "backups.fresh",
       status: stale ? "fail" : "pass",
       message: stale
-        ? `Newest backup of "${set.name}" is ${formatAge(age)} old, over max_age ${formatAge(set.maxAgeMs)}: check the backup job and its log`
-        : `Newest backup of "${set.name}" is ${formatAge(age)} old (max_age ${formatAge(set.maxAgeMs)})`,
+        ? `Newest backup of "${set.name}" is ${roughAge(age)} old, over max_age ${roughAge(set.maxAgeMs)}: check the backup job and its log`
+        : `Newest backup of "${set.name}" is ${roughAge(age)} old (max_age ${roughAge(set.maxAgeMs)})`,
       facts: keys("latest_at", "age_hours"),
       subject,
     });

@@ -3,7 +3,7 @@
  * file systems, extra paths to watch, and whether to read SMART health.
  */
 import { z } from "zod";
-import { parseWith } from "../../agent/config/helpers.js";
+import { parseWith } from "../../kit/config-schema.js";
 
 export interface DiskConfig {
   /** Below this much free space (percent of what users may use): warn. */

@@ -3,13 +3,14 @@
  * backups go (a full backup disk is a common cause of silently failing backups), and do the
  * drives report themselves healthy (SMART, smartctl --json)? Only observes.
  */
-import { CommandError, CommandFailed, CommandNotFound, CommandPermissionDenied } from "../../agent/exec.js";
-import type { PrivilegedQueries } from "../../agent/privileged.js";
+import { CommandError, CommandFailed, CommandNotFound, CommandPermissionDenied } from "../../kit/exec.js";
+import type { PrivilegedQueries } from "../../kit/privileged.js";
 import { defineMonitor, ProbeError, type Facts, type ProbeContext } from "../monitor.js";
 import { parseDiskConfig, type DiskConfig, type DiskPath } from "./config.js";
 import { freePercent, parseDf, type DfEntry } from "./parse-df.js";
 import { parseSmartctlHealth, parseSmartctlScan, type SmartHealth } from "./parse-smartctl.js";
 import { DISK_FACT, diskPolicy, type SmartState } from "./policy.js";
+import { formatBytes } from "../../kit/format.js";
 
 /**
  * Block devices whose health is read: SCSI/SATA disks and NVMe controllers or namespaces, by
@@ -33,8 +34,6 @@ const PRIVILEGED = {
 /** smartctl's exit status is a bit mask (failing drive, old errors…): any value comes with JSON. */
 const ANY_EXIT = Array.from({ length: 256 }, (_, i) => i);
 
-const GIB = 1024 ** 3;
-const gib = (bytes: number) => `${(bytes / GIB).toFixed(1)} GiB`;
 
 interface Space {
   path: DiskPath;
@@ -120,7 +119,7 @@ async function probe(ctx: ProbeContext, config: DiskConfig): Promise<{ facts: Fa
   for (const s of spaces) byMount.set(s.entry.mountedOn, [...(byMount.get(s.entry.mountedOn) ?? []), s]);
   const filesystems = [...byMount.values()].map((group) => {
     const e = group[0]!.entry;
-    return `${e.mountedOn} (${group.map((s) => s.path.label).join(", ")}): ${freePercent(e)}% free, ${gib(e.available)} of ${gib(e.used + e.available)}`;
+    return `${e.mountedOn} (${group.map((s) => s.path.label).join(", ")}): ${freePercent(e)}% free, ${formatBytes(e.available)} of ${formatBytes(e.used + e.available)}`;
   });
   const facts: Facts = {
     [DISK_FACT.dataDir]: data ? describe(data) : (config.paths.find((p) => p.role === "data")?.path ?? null),

@@ -4,10 +4,10 @@
  * or firewalld's zones. Only observes.
  */
 import { NFT_MONITOR, watchFirewall } from "./watch.js";
-import type { PrivilegedQueries, PrivilegedQuery } from "../../agent/privileged.js";
+import type { PrivilegedQueries, PrivilegedQuery } from "../../kit/privileged.js";
 import { z } from "zod";
-import { CommandError, CommandNotFound, CommandPermissionDenied, type RunOptions } from "../../agent/exec.js";
-import { parseWith } from "../../agent/config/helpers.js";
+import { CommandError, CommandNotFound, CommandPermissionDenied, type RunOptions } from "../../kit/exec.js";
+import { parseWith } from "../../kit/config-schema.js";
 import { defineMonitor, ProbeError, type ProbeContext } from "../monitor.js";
 import { buildFacts, evidence, FACT, type FirewallReading, type KernelView } from "./facts.js";
 import {

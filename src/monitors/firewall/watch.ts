@@ -9,8 +9,8 @@
  * says so once and stops; when it dies or the helper restarts, it comes back with backoff,
  * warning once per outage, not once per attempt.
  */
-import { CommandNotFound, CommandPermissionDenied, type CommandError } from "../../agent/exec.js";
-import type { PrivilegedStream, StreamFn } from "../../agent/privileged.js";
+import { CommandNotFound, CommandPermissionDenied, type CommandError } from "../../kit/exec.js";
+import type { PrivilegedStream, StreamFn } from "../../kit/privileged.js";
 import type { Logger } from "../monitor.js";
 
 /** The streamed command; gatehouse-probe offers it as the `nft-monitor` query. */

@@ -5,8 +5,8 @@
  */
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { CommandNotFound } from "../../agent/exec.js";
-import { parseWith } from "../../agent/config/helpers.js";
+import { CommandNotFound } from "../../kit/exec.js";
+import { parseWith } from "../../kit/config-schema.js";
 import { ProbeError, defineMonitor, type Facts, type Monitor, type PolicyFinding, type ProbeContext } from "../monitor.js";
 import { parseLsblk, type MountedVolume } from "./parse-lsblk.js";
 import { parseSystemInfo } from "./parse-system-info.js";

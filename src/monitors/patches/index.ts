@@ -5,8 +5,8 @@
  */
 import { isAbsolute, join } from "node:path";
 import { z } from "zod";
-import { CommandFailed, CommandNotFound, type RunResult } from "../../agent/exec.js";
-import { parseWith } from "../../agent/config/helpers.js";
+import { CommandFailed, CommandNotFound, type RunResult } from "../../kit/exec.js";
+import { parseWith } from "../../kit/config-schema.js";
 import {
   NotApplicable,
   ProbeError,
@@ -29,6 +29,7 @@ import {
   upgradeHistory,
   type AgeFiles,
 } from "./update-age.js";
+import { DAY_MS } from "../../kit/time.js";
 
 const ConfigSchema = z.strictObject({
   max_pending_security_days: z.number().int().positive().default(7),
@@ -55,7 +56,6 @@ export const NEEDS_RESTARTING_ARGV = ["needs-restarting", "-r"] as const;
 const LISTS_STALE_HOURS = 48;
 /** Warn this many days before the OS release's end of life. */
 const EOL_WARN_DAYS = 90;
-const DAY_MS = 86_400_000;
 
 const K = {
   manager: "patches.package_manager",

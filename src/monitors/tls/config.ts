@@ -3,8 +3,8 @@
  * gateway, the console) and local certificate files to watch for expiry.
  */
 import { z } from "zod";
-import { ConfigError, type ConfigIssue } from "../../agent/config/errors.js";
-import { duration, hostPort, parseWith } from "../../agent/config/helpers.js";
+import { ConfigError, type ConfigIssue } from "../../kit/config-errors.js";
+import { duration, hostPort, parseWith } from "../../kit/config-schema.js";
 
 export const TLS_VERSIONS = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"] as const;
 export type TlsVersion = (typeof TLS_VERSIONS)[number];

@@ -4,6 +4,7 @@
  */
 import { X509Certificate } from "node:crypto";
 import { ProbeError } from "../monitor.js";
+import { wholeDays } from "../../kit/format.js";
 
 export interface CertificateInfo {
   subject: string;
@@ -63,5 +64,5 @@ export function parseCertificatePem(text: string): CertificateInfo {
 
 /** Whole days from `now` until `notAfter`; negative once expired. */
 export function daysLeft(notAfter: string, now: Date): number {
-  return Math.floor((Date.parse(notAfter) - now.getTime()) / 86_400_000);
+  return wholeDays(Date.parse(notAfter) - now.getTime());
 }

@@ -4,6 +4,7 @@
  */
 import type { Facts, PolicyContext, PolicyFinding, Status } from "../monitor.js";
 import type { TlsConfig } from "./config.js";
+import { wholeDays } from "../../kit/format.js";
 
 /** `tls.endpoint.<host:port>.<field>`; the field is always the last dot-separated part. */
 export function endpointFact(address: string, field: string): string {
@@ -34,13 +35,13 @@ function expiryFinding(rule: string, subject: string, notAfter: unknown, notBefo
   const after = typeof notAfter === "string" ? Date.parse(notAfter) : NaN;
   const before = typeof notBefore === "string" ? Date.parse(notBefore) : NaN;
   const day = notAfter ? String(notAfter).slice(0, 10) : "?";
-  const days = Math.floor((after - now.getTime()) / 86_400_000);
+  const days = wholeDays(after - now.getTime());
   const [status, message]: [Status, string] = !Number.isFinite(after)
     ? ["unknown", `No expiry date known for ${subject}`]
     : Number.isFinite(before) && before > now.getTime()
       ? ["fail", `The certificate of ${subject} is not valid until ${String(notBefore).slice(0, 10)}: check the server's clock or the certificate`]
       : after <= now.getTime()
-        ? ["fail", `The certificate of ${subject} expired on ${day} (${Math.floor((now.getTime() - after) / 86_400_000)} days ago): renew it now, clients are refusing or warning`]
+        ? ["fail", `The certificate of ${subject} expired on ${day} (${wholeDays(now.getTime() - after)} days ago): renew it now, clients are refusing or warning`]
         : days < warnDays
           ? ["warn", `The certificate of ${subject} expires in ${days} days (${day}): renew it before then`]
           : ["pass", `The certificate of ${subject} is valid for ${days} more days (until ${day})`];

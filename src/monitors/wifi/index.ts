@@ -5,8 +5,8 @@
  */
 import nodeWifiScanCommand from "node-wifi/src/linux/scan/command.js";
 import { z } from "zod";
-import { CommandError, CommandNotFound } from "../../agent/exec.js";
-import { parseWith } from "../../agent/config/helpers.js";
+import { CommandError, CommandNotFound } from "../../kit/exec.js";
+import { parseWith } from "../../kit/config-schema.js";
 import { defineMonitor, NotApplicable, ProbeError, type Facts, type ProbeContext } from "../monitor.js";
 import { formatApItem, hostapdItem, relevantNetworks, scanItem, WIFI_FACT } from "./facts.js";
 import { parseHostapdConf, type HostapdConf } from "./parse-hostapd-conf.js";

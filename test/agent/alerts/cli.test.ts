@@ -6,7 +6,7 @@ import { applyFindings } from "../../../src/agent/alerts/engine.js";
 import { openStore } from "../../../src/agent/store/db.js";
 import { alertsCommand } from "../../../src/commands/alerts.js";
 import { notifyStatusCommand, notifyTestCommand } from "../../../src/commands/notify.js";
-import { UserError } from "../../../src/agent/errors.js";
+import { UserError } from "../../../src/kit/errors.js";
 import { ctx, finding, T0 } from "./helpers.js";
 import { startSmtp } from "../notify/peers.js";
 

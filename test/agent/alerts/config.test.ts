@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { alertPolicyOf, channelNames, parseAlertsConfig } from "../../../src/agent/alerts/config.js";
-import { ConfigError, formatIssue } from "../../../src/agent/config/errors.js";
+import { ConfigError, formatIssue } from "../../../src/kit/config-errors.js";
 
 const smtp = { host: "smtp.example.org", port: 587, user: "alerts", password_file: "/etc/gatehouse/smtp.pass" };
 const group = { smtp, from: "gatehouse@example.org", to: ["it@example.org"] };

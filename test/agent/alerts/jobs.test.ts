@@ -5,7 +5,7 @@ import { applyFindings } from "../../../src/agent/alerts/engine.js";
 import { alertingTick } from "../../../src/agent/alerts/jobs.js";
 import { runComplianceEvaluation } from "../../../src/agent/compliance/evaluate.js";
 import { addRegisterRow, updateRegisterRow } from "../../../src/agent/compliance/registers.js";
-import { nullLogger } from "../../../src/agent/log.js";
+import { nullLogger } from "../../../src/kit/log.js";
 import { alerts, ctx, finding, memDb, MIN, outbox } from "./helpers.js";
 
 const closers: (() => Promise<void>)[] = [];

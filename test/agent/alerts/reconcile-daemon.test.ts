@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { applyFindings } from "../../../src/agent/alerts/engine.js";
 import { parseConfigText } from "../../../src/agent/config/load.js";
 import { startDaemon } from "../../../src/agent/daemon.js";
-import { nullLogger } from "../../../src/agent/log.js";
+import { nullLogger } from "../../../src/kit/log.js";
 import { canRun } from "../../helpers/require-tool.js";
 import { makeCert, TestSmtp } from "../../helpers/smtp.js";
 import { freePort } from "../doors/mosquitto.js";

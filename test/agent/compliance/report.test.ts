@@ -7,7 +7,7 @@ import { verifyAudit } from "../../../src/agent/audit.js";
 import { addRegisterRow } from "../../../src/agent/compliance/registers.js";
 import { buildEvidenceReport, generateEvidenceReport, localMidnight, ReportError, sha256Hex, verifyReport, type EvidenceReport } from "../../../src/agent/compliance/report.js";
 import { keyFingerprint, loadOrCreateReportKey } from "../../../src/agent/compliance/report-key.js";
-import { run as exec } from "../../../src/agent/exec.js";
+import { run as exec } from "../../../src/kit/exec.js";
 import { canRun } from "../../helpers/require-tool.js";
 import { openDatabase, openStore } from "../../../src/agent/store/db.js";
 import { main } from "../../../src/commands/index.js";

@@ -11,7 +11,7 @@ import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseConfigText } from "../../../src/agent/config/load.js";
 import { startDaemon } from "../../../src/agent/daemon.js";
-import { nullLogger } from "../../../src/agent/log.js";
+import { nullLogger } from "../../../src/kit/log.js";
 import { canRun } from "../../helpers/require-tool.js";
 import { makeCert, TestSmtp } from "../../helpers/smtp.js";
 import { bodyParts } from "../notify/peers.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../../src/agent/config/load.js";
-import { ConfigError } from "../../../src/agent/config/errors.js";
+import { ConfigError } from "../../../src/kit/config-errors.js";
 import { parseDays, parseDoorsConfig, parseMqttConfig, parseWindows } from "../../../src/agent/doors/config.js";
 
 const issues = (raw: unknown) => {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { run, spawnLines, type LineStream } from "../../../src/agent/exec.js";
+import { run, spawnLines, type LineStream } from "../../../src/kit/exec.js";
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -9,7 +9,7 @@ import type { Notification } from "../../../src/agent/alerts/notification.js";
 import { emailChannel } from "../../../src/agent/notify/email.js";
 import { backoffMs, DeliveryWorker, mergeItems } from "../../../src/agent/notify/worker.js";
 import type { Db } from "../../../src/agent/store/db.js";
-import { nullLogger } from "../../../src/agent/log.js";
+import { nullLogger } from "../../../src/kit/log.js";
 import { ctx, finding, memDb, MIN, outbox, T0 } from "../alerts/helpers.js";
 import { freePort, startSilent, startSmtp, type SmtpPeer } from "./peers.js";
 

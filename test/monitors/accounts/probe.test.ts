@@ -2,8 +2,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run } from "../../../src/agent/exec.js";
-import { ConfigError } from "../../../src/agent/config/errors.js";
+import { run } from "../../../src/kit/exec.js";
+import { ConfigError } from "../../../src/kit/config-errors.js";
 import { accounts } from "../../../src/monitors/accounts/index.js";
 import { RULE_CONTROLS } from "../../../src/monitors/accounts/policy.js";
 import { ProbeError, type PolicyFinding, type ProbeContext } from "../../../src/monitors/monitor.js";

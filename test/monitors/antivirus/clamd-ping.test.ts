@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { resolveCommand } from "../../../src/agent/exec.js";
+import { resolveCommand } from "../../../src/kit/exec.js";
 import { pingClamd } from "../../../src/monitors/antivirus/clamd-ping.js";
 import { canRun } from "../../helpers/require-tool.js";
 import { startFakeClamd } from "./clamd-server.js";

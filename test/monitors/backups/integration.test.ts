@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run, spawnLines } from "../../../src/agent/exec.js";
+import { run, spawnLines } from "../../../src/kit/exec.js";
 import { backups } from "../../../src/monitors/backups/index.js";
 import type { PolicyFinding } from "../../../src/monitors/monitor.js";
 import { testProbeContext } from "../../helpers/probe-context.js";

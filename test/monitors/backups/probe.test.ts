@@ -2,8 +2,8 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CommandTimeout, type RunFn, type RunOptions } from "../../../src/agent/exec.js";
-import { ConfigError } from "../../../src/agent/config/errors.js";
+import { CommandTimeout, type RunFn, type RunOptions } from "../../../src/kit/exec.js";
+import { ConfigError } from "../../../src/kit/config-errors.js";
 import { backups } from "../../../src/monitors/backups/index.js";
 import type { Facts } from "../../../src/monitors/monitor.js";
 import { replayRun, type Replay } from "../../helpers/replay-run.js";

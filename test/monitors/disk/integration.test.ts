@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { run } from "../../../src/agent/exec.js";
+import { run } from "../../../src/kit/exec.js";
 import { canRun } from "../../helpers/require-tool.js";
 
 const CLI = resolve(import.meta.dirname, "../../../dist/src/cli.js");

@@ -1,10 +1,10 @@
 /**
  * Test-side helpers for running real firewall tools inside a throw-away network namespace:
- * a RunFn that prefixes `ip netns exec NS` around the real run() of src/agent/exec.ts, and a
+ * a RunFn that prefixes `ip netns exec NS` around the real run() of src/kit/exec.ts, and a
  * namespace lifecycle. Nothing here touches the host's own ruleset.
  */
 import { randomBytes } from "node:crypto";
-import { resolveCommand, run, spawnLines, type LineStream, type RunFn } from "../../../src/agent/exec.js";
+import { resolveCommand, run, spawnLines, type LineStream, type RunFn } from "../../../src/kit/exec.js";
 
 /** A network namespace owned by one test. */
 export interface Netns {

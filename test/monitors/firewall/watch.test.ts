@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { CommandNotFound, type LineStream, type spawnLines } from "../../../src/agent/exec.js";
-import { failedStream, inProcessPrivilegedReader, type StreamFn } from "../../../src/agent/privileged.js";
+import { CommandNotFound, type LineStream, type spawnLines } from "../../../src/kit/exec.js";
+import { failedStream, inProcessPrivilegedReader, type StreamFn } from "../../../src/kit/privileged.js";
 import { ProbeUnavailable } from "../../../src/probe/client.js";
 import { RESTARTED, watchFirewall } from "../../../src/monitors/firewall/watch.js";
 import { canRun } from "../../helpers/require-tool.js";

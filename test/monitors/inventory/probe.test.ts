@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../../src/agent/config/errors.js";
+import { ConfigError } from "../../../src/kit/config-errors.js";
 import { createInventoryMonitor, INVENTORY_COLLECTOR, LSBLK_ARGV } from "../../../src/monitors/inventory/index.js";
 import type { SystemInfoSnapshot, SystemInfoSource } from "../../../src/monitors/inventory/system-info.js";
 import { ProbeError } from "../../../src/monitors/monitor.js";

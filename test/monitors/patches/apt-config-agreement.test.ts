@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { run } from "../../../src/agent/exec.js";
+import { run } from "../../../src/kit/exec.js";
 import { aptReadsPart, parseAptConf, unattendedUpgradeEnabled } from "../../../src/monitors/patches/parse-apt-conf.js";
 import { canRun } from "../../helpers/require-tool.js";
 

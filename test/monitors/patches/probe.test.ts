@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ConfigError } from "../../../src/agent/config/errors.js";
+import { ConfigError } from "../../../src/kit/config-errors.js";
 import { NotApplicable, ProbeError } from "../../../src/monitors/monitor.js";
 import { APT_ARGV, DNF_ADVISORIES_ARGV, DNF_ALL_ARGV, DNF_SECURITY_ARGV, NEEDS_RESTARTING_ARGV, patches } from "../../../src/monitors/patches/index.js";
 import { testProbeContext } from "../../helpers/probe-context.js";

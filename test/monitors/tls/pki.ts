@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { run } from "../../../src/agent/exec.js";
+import { run } from "../../../src/kit/exec.js";
 
 export interface KeyPair {
   cert: string;

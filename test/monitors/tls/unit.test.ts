@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../../src/agent/config/errors.js";
-import { rootedFileView } from "../../../src/agent/file-view.js";
+import { ConfigError } from "../../../src/kit/config-errors.js";
+import { rootedFileView } from "../../../src/kit/file-view.js";
 import { inspectCertificateFile, tls } from "../../../src/monitors/tls/index.js";
 import { parseCertificatePem } from "../../../src/monitors/tls/parse-certificate.js";
 import { endpointFact } from "../../../src/monitors/tls/policy.js";

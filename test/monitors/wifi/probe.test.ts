@@ -7,7 +7,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ConfigError } from "../../../src/agent/config/errors.js";
+import { ConfigError } from "../../../src/kit/config-errors.js";
 import { NMCLI_DEVICES, scanCommand, wifi } from "../../../src/monitors/wifi/index.js";
 import { NotApplicable, ProbeError, type PolicyFinding } from "../../../src/monitors/monitor.js";
 import { testProbeContext } from "../../helpers/probe-context.js";

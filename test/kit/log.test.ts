@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger, redactSecrets, withSyslogPrefix } from "../../src/agent/log.js";
+import { createLogger, redactSecrets, withSyslogPrefix } from "../../src/kit/log.js";
 
 describe("logs", () => {
   it("redact secret-named keys at any depth, including child bindings' payloads", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CsvError, neutralizeFormula, parseCsv, restoreFormula, writeCsv } from "../../../src/agent/compliance/csv.js";
+import { csvCell, CsvError, neutralizeFormula, parseCsv, restoreFormula, writeCsv } from "../../src/kit/csv.js";
 
 const fields = (text: string) => parseCsv(text).map((r) => r.fields);
 
@@ -57,6 +57,11 @@ describe("writeCsv", () => {
     for (const v of ["2026-01-01", "plain", "a=b", "'quoted", ""]) expect(neutralizeFormula(v)).toBe(v);
   });
 
+  it("round-trips cells that already start with the guard's quote (a typed '=x stays '=x)", () => {
+    const rows = [["'=1+1", "''=x", "'+", "'", "'quoted", "'@"]];
+    expect(parseCsv(writeCsv(rows)).map((r) => r.fields.map(restoreFormula))).toEqual(rows);
+  });
+
   it("round-trips arbitrary cells", () => {
     const rows = [
       ["id", "text"],
@@ -66,5 +71,36 @@ describe("writeCsv", () => {
     ];
     const back = parseCsv(writeCsv(rows)).map((r) => r.fields.map(restoreFormula));
     expect(back).toEqual(rows);
+  });
+});
+
+describe("csvCell and the writer's options", () => {
+  it("quotes every cell with quoteAll (the audit export), still neutralizing formulas", () => {
+    expect(csvCell("=1+1", { quoteAll: true })).toBe(`"'=1+1"`);
+    expect(csvCell('a"b', { quoteAll: true })).toBe(`"a""b"`);
+    expect(csvCell("-2", { quoteAll: true })).toBe(`"'-2"`);
+    expect(csvCell(42, { quoteAll: true })).toBe(`"42"`);
+    expect(writeCsv([["id", "x"], [1, "y"]], { bom: false, quoteAll: true })).toBe('"id","x"\r\n"1","y"\r\n');
+  });
+
+  it("writes numbers as they print and no record at all for no rows", () => {
+    expect(writeCsv([[1, -2, 3.5]], { bom: false })).toBe("1,'-2,3.5\r\n");
+    expect(writeCsv([], { bom: false })).toBe("");
+    expect(parseCsv(writeCsv([]))).toEqual([]);
+  });
+
+  it("garbage in cells (control characters, NUL, lone surrogates, huge cells) round-trips or stays one cell", () => {
+    const rows = [["\u0000", "\u0007bell", "a\u2028b", "\ud800", "x".repeat(100_000), '"', '""', ",", "\r", "\n"]];
+    const back = parseCsv(writeCsv(rows)).map((r) => r.fields.map(restoreFormula));
+    expect(back).toHaveLength(1);
+    expect(back[0]).toHaveLength(rows[0]!.length);
+    expect(back).toEqual(rows);
+  });
+
+  it("garbage files are refused with a line, never half-read", () => {
+    for (const text of ['a,"b\r\n', '"x"y', 'a\r\nb"c\r\n', '"""', "\ufeff\"open"]) {
+      expect(() => parseCsv(text), JSON.stringify(text)).toThrow(CsvError);
+    }
+    expect(parseCsv("\u0000,\u0001\r\n")).toEqual([{ line: 1, fields: ["\u0000", "\u0001"] }]);
   });
 });

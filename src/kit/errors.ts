@@ -2,9 +2,7 @@
  * The one place that turns errors into words for people: CLI output, log lines, console pages.
  * No stack traces reach users.
  */
-import { ConfigError } from "./config/errors.js";
-import { CommandError } from "./exec.js";
-import { StoreError } from "./store/db.js";
+import { ConfigError } from "./config-errors.js";
 
 /** A user-facing error: its message is shown as is (the CLI exits with `exitCode`). */
 export class UserError extends Error {
@@ -20,7 +18,6 @@ export class UserError extends Error {
 /** One readable line (or several for config errors) describing `e`. */
 export function describeError(e: unknown): string {
   if (e instanceof ConfigError) return `invalid configuration:\n${e.issues.map((i) => `  ${formatLine(i)}`).join("\n")}`;
-  if (e instanceof CommandError || e instanceof StoreError || e instanceof UserError) return e.message;
   if (e instanceof Error) return e.message || e.name;
   return String(e);
 }

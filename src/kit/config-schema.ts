@@ -3,8 +3,7 @@
  * validate its part of the YAML once at start-up.
  */
 import { z } from "zod";
-import { cronProblem } from "../scheduler.js";
-import { ConfigError, type ConfigIssue } from "./errors.js";
+import { ConfigError, type ConfigIssue } from "./config-errors.js";
 
 /** Parses `raw` with a zod schema, turning its issues into a ConfigError with key paths. */
 export function parseWith<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
@@ -75,13 +74,6 @@ export const duration = (opts: DurationOptions = {}) =>
 /** A zod schema for a `*_file` key: an absolute path to a file holding a secret. */
 export const secretFile = () =>
   z.string().refine((s) => s.startsWith("/"), { message: "expected an absolute path to a file holding the secret" });
-
-/** A cron expression the scheduler can run, checked by the scheduler's own rule (`cronProblem`). */
-export const cronExpression = () =>
-  z.string().superRefine((s, ctx) => {
-    const problem = cronProblem(s);
-    if (problem) ctx.addIssue({ code: "custom", message: `expected a cron expression like "*/5 * * * *": ${problem}` });
-  });
 
 /** `it@example.org`, or `IT desk <it@example.org>`: one mail address, no list, no spaces in it. */
 const MAIL_ADDRESS = /^(?:[^<>"\r\n]*<)?[^\s@<>,;"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?:>)?$/;

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rootedFileView } from "../../src/agent/file-view.js";
+import { rootedFileView } from "../../src/kit/file-view.js";
 
 const SRC = join(import.meta.dirname, "../../src/monitors");
 const FS_IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)["'](?:node:)?fs(?:\/promises)?["']/m;

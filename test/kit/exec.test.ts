@@ -13,7 +13,7 @@ import {
   resolveCommand,
   run,
   spawnLines,
-} from "../../src/agent/exec.js";
+} from "../../src/kit/exec.js";
 
 describe("exec: the one module that runs commands", () => {
   it("runs by absolute path with LC_ALL=C and returns output", async () => {

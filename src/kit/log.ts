@@ -3,7 +3,17 @@
  * any depth (pino's own `redact` paths only reach fixed depths).
  */
 import { pino } from "pino";
-import type { Logger } from "../monitors/monitor.js";
+
+/**
+ * What every part logs through: pino's shape (an object and/or a message), so a monitor, the
+ * probe or a test can be handed the process logger, a child of it, or nullLogger.
+ */
+export interface Logger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
 
 /** Keys whose values never reach a log line, wherever they sit in the logged object. */
 const SECRET_KEY = /pass(word|phrase)?|secret|token|cookie|authorization|session_?id|totp|recovery|api_?key/i;

@@ -1,7 +1,10 @@
-/** HTML twin of the plain-text notification (the same blocks); hono/jsx escapes every value. */
+/**
+ * HTML twin of the plain-text notification (the same blocks); hono/jsx escapes every value. It
+ * lives beside the channel that sends it: the agent never imports views/ (the console's pages).
+ */
 import type { FC } from "hono/jsx";
-import type { DigestEntry, Notification } from "../../src/agent/alerts/notification.js";
-import { formatTime, presentNotice, reportLines, type NoticeBlock } from "../../src/agent/notify/render.js";
+import type { DigestEntry, Notification } from "../alerts/notification.js";
+import { formatTime, presentNotice, reportLines, type NoticeBlock } from "./render.js";
 
 const Block: FC<{ b: NoticeBlock }> = ({ b }) => (
   <li>

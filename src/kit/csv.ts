@@ -93,7 +93,11 @@ export function parseCsv(text: string): CsvRecord[] {
   return records;
 }
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * A cell a spreadsheet would run as a formula: it starts with = + - @ tab or CR, possibly behind
+ * quotes already (a typed '=x must come back as '=x, so it gets a guard quote of its own).
+ */
+const FORMULA_START = /^'*[=+\-@\t\r]/;
 
 /** Makes a cell safe to open in a spreadsheet: a formula-looking cell gets a leading '. */
 export function neutralizeFormula(value: string): string {
@@ -102,15 +106,25 @@ export function neutralizeFormula(value: string): string {
 
 /** Undoes neutralizeFormula on import, so an exported file imports to the same values. */
 export function restoreFormula(value: string): string {
-  return /^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value;
+  return /^'+[=+\-@\t\r]/.test(value) ? value.slice(1) : value;
 }
 
-function quoteField(v: string): string {
-  return /[",\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+export interface CsvWriteOptions {
+  /** Start with a UTF-8 BOM so spreadsheet programs read UTF-8 (default true). */
+  bom?: boolean;
+  /** Quote every cell, not only those that need it (the audit export's historical form). */
+  quoteAll?: boolean;
 }
 
-/** Writes records as CSV: BOM, CRLF, formula cells neutralized. */
-export function writeCsv(rows: readonly (readonly string[])[], opts: { bom?: boolean } = {}): string {
-  const body = rows.map((r) => r.map((v) => quoteField(neutralizeFormula(v))).join(",")).join("\r\n");
-  return `${opts.bom === false ? "" : "\ufeff"}${body}\r\n`;
+/** One cell as written: formula neutralized, quoted where RFC 4180 needs it (or always). */
+export function csvCell(value: string | number, opts: Pick<CsvWriteOptions, "quoteAll"> = {}): string {
+  const v = neutralizeFormula(String(value));
+  const quote = opts.quoteAll || /[",\r\n]/.test(v) || /^\s|\s$/.test(v);
+  return quote ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+/** Writes records as CSV: BOM (unless `bom: false`), CRLF after every record, formula cells neutralized. */
+export function writeCsv(rows: readonly (readonly (string | number)[])[], opts: CsvWriteOptions = {}): string {
+  const body = rows.map((r) => r.map((v) => csvCell(v, opts)).join(",")).join("\r\n");
+  return `${opts.bom === false ? "" : "\ufeff"}${body}${rows.length > 0 ? "\r\n" : ""}`;
 }

@@ -7,7 +7,31 @@
 import type { Stats } from "node:fs";
 import { lstat, readdir, readFile, readlink, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { FileInfo, FileView } from "../monitors/monitor.js";
+
+/** What a FileView says about one directory entry. */
+export interface FileInfo {
+  kind: "file" | "directory" | "symlink" | "other";
+  size: number;
+  mtime: Date;
+}
+
+/**
+ * A read-only view of the file system under a root (`/` in production, a fixture tree in
+ * tests). Paths are the box's own absolute paths; errors keep Node's `code` (ENOENT, EACCES…).
+ */
+export interface FileView {
+  /** Reads a file as UTF-8. */
+  readFile(path: string): Promise<string>;
+  /** Reads a file's bytes (compressed logs). */
+  readBytes(path: string): Promise<Uint8Array>;
+  /** Lists a directory, sorted. */
+  readDir(path: string): Promise<string[]>;
+  /** Describes the entry a path leads to (symlinks followed). */
+  stat(path: string): Promise<FileInfo>;
+  /** Describes the entry itself (a symlink stays a symlink). */
+  lstat(path: string): Promise<FileInfo>;
+  readLink(path: string): Promise<string>;
+}
 
 function info(s: Stats): FileInfo {
   const kind = s.isFile() ? "file" : s.isDirectory() ? "directory" : s.isSymbolicLink() ? "symlink" : "other";

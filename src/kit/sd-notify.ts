@@ -8,8 +8,8 @@
  * and by default waits until the manager has read the message (no race with its exit). The
  * messages then come from a child process, so the units say NotifyAccess=all.
  */
-import { run as defaultRun, type RunFn } from "../agent/exec.js";
-import type { Logger } from "../monitors/monitor.js";
+import { run as defaultRun, type RunFn } from "./exec.js";
+import type { Logger } from "./log.js";
 
 export interface SystemdNotifier {
   /** Sends KEY=VALUE assignments; never throws (a failed notify is logged). */
