@@ -12,7 +12,7 @@ import { currentFindings, latestObservation } from "../agent/store/observations.
 import { lastObservationAt, statusPerRange } from "../agent/store/observation-log.js";
 import { CONTROL_IDS, type ControlId, type Status } from "../monitors/monitor.js";
 import { toAlertView, type AlertView } from "../agent/alerts/rows.js";
-import { consoleAlerts } from "../agent/store/alerts.js";
+import { consoleAlertRows } from "../agent/store/alerts.js";
 import { CATALOG, controlForFinding } from "../agent/compliance/catalog.js";
 import { COMPLIANCE_SOURCE, registerFindings, registerSnapshot, siteToday } from "../agent/compliance/evaluate.js";
 import { addDays, REGISTER_IDS, REGISTERS } from "../agent/compliance/registers.js";
@@ -307,7 +307,7 @@ export function auditChecker(db: Db): () => ConsoleFacts["audit"] {
 
 /** Open alerts, most severe first (newest first within a severity), and the 50 most recently resolved. */
 export function listAlerts(db: Db): AlertView[] {
-  return consoleAlerts(db).map(toAlertView);
+  return consoleAlertRows(db).map(toAlertView);
 }
 
 export interface AuditQuery {

@@ -138,13 +138,13 @@ export function queryAlerts(db: Db, f: AlertFilter): AlertRow[] {
 }
 
 /** The console's list: open alerts, most severe first (newest first within a severity), then the 50 most recently resolved. */
-export function consoleAlerts(db: Db): AlertRow[] {
+export function consoleAlertRows(db: Db): AlertRow[] {
   return statements(db).console.all();
 }
 
-/** Alerts open at any time in [from, to), optionally of one source, in the order they opened. */
-export function alertsInPeriod(db: Db, p: { from: number; to: number; source?: string }): AlertRow[] {
-  return statements(db).inPeriod.all({ from: p.from, to: p.to, source: p.source ?? null });
+/** Alerts open at any time in [from, to), optionally of one source, in the order they opened (the evidence report). */
+export function alertsInPeriod(db: Db, from: number, to: number, source?: string): AlertRow[] {
+  return statements(db).inPeriod.all({ from, to, source: source ?? null });
 }
 
 /** Open alerts counted by state, severity and source. */

@@ -182,9 +182,9 @@ export function markNoticeFailed(db: Db, id: number, f: { attempts: number; erro
   statements(db).failed.run(f.attempts, f.error, f.nextAttemptAt, id);
 }
 
-/** Adds the digest and the report announcement to a queued `report` notice. */
-export function addReportToNotice(db: Db, id: number, digestJson: string, reportJson: string): void {
-  statements(db).addReport.run(digestJson, reportJson, id);
+/** Adds the monthly report's digest and announcement to a queued `report` notice (same transaction). */
+export function attachReportToOutbox(db: Db, id: number, digest: unknown, report: unknown): void {
+  statements(db).addReport.run(JSON.stringify(digest), JSON.stringify(report), id);
 }
 
 /** Recent notices, newest first; `pending` keeps only those not yet accepted by their peer. */

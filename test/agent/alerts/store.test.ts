@@ -9,7 +9,7 @@ import type { Severity } from "../../../src/agent/alerts/transitions.js";
 import {
   acknowledgeAlert,
   alertsInPeriod,
-  consoleAlerts,
+  consoleAlertRows,
   firingAlertCount,
   insertAlert,
   openAlertCounts,
@@ -69,7 +69,7 @@ describe("store: alerts", () => {
     expect(acknowledgeAlert(db, 999, { by: "u", at: T0, note: "n" })).toBe(false);
   });
 
-  it("consoleAlerts: open ones most severe first, then at most 50 resolved, latest resolved first", () => {
+  it("consoleAlertRows: open ones most severe first, then at most 50 resolved, latest resolved first", () => {
     const db = memDb();
     const info = open(db, "info", { severity: "info", at: T0 + 3 * MIN });
     const oldCrit = open(db, "old-critical", { severity: "critical", at: T0 });
@@ -81,7 +81,7 @@ describe("store: alerts", () => {
       resolveAlert(db, id, T0 - 90 * MIN + i);
       resolved.push(id);
     }
-    const ids = consoleAlerts(db).map((r) => r.id);
+    const ids = consoleAlertRows(db).map((r) => r.id);
     expect(ids.slice(0, 4)).toEqual([newCrit, oldCrit, warn, info]);
     expect(ids.slice(4)).toEqual(resolved.reverse().slice(0, 50));
   });
@@ -98,8 +98,8 @@ describe("store: alerts", () => {
     const inside = open(db, "inside", { at: from + 5 * MIN });
     resolveAlert(db, inside, from + 6 * MIN);
     open(db, "opened-at-end", { at: to });
-    expect(alertsInPeriod(db, { from, to }).map((r) => r.id)).toEqual([stillOpen, atStart, inside]);
-    expect(alertsInPeriod(db, { from, to, source: "doors" }).map((r) => r.id)).toEqual([stillOpen]);
+    expect(alertsInPeriod(db, from, to).map((r) => r.id)).toEqual([stillOpen, atStart, inside]);
+    expect(alertsInPeriod(db, from, to, "doors").map((r) => r.id)).toEqual([stillOpen]);
   });
 
   it("counts open alerts by state, severity and source, and the firing ones", () => {
