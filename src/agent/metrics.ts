@@ -12,8 +12,11 @@ import { readFileSync } from "node:fs";
 import { Hono, type Context } from "hono";
 import type { Registry } from "prom-client";
 import type { Db } from "./store/db.js";
+import { firingAlertCount, openAlertCounts } from "./store/alerts.js";
 import { listNightlyBackups } from "./store/backup.js";
+import { listDoorStates } from "./store/doors.js";
 import { latestPerSource } from "./store/observation-log.js";
+import { failingNoticesByChannel, oldestPendingNoticeAt, pendingNoticesByChannel } from "./store/outbox.js";
 
 export interface MetricsDeps {
   db: Db;
@@ -132,13 +135,7 @@ export async function createMetricsRegistry(deps: MetricsDeps): Promise<Registry
     registers: [registry],
     collect() {
       this.reset();
-      const rows = db.prepare("SELECT state, severity, source, count(*) AS n FROM alerts WHERE state != 'resolved' GROUP BY state, severity, source").all() as {
-        state: string;
-        severity: string;
-        source: string;
-        n: number;
-      }[];
-      for (const r of rows) this.set({ state: r.state, severity: r.severity, source: r.source }, r.n);
+      for (const r of openAlertCounts(db)) this.set({ state: r.state, severity: r.severity, source: r.source }, r.n);
     },
   });
   new Gauge({
@@ -146,7 +143,7 @@ export async function createMetricsRegistry(deps: MetricsDeps): Promise<Registry
     help: "Alerts firing and not acknowledged.",
     registers: [registry],
     collect() {
-      this.set((db.prepare("SELECT count(*) AS n FROM alerts WHERE state = 'firing'").get() as { n: number }).n);
+      this.set(firingAlertCount(db));
     },
   });
 
@@ -157,9 +154,7 @@ export async function createMetricsRegistry(deps: MetricsDeps): Promise<Registry
     registers: [registry],
     collect() {
       this.reset();
-      for (const r of db.prepare("SELECT channel, count(*) AS n FROM outbox WHERE sent_at IS NULL AND merged_into IS NULL GROUP BY channel").all() as { channel: string; n: number }[]) {
-        this.set({ channel: r.channel }, r.n);
-      }
+      for (const r of pendingNoticesByChannel(db)) this.set({ channel: r.channel }, r.n);
     },
   });
   new Gauge({
@@ -169,9 +164,7 @@ export async function createMetricsRegistry(deps: MetricsDeps): Promise<Registry
     registers: [registry],
     collect() {
       this.reset();
-      for (const r of db.prepare("SELECT channel, count(*) AS n FROM outbox WHERE sent_at IS NULL AND merged_into IS NULL AND attempts > 0 GROUP BY channel").all() as { channel: string; n: number }[]) {
-        this.set({ channel: r.channel }, r.n);
-      }
+      for (const r of failingNoticesByChannel(db)) this.set({ channel: r.channel }, r.n);
     },
   });
   new Gauge({
@@ -179,14 +172,13 @@ export async function createMetricsRegistry(deps: MetricsDeps): Promise<Registry
     help: "Age of the oldest undelivered notification (0 when none).",
     registers: [registry],
     collect() {
-      const r = db.prepare("SELECT min(created_at) AS t FROM outbox WHERE sent_at IS NULL AND merged_into IS NULL").get() as { t: number | null };
-      this.set(r.t === null ? 0 : Math.max(0, (now() - r.t) / 1000));
+      const t = oldestPendingNoticeAt(db);
+      this.set(t === null ? 0 : Math.max(0, (now() - t) / 1000));
     },
   });
 
   // Door sensors (migration 3 creates door_state; every store is migrated before use).
-  const doorRows = db.prepare("SELECT sensor_id, state, online, last_seen_at FROM door_state ORDER BY sensor_id");
-  const doors = () => doorRows.all() as { sensor_id: string; state: string; online: number | null; last_seen_at: number | null }[];
+  const doors = () => listDoorStates(db);
   new Gauge({
     name: "gatehouse_door_state",
     help: "Current state of each door sensor (open, closed, unknown): 1 for the current state, 0 for the others.",
@@ -194,7 +186,7 @@ export async function createMetricsRegistry(deps: MetricsDeps): Promise<Registry
     registers: [registry],
     collect() {
       this.reset();
-      for (const d of doors()) for (const s of ["open", "closed", "unknown"]) this.set({ sensor: d.sensor_id, state: s }, d.state === s ? 1 : 0);
+      for (const d of doors()) for (const s of ["open", "closed", "unknown"]) this.set({ sensor: d.sensorId, state: s }, d.state === s ? 1 : 0);
     },
   });
   new Gauge({
@@ -204,7 +196,7 @@ export async function createMetricsRegistry(deps: MetricsDeps): Promise<Registry
     registers: [registry],
     collect() {
       this.reset();
-      for (const d of doors()) if (d.online !== null) this.set({ sensor: d.sensor_id }, d.online ? 1 : 0);
+      for (const d of doors()) this.set({ sensor: d.sensorId }, d.online ? 1 : 0);
     },
   });
   new Gauge({
@@ -214,7 +206,7 @@ export async function createMetricsRegistry(deps: MetricsDeps): Promise<Registry
     registers: [registry],
     collect() {
       this.reset();
-      for (const d of doors()) if (d.last_seen_at !== null) this.set({ sensor: d.sensor_id }, d.last_seen_at / 1000);
+      for (const d of doors()) if (d.lastSeenAt !== null) this.set({ sensor: d.sensorId }, d.lastSeenAt / 1000);
     },
   });
 

@@ -12,7 +12,8 @@ import { currentFindings } from "../agent/store/findings.js";
 import { latestObservation } from "../agent/store/observations.js";
 import { lastObservationAt, statusPerRange } from "../agent/store/observation-log.js";
 import { CONTROL_IDS, type ControlId, type Status } from "../monitors/monitor.js";
-import { readAlerts, type AlertView } from "../agent/alerts/rows.js";
+import { toAlertView, type AlertView } from "../agent/alerts/rows.js";
+import { consoleAlertRows } from "../agent/store/alerts.js";
 import { CATALOG, controlForFinding } from "../agent/compliance/catalog.js";
 import { COMPLIANCE_SOURCE, registerFindings, registerSnapshot, siteToday } from "../agent/compliance/evaluate.js";
 import { addDays, REGISTER_IDS, REGISTERS } from "../agent/compliance/registers.js";
@@ -307,12 +308,7 @@ export function auditChecker(db: Db): () => ConsoleFacts["audit"] {
 
 /** Open alerts, most severe first (newest first within a severity), and the 50 most recently resolved. */
 export function listAlerts(db: Db): AlertView[] {
-  return readAlerts(
-    db,
-    `SELECT * FROM (SELECT * FROM alerts WHERE state != 'resolved'
-       ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, opened_at DESC, id DESC)
-     UNION ALL SELECT * FROM (SELECT * FROM alerts WHERE state = 'resolved' ORDER BY resolved_at DESC LIMIT 50)`,
-  );
+  return consoleAlertRows(db).map(toAlertView);
 }
 
 export interface AuditQuery {

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { consoleUrl } from "../../src/agent/agent.js";
 import { parseConfigText } from "../../src/agent/config/load.js";
 import { seedObservation } from "../helpers/observations.js";
-import { readAlerts } from "../../src/agent/alerts/rows.js";
+import { toAlertView } from "../../src/agent/alerts/rows.js";
+import { queryAlerts } from "../../src/agent/store/alerts.js";
 import { alertLines } from "../../src/commands/alerts.js";
 import { MONITORS } from "../../src/monitors/index.js";
 import { addUser, call, makeHarness, signIn, type Harness } from "./harness.js";
@@ -94,7 +95,7 @@ describe("alerts", () => {
   it("`gatehouse alerts list` keeps its columns aligned past #9, without backticks", () => {
     const h = makeHarness();
     for (let i = 0; i < 10; i++) alert(h, "warning", `message ${i} with \`code\``);
-    const lines = alertLines(readAlerts(h.db, "SELECT * FROM alerts ORDER BY id"));
+    const lines = alertLines(queryAlerts(h.db, { state: "all", limit: 1000 }).reverse().map(toAlertView));
     const col = (l: string) => l.indexOf("firing");
     expect(new Set(lines.map(col)).size).toBe(1);
     expect(lines[0]).toMatch(/^#1  {2}firing/);

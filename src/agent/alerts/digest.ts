@@ -11,7 +11,9 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { controlForFinding } from "../compliance/catalog.js";
 import { monitorControlMap, scorecard, type ControlState } from "../compliance/scorecard.js";
+import { openAlerts } from "../store/alerts.js";
 import type { Db } from "../store/db.js";
+import { insertNotice, readAlertingState, writeAlertingState } from "../store/outbox.js";
 import type { DigestEntry, Notification } from "./notification.js";
 
 const STATUS: Record<Exclude<ControlState, "grey">, DigestEntry["status"]> = { green: "pass", amber: "warn", red: "fail" };
@@ -30,7 +32,7 @@ export interface DigestOptions {
  */
 export function buildDigest(db: Db, opts: DigestOptions): DigestEntry[] {
   const monitorControls = monitorControlMap(opts.monitors);
-  const open = db.prepare("SELECT source, rule, severity, message FROM alerts WHERE state != 'resolved'").all() as { source: string; rule: string; severity: string; message: string }[];
+  const open = openAlerts(db);
   const alertsOf = (control: string) => open.filter((a) => controlForFinding(a.source, a.rule, monitorControls) === control);
   return scorecard(db, { now: opts.now, timezone: opts.timezone, historyDays: [], ...(opts.monitors ? { monitors: opts.monitors } : {}) }).map((s) => {
     const alerts = alertsOf(s.control.id);
@@ -66,14 +68,21 @@ export function enqueueDigestIfDue(
   const { day, time } = localDayTime(opts.now, opts.timezone);
   if (time < opts.at) return undefined;
   return db.transaction(() => {
-    const last = db.prepare("SELECT value FROM alerting_state WHERE key = ?").get(KEY) as { value: string } | undefined;
+    const last = readAlertingState(db, KEY);
     if (last && last.value >= day) return undefined;
     const digest = buildDigest(db, { now: opts.now, timezone: opts.timezone, ...(opts.monitors ? { monitors: opts.monitors } : {}) });
     const n: Notification = { event: "digest", site: opts.site, host: hostname(), at: opts.now, items: [], digest, ...(opts.consoleUrl ? { consoleUrl: opts.consoleUrl } : {}) };
-    const info = db
-      .prepare("INSERT INTO outbox (alert_id, event, channel, message_id, payload_json, created_at, next_attempt_at) VALUES (NULL, 'digest', ?, ?, ?, ?, ?)")
-      .run(opts.channel, `<digest-${day}-${randomUUID()}@gatehouse>`, JSON.stringify(n), opts.now, opts.now);
-    db.prepare("INSERT INTO alerting_state (key, value, at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, at = excluded.at").run(KEY, day, opts.now);
-    return Number(info.lastInsertRowid);
+    const id = insertNotice(db, {
+      alertId: null,
+      event: "digest",
+      channel: opts.channel,
+      messageId: `<digest-${day}-${randomUUID()}@gatehouse>`,
+      payloadJson: JSON.stringify(n),
+      createdAt: opts.now,
+      nextAttemptAt: opts.now,
+      groupKey: null,
+    });
+    writeAlertingState(db, KEY, day, opts.now);
+    return id;
   })();
 }

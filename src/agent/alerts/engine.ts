@@ -9,10 +9,24 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Finding } from "../evaluator.js";
 import { findingKey } from "../evaluator.js";
+import {
+  firingAlerts,
+  insertAlert,
+  markAlertBad,
+  markAlertGood,
+  markAlertNotified,
+  markAlertSilenced,
+  openAlertsOf,
+  recoveringAlerts,
+  resolveAlert,
+  setAlertMessage,
+  type AlertRow,
+  type OpenAlertRow,
+} from "../store/alerts.js";
 import type { Db } from "../store/db.js";
+import { insertNotice } from "../store/outbox.js";
 import { DEFAULT_POLICY, groupWaitFor, type AlertPolicy } from "./config.js";
 import { controlMapper } from "./controls.js";
-import type { AlertRow as AlertTableRow } from "./rows.js";
 import { meetsSeverity, topSeverity, type Notification, type NotificationEvent, type NotificationItem } from "./notification.js";
 import { activeSilences, silenceCovers, type Silence } from "./silences.js";
 import { decide, noticeDue, severityFor, type OpenAlert, type Severity } from "./transitions.js";
@@ -38,10 +52,7 @@ export interface AlertContext {
   controlOf?: (source: string) => string | undefined;
 }
 
-/** The engine only ever reads alerts that are still open. */
-type AlertRow = AlertTableRow & { state: "firing" | "acknowledged" };
-
-const toOpen = (r: AlertRow): OpenAlert => ({
+const toOpen = (r: OpenAlertRow): OpenAlert => ({
   id: r.id,
   severity: r.severity,
   state: r.state,
@@ -71,28 +82,24 @@ export function applyFindings(db: Db, ctx: AlertContext, source: string, finding
   const policy = policyOf(ctx);
   const controlOf = controlOfFor(ctx);
   const silences = activeSilences(db, ctx.now);
-  const open = new Map(
-    (db.prepare("SELECT * FROM alerts WHERE source = ? AND state != 'resolved'").all(source) as AlertRow[]).map((r) => [r.key, r]),
-  );
+  const open = new Map(openAlertsOf(db, source).map((r) => [r.key, r]));
   const firing: NotificationItem[] = [];
   const resolved: NotificationItem[] = [];
   const seen = new Set<string>();
   const coveredBy = (a: { source: string; rule: string; key: string }): Silence | undefined => silences.find((s) => silenceCovers(s, a));
 
-  const markNotified = db.prepare("UPDATE alerts SET last_notified_at = ?, silenced_by = NULL WHERE id = ?");
-  const markSilenced = db.prepare("UPDATE alerts SET silenced_by = ? WHERE id = ?");
   /** Queues a notice unless a silence covers it; records which happened. */
   const notice = (list: NotificationItem[], alertId: number, a: { source: string; rule: string; key: string }, it: NotificationItem): void => {
     const s = coveredBy(a);
-    if (s) markSilenced.run(s.id, alertId);
+    if (s) markAlertSilenced(db, alertId, s.id);
     else {
-      markNotified.run(ctx.now, alertId);
+      markAlertNotified(db, alertId, ctx.now);
       list.push(it);
     }
   };
-  const settleGood = (row: AlertRow, message: string): void => {
+  const settleGood = (row: OpenAlertRow, message: string): void => {
     const d = decide(toOpen(row), undefined, ctx.now, policy.flapWindowMs);
-    if (d.action === "pending") db.prepare("UPDATE alerts SET good_since = ?, good_message = ? WHERE id = ?").run(d.goodSince, message, row.id);
+    if (d.action === "pending") markAlertGood(db, row.id, d.goodSince, message);
     else if (d.action === "resolve") {
       const it = resolveRow(db, row, ctx.now, row.good_message ?? message, controlOf);
       if (d.notify && !coveredBy(row)) resolved.push(it);
@@ -107,13 +114,16 @@ export function applyFindings(db: Db, ctx: AlertContext, source: string, finding
     const a = { source, rule: f.rule, key };
     switch (d.action) {
       case "open": {
-        const info = db
-          .prepare(
-            `INSERT INTO alerts (key, source, rule, subject, severity, state, message, details_json, opened_at, last_notified_at)
-             VALUES (?, ?, ?, ?, ?, 'firing', ?, ?, ?, NULL)`,
-          )
-          .run(key, source, f.rule, f.subject ?? "", d.severity, f.message, JSON.stringify({ facts: f.facts, change: f.change ?? null }), ctx.now);
-        const id = Number(info.lastInsertRowid);
+        const id = insertAlert(db, {
+          key,
+          source,
+          rule: f.rule,
+          subject: f.subject ?? "",
+          severity: d.severity,
+          message: f.message,
+          detailsJson: JSON.stringify({ facts: f.facts, change: f.change ?? null }),
+          openedAt: ctx.now,
+        });
         notice(firing, id, a, item(id, d.severity, source, f, ctx.now, 0, controlOf));
         break;
       }
@@ -121,12 +131,7 @@ export function applyFindings(db: Db, ctx: AlertContext, source: string, finding
       case "relapse": {
         if (!row) break;
         const flaps = row.flap_count + (d.action === "relapse" ? 1 : 0);
-        db.prepare("UPDATE alerts SET severity = ?, message = ?, flap_count = ?, good_since = NULL, good_message = NULL WHERE id = ?").run(
-          d.severity,
-          f.message,
-          flaps,
-          row.id,
-        );
+        markAlertBad(db, row.id, { severity: d.severity, message: f.message, flapCount: flaps });
         if (d.notify) notice(firing, row.id, a, item(row.id, d.severity, source, f, row.opened_at, flaps, controlOf));
         break;
       }
@@ -136,7 +141,7 @@ export function applyFindings(db: Db, ctx: AlertContext, source: string, finding
         break;
       case "none":
         // Still bad at the same severity: keep the newest wording for the console.
-        if (row && severityFor(f) && row.message !== f.message) db.prepare("UPDATE alerts SET message = ? WHERE id = ?").run(f.message, row.id);
+        if (row && severityFor(f) && row.message !== f.message) setAlertMessage(db, row.id, f.message);
         break;
     }
   }
@@ -176,7 +181,7 @@ function item(
 }
 
 /** The notice item of a stored alert (reminders, recoveries, channels added later). */
-export function rowItem(r: AlertTableRow, message: string, controlOf: (s: string) => string | undefined): NotificationItem {
+export function rowItem(r: AlertRow, message: string, controlOf: (s: string) => string | undefined): NotificationItem {
   const control = controlOf(r.source);
   return {
     alertId: r.id,
@@ -191,8 +196,8 @@ export function rowItem(r: AlertTableRow, message: string, controlOf: (s: string
   };
 }
 
-function resolveRow(db: Db, row: AlertRow, now: number, message: string, controlOf: (s: string) => string | undefined): NotificationItem {
-  db.prepare("UPDATE alerts SET state = 'resolved', resolved_at = ?, good_since = NULL WHERE id = ?").run(now, row.id);
+function resolveRow(db: Db, row: OpenAlertRow, now: number, message: string, controlOf: (s: string) => string | undefined): NotificationItem {
+  resolveAlert(db, row.id, now);
   return rowItem(row, `resolved: ${message}`, controlOf);
 }
 
@@ -206,10 +211,6 @@ const GROUPED: ReadonlySet<NotificationEvent> = new Set(["firing", "reminder", "
  */
 export function enqueue(db: Db, ctx: AlertContext, event: NotificationEvent, items: NotificationItem[]): number[] {
   const policy = policyOf(ctx);
-  const insert = db.prepare(
-    `INSERT INTO outbox (alert_id, event, channel, message_id, payload_json, created_at, next_attempt_at, group_key)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
   const grouped = GROUPED.has(event);
   const ids: number[] = [];
   for (const r of ctx.routes) {
@@ -218,17 +219,18 @@ export function enqueue(db: Db, ctx: AlertContext, event: NotificationEvent, ite
       : items;
     if (mine.length === 0) continue;
     const n: Notification = { event, site: ctx.site, host: ctx.host ?? hostname(), at: ctx.now, items: mine, ...(ctx.consoleUrl ? { consoleUrl: ctx.consoleUrl } : {}) };
-    const info = insert.run(
-      mine.length === 1 ? mine[0]!.alertId : null,
-      event,
-      r.channel,
-      `<${randomUUID()}@gatehouse>`,
-      JSON.stringify(n),
-      ctx.now,
-      ctx.now + (grouped ? groupWaitFor(policy, topSeverity(n)) : 0),
-      grouped ? `${r.channel}|${event}` : null,
+    ids.push(
+      insertNotice(db, {
+        alertId: mine.length === 1 ? mine[0]!.alertId : null,
+        event,
+        channel: r.channel,
+        messageId: `<${randomUUID()}@gatehouse>`,
+        payloadJson: JSON.stringify(n),
+        createdAt: ctx.now,
+        nextAttemptAt: ctx.now + (grouped ? groupWaitFor(policy, topSeverity(n)) : 0),
+        groupKey: grouped ? `${r.channel}|${event}` : null,
+      }),
     );
-    ids.push(Number(info.lastInsertRowid));
   }
   return ids;
 }
@@ -245,15 +247,13 @@ export function enqueueReminders(db: Db, ctx: AlertContext, renotifyAfterMs: num
 
 function remindersIn(db: Db, ctx: AlertContext, renotifyAfterMs: number): number {
   const controlOf = controlOfFor(ctx);
-  const rows = db.prepare("SELECT * FROM alerts WHERE state = 'firing' AND good_since IS NULL").all() as AlertRow[];
   const silences = activeSilences(db, ctx.now);
   const byEvent = { firing: [] as NotificationItem[], reminder: [] as NotificationItem[] };
-  const mark = db.prepare("UPDATE alerts SET last_notified_at = ?, silenced_by = NULL WHERE id = ?");
-  for (const r of rows) {
+  for (const r of firingAlerts(db)) {
     const due = noticeDue(toOpen(r), ctx.now, renotifyAfterMs);
     if (!due) continue;
     if (silences.some((s) => silenceCovers(s, r))) continue;
-    mark.run(ctx.now, r.id);
+    markAlertNotified(db, r.id, ctx.now);
     byEvent[due].push(rowItem(r, r.message, controlOf));
   }
   if (byEvent.firing.length) enqueue(db, ctx, "firing", byEvent.firing);
@@ -273,10 +273,9 @@ export function settleAlerts(db: Db, ctx: AlertContext): number[] {
 function settleIn(db: Db, ctx: AlertContext): number[] {
   const policy = policyOf(ctx);
   const controlOf = controlOfFor(ctx);
-  const rows = db.prepare("SELECT * FROM alerts WHERE state != 'resolved' AND good_since IS NOT NULL").all() as AlertRow[];
   const silences = activeSilences(db, ctx.now);
   const resolved: NotificationItem[] = [];
-  for (const r of rows) {
+  for (const r of recoveringAlerts(db)) {
     const d = decide(toOpen(r), undefined, ctx.now, policy.flapWindowMs);
     if (d.action !== "resolve") continue;
     const it = resolveRow(db, r, ctx.now, r.good_message ?? "recovered", controlOf);

@@ -5,10 +5,11 @@
  * elsewhere. The daemon calls `reconcileChannels` at start and after a config reload; each such
  * alert is queued once for each channel that would have taken it and never had it.
  */
+import { notifiedFiringAlerts } from "../store/alerts.js";
 import type { Db } from "../store/db.js";
+import { channelCarriedAlert } from "../store/outbox.js";
 import { controlOfFor, enqueue, rowItem, type AlertContext } from "./engine.js";
 import type { NotificationItem } from "./notification.js";
-import type { AlertRow } from "./rows.js";
 import { activeSilences, silenceCovers } from "./silences.js";
 
 /**
@@ -22,17 +23,11 @@ export function reconcileChannels(db: Db, ctx: AlertContext): number[] {
   return db.transaction(() => {
     const controlOf = controlOfFor(ctx);
     const silences = activeSilences(db, ctx.now);
-    const rows = (db.prepare("SELECT * FROM alerts WHERE state = 'firing' AND good_since IS NULL AND last_notified_at IS NOT NULL ORDER BY id").all() as AlertRow[]).filter(
-      (r) => !silences.some((s) => silenceCovers(s, r)),
-    );
+    const rows = notifiedFiringAlerts(db).filter((r) => !silences.some((s) => silenceCovers(s, r)));
     if (rows.length === 0) return [];
-    const carried = db.prepare(
-      `SELECT 1 FROM outbox o, json_each(o.payload_json, '$.items') j
-       WHERE o.channel = ? AND o.event IN ('firing', 'reminder') AND json_extract(j.value, '$.alertId') = ? LIMIT 1`,
-    );
     const ids: number[] = [];
     for (const route of ctx.routes) {
-      const missing: NotificationItem[] = rows.filter((r) => carried.get(route.channel, r.id) === undefined).map((r) => rowItem(r, r.message, controlOf));
+      const missing: NotificationItem[] = rows.filter((r) => !channelCarriedAlert(db, route.channel, r.id)).map((r) => rowItem(r, r.message, controlOf));
       if (missing.length > 0) ids.push(...enqueue(db, { ...ctx, routes: [route] }, "firing", missing));
     }
     return ids;

@@ -1,34 +1,10 @@
 /**
- * The `alerts` table as the code reads it: one row type for `SELECT * FROM alerts` and one
- * mapping to the camelCase view the CLI and console show. The engine, the manage functions and
- * the evidence report read the same columns; keeping the row here means a new column is added
- * once; the console lists alerts through `readAlerts` too.
+ * An alert as the CLI and the console show it: the store's row (`store/alerts.ts`) mapped to
+ * camelCase once, so a new column is added in one place.
  */
-import type { Db } from "../store/db.js";
-import type { AlertState, Severity } from "./transitions.js";
+import type { AlertRow } from "../store/alerts.js";
 
-/** One row of `alerts` (migrations 001 and 002), snake_case as SQLite returns it. */
-export interface AlertRow {
-  id: number;
-  key: string;
-  source: string;
-  rule: string;
-  subject: string;
-  severity: Severity;
-  state: AlertState;
-  message: string;
-  details_json: string;
-  opened_at: number;
-  last_notified_at: number | null;
-  resolved_at: number | null;
-  ack_by: string | null;
-  ack_at: number | null;
-  ack_note: string | null;
-  flap_count: number;
-  good_since: number | null;
-  good_message: string | null;
-  silenced_by: number | null;
-}
+export type { AlertRow } from "../store/alerts.js";
 
 /** An alert as the console shows it: the columns that need no renaming as they are, the rest in camelCase. */
 export interface AlertView extends Pick<AlertRow, "id" | "key" | "source" | "rule" | "subject" | "severity" | "state" | "message"> {
@@ -61,8 +37,3 @@ export const toAlertView = (r: AlertRow): AlertView => ({
   goodSince: r.good_since,
   silencedBy: r.silenced_by,
 });
-
-/** Runs a `SELECT * FROM alerts …` query and maps every row to its view. */
-export function readAlerts(db: Db, sql: string, ...args: (string | number)[]): AlertView[] {
-  return (db.prepare(sql).all(...args) as AlertRow[]).map(toAlertView);
-}

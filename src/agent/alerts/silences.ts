@@ -5,40 +5,9 @@
  */
 import { appendAudit } from "../audit.js";
 import type { Db } from "../store/db.js";
+import { insertSilence, liftSilence, recentSilences, type Silence } from "../store/silences.js";
 
-/** A maintenance window as stored. */
-export interface Silence {
-  id: number;
-  match: string;
-  reason: string;
-  createdBy: string;
-  createdAt: number;
-  expiresAt: number;
-  endedAt: number | null;
-  endedBy: string | null;
-}
-
-interface SilenceRow {
-  id: number;
-  match: string;
-  reason: string;
-  created_by: string;
-  created_at: number;
-  expires_at: number;
-  ended_at: number | null;
-  ended_by: string | null;
-}
-
-const toSilence = (r: SilenceRow): Silence => ({
-  id: r.id,
-  match: r.match,
-  reason: r.reason,
-  createdBy: r.created_by,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  endedAt: r.ended_at,
-  endedBy: r.ended_by,
-});
+export { activeSilences, type Silence } from "../store/silences.js";
 
 /** A silence request was refused; the message is safe to show. */
 export class SilenceError extends Error {
@@ -65,17 +34,9 @@ export function silenceCovers(s: Pick<Silence, "match">, a: { source: string; ru
   return globMatches(s.match, a.source) || globMatches(s.match, a.rule) || (a.key !== undefined && globMatches(s.match, a.key));
 }
 
-/** Silences in force at `now`. */
-export function activeSilences(db: Db, now: number): Silence[] {
-  return (db.prepare("SELECT * FROM silences WHERE ended_at IS NULL AND created_at <= ? AND expires_at > ? ORDER BY id").all(now, now) as SilenceRow[]).map(toSilence);
-}
-
 /** Silences, newest first; expired and lifted ones only with `all`. */
 export function listSilences(db: Db, opts: { now: number; all?: boolean; limit?: number }): Silence[] {
-  const rows = opts.all
-    ? db.prepare("SELECT * FROM silences ORDER BY id DESC LIMIT ?").all(opts.limit ?? 200)
-    : db.prepare("SELECT * FROM silences WHERE ended_at IS NULL AND expires_at > ? ORDER BY id DESC LIMIT ?").all(opts.now, opts.limit ?? 200);
-  return (rows as SilenceRow[]).map(toSilence);
+  return recentSilences(db, { now: opts.now, all: opts.all ?? false, limit: opts.limit ?? 200 });
 }
 
 /** Adds a silence for `forMs` from `now` (at most 30 days); audited. */
@@ -88,10 +49,8 @@ export function addSilence(db: Db, req: { match: string; forMs: number; reason: 
   if (reason.length === 0) throw new SilenceError("a silence needs a reason");
   if (reason.length > 500) throw new SilenceError("the reason is longer than 500 characters");
   return db.transaction(() => {
-    const info = db
-      .prepare("INSERT INTO silences (match, reason, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
-      .run(req.match, reason, req.actor, req.now, req.now + req.forMs);
-    const id = Number(info.lastInsertRowid);
+    const silence = insertSilence(db, { match: req.match, reason, createdBy: req.actor, createdAt: req.now, expiresAt: req.now + req.forMs });
+    const id = silence.id;
     appendAudit(db, {
       actor: req.actor,
       action: "alerts.silence.add",
@@ -100,16 +59,16 @@ export function addSilence(db: Db, req: { match: string; forMs: number; reason: 
       at: req.now,
       ...(req.address ? { address: req.address } : {}),
     });
-    return toSilence(db.prepare("SELECT * FROM silences WHERE id = ?").get(id) as SilenceRow);
+    return silence;
   })();
 }
 
 /** Lifts a silence before it expires; audited. Returns undefined if there is no such active silence. */
 export function endSilence(db: Db, id: number, req: { actor: string; now: number; address?: string }): Silence | undefined {
   return db.transaction(() => {
-    const info = db.prepare("UPDATE silences SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL AND expires_at > ?").run(req.now, req.actor, id, req.now);
-    if (info.changes === 0) return undefined;
+    const silence = liftSilence(db, id, req.actor, req.now);
+    if (!silence) return undefined;
     appendAudit(db, { actor: req.actor, action: "alerts.silence.end", target: `silence:${id}`, at: req.now, ...(req.address ? { address: req.address } : {}) });
-    return toSilence(db.prepare("SELECT * FROM silences WHERE id = ?").get(id) as SilenceRow);
+    return silence;
   })();
 }

@@ -5,6 +5,7 @@
  */
 import type { HeartbeatConfig } from "../alerts/config.js";
 import type { Db } from "../store/db.js";
+import { readAlertingState, writeAlertingState } from "../store/outbox.js";
 import { DeliveryError } from "./channel.js";
 import { resolveUrl } from "./secret.js";
 
@@ -41,7 +42,7 @@ const KEY = "heartbeat.last";
 
 /** The last recorded ping, if any. */
 export function lastHeartbeat(db: Db): HeartbeatResult | undefined {
-  const r = db.prepare("SELECT value FROM alerting_state WHERE key = ?").get(KEY) as { value: string } | undefined;
+  const r = readAlertingState(db, KEY);
   if (!r) return undefined;
   try {
     return JSON.parse(r.value) as HeartbeatResult;
@@ -60,7 +61,7 @@ export async function heartbeatTick(db: Db, c: HeartbeatConfig, now: number, sig
   if (last && now - last.at < c.every - 5_000) return undefined;
   const r = await pingHeartbeat(c, { now, ...(signal ? { signal } : {}) });
   if (db.open) {
-    db.prepare("INSERT INTO alerting_state (key, value, at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, at = excluded.at").run(KEY, JSON.stringify(r), now);
+    writeAlertingState(db, KEY, JSON.stringify(r), now);
   }
   return r;
 }

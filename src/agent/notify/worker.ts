@@ -7,6 +7,19 @@
  */
 import type { Notification, NotificationItem } from "../alerts/notification.js";
 import type { Db } from "../store/db.js";
+import {
+  dueNotices,
+  groupHeads,
+  groupMembers,
+  markNoticeFailed,
+  markNoticeSent,
+  mergeNotice,
+  nextAttemptAt,
+  recordDeliveryAttempt,
+  sealNotice,
+  ungroupNotice,
+  type DueNotice,
+} from "../store/outbox.js";
 import type { Logger } from "../../kit/log.js";
 import type { Channel } from "./channel.js";
 
@@ -22,15 +35,6 @@ export interface WorkerOptions {
   perChannel?: number;
   now?: () => number;
   random?: () => number;
-}
-
-interface OutboxRow {
-  id: number;
-  channel: string;
-  message_id: string;
-  payload_json: string;
-  attempts: number;
-  group_key: string | null;
 }
 
 /** Backoff after the n-th failed attempt: 15 s, 30 s, 1 min … capped at 30 min, with jitter. */
@@ -66,39 +70,27 @@ function parsePayload(text: string): Notification | undefined {
  */
 export function sealGroups(db: Db, now: number): number {
   return db.transaction(() => {
-    const heads = db
-      .prepare("SELECT id, group_key, payload_json FROM outbox WHERE group_key IS NOT NULL AND sent_at IS NULL AND merged_into IS NULL AND attempts = 0 AND next_attempt_at <= ? ORDER BY id")
-      .all(now) as { id: number; group_key: string; payload_json: string }[];
     let folded = 0;
     const sealedKeys = new Set<string>();
-    for (const head of heads) {
-      if (sealedKeys.has(head.group_key)) continue;
-      const n = parsePayload(head.payload_json);
+    for (const head of groupHeads(db, now)) {
+      if (sealedKeys.has(head.groupKey)) continue;
+      const n = parsePayload(head.payloadJson);
       if (!n) {
         // A damaged row goes to delivery alone, where its failure is recorded for the console.
-        db.prepare("UPDATE outbox SET group_key = NULL WHERE id = ?").run(head.id);
+        ungroupNotice(db, head.id);
         continue;
       }
-      sealedKeys.add(head.group_key);
-      const others = (
-        db
-          .prepare("SELECT id, payload_json FROM outbox WHERE group_key = ? AND sent_at IS NULL AND merged_into IS NULL AND attempts = 0 AND id != ? ORDER BY id")
-          .all(head.group_key, head.id) as { id: number; payload_json: string }[]
-      ).flatMap((o) => {
-        const on = parsePayload(o.payload_json);
+      sealedKeys.add(head.groupKey);
+      const others = groupMembers(db, head.groupKey, head.id).flatMap((o) => {
+        const on = parsePayload(o.payloadJson);
         return on ? [{ id: o.id, items: on.items }] : [];
       });
       if (others.length > 0) {
         n.items = mergeItems([n.items, ...others.map((o) => o.items)]);
-        const mark = db.prepare("UPDATE outbox SET merged_into = ?, group_key = NULL WHERE id = ?");
-        for (const o of others) mark.run(head.id, o.id);
+        for (const o of others) mergeNotice(db, o.id, head.id);
         folded += others.length;
       }
-      db.prepare("UPDATE outbox SET payload_json = ?, alert_id = ?, group_key = NULL WHERE id = ?").run(
-        JSON.stringify(n),
-        n.items.length === 1 ? n.items[0]!.alertId : null,
-        head.id,
-      );
+      sealNotice(db, head.id, JSON.stringify(n), n.items.length === 1 ? n.items[0]!.alertId : null);
     }
     return folded;
   })();
@@ -141,7 +133,7 @@ export class DeliveryWorker {
 
   private idleDelay(): number {
     const poll = this.opts.pollMs ?? 5000;
-    const next = (this.db.prepare("SELECT min(next_attempt_at) AS t FROM outbox WHERE sent_at IS NULL AND merged_into IS NULL").get() as { t: number | null }).t;
+    const next = nextAttemptAt(this.db);
     if (next === null) return poll;
     return Math.max(10, Math.min(poll, next - this.now()));
   }
@@ -149,9 +141,7 @@ export class DeliveryWorker {
   /** Starts sends for due rows not already in flight; returns how many it started. */
   private pass(): number {
     sealGroups(this.db, this.now());
-    const due = this.db
-      .prepare("SELECT id, channel, message_id, payload_json, attempts, group_key FROM outbox WHERE sent_at IS NULL AND merged_into IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 500")
-      .all(this.now()) as OutboxRow[];
+    const due = dueNotices(this.db, this.now());
     let started = 0;
     const cap = this.opts.perChannel ?? 4;
     for (const row of due) {
@@ -181,7 +171,7 @@ export class DeliveryWorker {
     }
   }
 
-  private async deliver(row: OutboxRow): Promise<void> {
+  private async deliver(row: DueNotice): Promise<void> {
     const channel = this.byName.get(row.channel);
     const t0 = this.now();
     if (!channel) {
@@ -191,7 +181,7 @@ export class DeliveryWorker {
     const ac = new AbortController();
     const limit = this.opts.sendTimeoutMs ?? 120_000;
     const timeout = setTimeout(() => ac.abort(), limit);
-    const notification = parsePayload(row.payload_json);
+    const notification = parsePayload(row.payloadJson);
     if (!notification) {
       clearTimeout(timeout);
       this.fail(row, t0, "the stored notice is damaged (not valid JSON); it cannot be sent");
@@ -199,15 +189,14 @@ export class DeliveryWorker {
     }
     try {
       await Promise.race([
-        channel.send({ id: row.id, messageId: row.message_id, notification }, ac.signal),
+        channel.send({ id: row.id, messageId: row.messageId, notification }, ac.signal),
         new Promise<never>((_, reject) => ac.signal.addEventListener("abort", () => reject(new Error(`send timed out after ${Math.round(limit / 1000)} s`)), { once: true })),
       ]);
       if (!this.db.open) return;
       const at = this.now();
       this.db.transaction(() => {
-        this.db.prepare("UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ? AND sent_at IS NULL").run(at, row.id);
         // Rows folded into this message were delivered with it.
-        this.db.prepare("UPDATE outbox SET sent_at = ? WHERE merged_into = ? AND sent_at IS NULL").run(at, row.id);
+        markNoticeSent(this.db, row.id, at);
         this.recordAttempt(row, t0, at, null);
       })();
     } catch (e) {
@@ -217,19 +206,17 @@ export class DeliveryWorker {
     }
   }
 
-  private recordAttempt(row: OutboxRow, t0: number, at: number, error: string | null): void {
-    this.db
-      .prepare("INSERT INTO delivery_attempts (outbox_id, channel, at, duration_ms, ok, error) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(row.id, row.channel, at, Math.max(0, at - t0), error === null ? 1 : 0, error);
+  private recordAttempt(row: DueNotice, t0: number, at: number, error: string | null): void {
+    recordDeliveryAttempt(this.db, { outboxId: row.id, channel: row.channel, at, durationMs: Math.max(0, at - t0), error });
   }
 
-  private fail(row: OutboxRow, t0: number, error: string): void {
+  private fail(row: DueNotice, t0: number, error: string): void {
     if (!this.db.open) return;
     const attempts = row.attempts + 1;
     const at = this.now();
     const msg = error.slice(0, 500);
     this.db.transaction(() => {
-      this.db.prepare("UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ? AND sent_at IS NULL").run(attempts, msg, at + backoffMs(attempts, this.opts.random), row.id);
+      markNoticeFailed(this.db, row.id, { attempts, error: msg, nextAttemptAt: at + backoffMs(attempts, this.opts.random) });
       this.recordAttempt(row, t0, at, msg);
     })();
     this.opts.log.warn({ outbox: row.id, channel: row.channel, attempts, error: msg }, "delivery failed; will retry");
