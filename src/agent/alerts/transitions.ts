@@ -11,11 +11,10 @@
  */
 import type { Status } from "../../monitors/monitor.js";
 import type { FindingKind } from "../evaluator.js";
+import type { AlertState, Severity } from "../store/alerts.js";
 
-/** How urgent an alert is: fail → critical, warn → warning, a missing baseline → info. */
-export type Severity = "critical" | "warning" | "info";
-/** Where an alert is in its lifecycle. */
-export type AlertState = "firing" | "acknowledged" | "resolved";
+// The row vocabulary is the store's (the bottom of the agent); the transitions speak it.
+export type { AlertState, Severity } from "../store/alerts.js";
 
 /** The parts of an open alert that the transitions look at. */
 export interface OpenAlert {

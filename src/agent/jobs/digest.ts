@@ -14,7 +14,7 @@ import { monitorControlMap, scorecard, type ControlState } from "../compliance/s
 import { openAlerts } from "../store/alerts.js";
 import type { Db } from "../store/db.js";
 import { insertNotice, readAlertingState, writeAlertingState } from "../store/outbox.js";
-import type { DigestEntry, Notification } from "./notification.js";
+import type { DigestEntry, Notification } from "../alerts/notification.js";
 
 const STATUS: Record<Exclude<ControlState, "grey">, DigestEntry["status"]> = { green: "pass", amber: "warn", red: "fail" };
 
