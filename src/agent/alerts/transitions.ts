@@ -9,7 +9,7 @@
  * So bad/good/bad/good… within minutes is one alert with a count, never a stream of
  * firing/resolved pairs.
  */
-import type { Status } from "../../monitors/monitor.js";
+import { outcomeOfRule, type Status } from "../../monitors/monitor.js";
 import type { FindingKind } from "../evaluator.js";
 import type { AlertState, Severity } from "../store/alerts.js";
 
@@ -55,7 +55,7 @@ export function severityFor(o: Observed): Severity | undefined {
   if (o.status === "fail") return "critical";
   if (o.status === "warn") return o.rule.endsWith(".baseline_missing") ? "info" : "warning";
   // A probe that keeps failing hides the control's state: that is worth a warning.
-  if (o.status === "unknown" && o.kind === "probe" && !o.rule.endsWith(".not_applicable")) return "warning";
+  if (o.status === "unknown" && o.kind === "probe" && outcomeOfRule(o.rule) !== "not_applicable") return "warning";
   return undefined;
 }
 

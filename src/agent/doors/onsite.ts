@@ -5,7 +5,7 @@
  */
 import { appendAudit } from "../audit.js";
 import type { Db } from "../store/db.js";
-import { instantAt, localTime } from "./hours.js";
+import { instantAt, localTime } from "../../kit/time.js";
 import { endOnsite, insertOnsite, type OnsiteDeclaration, type OnsiteInput } from "../store/doors.js";
 
 /** A declaration may cover at most this long, so a forgotten one cannot silence doors for days. */
