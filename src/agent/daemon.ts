@@ -6,7 +6,7 @@
 import type { ServerType } from "@hono/node-server";
 import { openAgent, type Agent } from "./agent.js";
 import type { AlertContext } from "./alerts/engine.js";
-import { addAlertingJobs } from "./alerts/jobs.js";
+import { addAlertingJobs } from "./jobs/alerting.js";
 import { reconcileChannels } from "./alerts/reconcile.js";
 import { runComplianceEvaluation } from "./compliance/evaluate.js";
 import { runMonthlyReport } from "./compliance/monthly.js";

@@ -2,7 +2,7 @@
  * The evaluator: pure code that turns a monitor's outcome into findings, using the monitor's
  * own policy and the approved baseline. Drift = an approved fact changed.
  */
-import type { FactValue, Facts, Monitor, PolicyContext, PolicyFinding, Status } from "../monitors/monitor.js";
+import { outcomeRule, type FactValue, type Facts, type Monitor, type PolicyContext, type PolicyFinding, type Status } from "../monitors/monitor.js";
 
 export type FindingKind = "policy" | "drift" | "probe";
 
@@ -53,17 +53,17 @@ export function exitCodeFor(status: Status): number {
 export function evaluate<C>(input: EvaluationInput<C>): Finding[] {
   const { monitor, result } = input;
   if (result.outcome === "not_applicable") {
-    return [{ rule: `${monitor.id}.not_applicable`, kind: "probe", status: "unknown", message: result.message, facts: [] }];
+    return [{ rule: outcomeRule(monitor.id, "not_applicable"), kind: "probe", status: "unknown", message: result.message, facts: [] }];
   }
   if (result.outcome === "error") {
-    return [{ rule: `${monitor.id}.probe_error`, kind: "probe", status: "unknown", message: result.message, facts: [] }];
+    return [{ rule: outcomeRule(monitor.id, "probe_error"), kind: "probe", status: "unknown", message: result.message, facts: [] }];
   }
   const findings: Finding[] = [];
   try {
     for (const f of monitor.policy(result.facts, input.config, input.policy)) findings.push({ ...f, kind: "policy" });
   } catch (e) {
     findings.push({
-      rule: `${monitor.id}.policy_error`,
+      rule: outcomeRule(monitor.id, "policy_error"),
       kind: "probe",
       status: "unknown",
       message: `policy could not be evaluated: ${(e as Error).message}`,

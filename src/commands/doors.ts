@@ -9,11 +9,12 @@ import { severityFor } from "../agent/alerts/transitions.js";
 import { appendAudit } from "../agent/audit.js";
 import type { GatehouseConfig } from "../agent/config/load.js";
 import { inputKind } from "../agent/doors/config.js";
-import { fmtMs, SOURCE } from "../agent/doors/transitions.js";
-import { localTime } from "../agent/doors/hours.js";
+import { SOURCE } from "../agent/doors/transitions.js";
+import { compactDuration } from "../kit/format.js";
+import { hhmm, localTime } from "../kit/time.js";
 import { checkDoorsWiring, doorEngine } from "../agent/doors/index.js";
-import { declareOnsite, OnsiteError, parseUntil } from "../agent/doors/onsite.js";
-import { activeOnsite, cancelOnsite, listDoorStates } from "../agent/store/doors.js";
+import { cancelOnsite, declareOnsite, OnsiteError, parseUntil } from "../agent/doors/onsite.js";
+import { activeOnsite, listDoorStates } from "../agent/store/doors.js";
 import { currentFindings } from "../agent/store/findings.js";
 import { UserError } from "../kit/errors.js";
 import { nullLogger } from "../kit/log.js";
@@ -39,7 +40,7 @@ function engineOf(agent: Agent) {
 function clock(at: number | null, tz: string): string {
   if (at === null) return "-";
   const l = localTime(at, tz);
-  return `${l.date} ${String(Math.floor(l.minutes / 60)).padStart(2, "0")}:${String(l.minutes % 60).padStart(2, "0")}`;
+  return `${l.date} ${hhmm(l.minutes)}`;
 }
 
 export const doorsListCommand: Command = {
@@ -173,7 +174,7 @@ export const doorsOnsiteCommand: Command = {
       try {
         const untilAt = parseUntil(values.until, now, config.timezone);
         const d = declareOnsite(agent.db, { untilAt, declaredBy: values.by, reason: values.reason, actor: osActor(), now });
-        io.out(`on site until ${clock(d.untilAt, config.timezone)} (${config.timezone}, in ${fmtMs(Math.round((d.untilAt - now) / 60_000) * 60_000)}): ${d.declaredBy} — ${d.reason} [#${d.id}]`);
+        io.out(`on site until ${clock(d.untilAt, config.timezone)} (${config.timezone}, in ${compactDuration(Math.round((d.untilAt - now) / 60_000) * 60_000)}): ${d.declaredBy} — ${d.reason} [#${d.id}]`);
         io.out(`after-hours door openings until then are recorded without alerts; cancel with: gatehouse doors onsite --cancel ${d.id}`);
         return 0;
       } catch (e) {

@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import type { HostsConfig } from "../../src/agent/hosts/config.js";
 import { recordHost } from "../../src/agent/hosts/record.js";
-import { enrollHost, getHost, hostSnapshot, saveResults } from "../../src/agent/store/hosts.js";
+import { hostSnapshot, saveResults } from "../../src/agent/hosts/results.js";
+import { enrollHost, getHost } from "../../src/agent/store/hosts.js";
 import { addUser, call, makeHarness, signIn } from "../web/harness.js";
 
 const POLICY: HostsConfig = {

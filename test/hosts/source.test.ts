@@ -8,7 +8,8 @@ import type { AlertContext } from "../../src/agent/alerts/engine.js";
 import type { HostsConfig } from "../../src/agent/hosts/config.js";
 import { checkOffline, recordHost } from "../../src/agent/hosts/record.js";
 import { rollup } from "../../src/agent/hosts/rollup.js";
-import { enrollHost, getHost, hostByNodeKey, hostFindings, hostSnapshot, listHosts, saveResults } from "../../src/agent/store/hosts.js";
+import { hostSnapshot, saveResults } from "../../src/agent/hosts/results.js";
+import { enrollHost, getHost, hostByNodeKey, hostFindings, listHosts } from "../../src/agent/store/hosts.js";
 import { openDatabase, type Db } from "../../src/agent/store/db.js";
 import { currentFindings } from "../../src/agent/store/findings.js";
 import { latestObservation } from "../../src/agent/store/observations.js";
@@ -123,6 +124,28 @@ describe("hosts as a findings source", () => {
       ["PC-2", "fail"],
       ["PC-3", "unknown"],
       ["PC-4", "unknown"],
+    ]);
+  });
+
+  it("keeps osquery's platform string and catalog queries only; the hosts folder reads them", () => {
+    const ubuntu = enrollHost(db, { ...details("uuid-u", "PC-U"), platform: "ubuntu" }, T0, POLICY.maxHosts);
+    const bsd = enrollHost(db, { ...details("uuid-b", "PC-B"), platform: "freebsd" }, T0, POLICY.maxHosts);
+    if (!ubuntu.ok || !bsd.ok) throw new Error("enrol failed");
+    const kept = saveResults(db, ubuntu.hostId, new Map([
+      ["os_version", { rows: [{ name: "Ubuntu", platform: "ubuntu" }], status: 0 }],
+      ["not_a_catalog_query", { rows: [{ x: "1" }], status: 0 }],
+    ]), "logger", T0 + 5);
+    expect(kept).toBe(1);
+    const stored = getHost(db, ubuntu.hostId)!;
+    expect([stored.platform, stored.lastResultsAt]).toEqual(["ubuntu", T0 + 5]);
+    const snap = hostSnapshot(db, stored);
+    expect(snap.platform).toBe("linux");
+    expect(Object.keys(snap.results)).toEqual(["os_version"]);
+    expect(snap.results.os_version).toEqual({ rows: [{ name: "Ubuntu", platform: "ubuntu" }], status: 0, at: T0 + 5 });
+    expect(hostSnapshot(db, getHost(db, bsd.hostId)!).platform).toBeUndefined();
+    expect(rollup(listHosts(db), []).lines.map((l) => [l.host.hostname, l.host.platform])).toEqual([
+      ["PC-B", undefined],
+      ["PC-U", "linux"],
     ]);
   });
 

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { outcomeOfRule } from "../../monitors/monitor.js";
 import type { Finding } from "../evaluator.js";
 import { findingKey } from "../evaluator.js";
 import {
@@ -70,8 +71,6 @@ export function controlOfFor(ctx: AlertContext): (source: string) => string | un
 }
 
 const policyOf = (ctx: AlertContext): AlertPolicy => ({ ...DEFAULT_POLICY, ...ctx.policy });
-
-const PROBE_RULE = /\.(probe_error|policy_error|not_applicable)$/;
 
 /**
  * Reconciles a source's open alerts with its latest findings. When `complete` is false (the
@@ -147,7 +146,7 @@ export function applyFindings(db: Db, ctx: AlertContext, source: string, finding
   }
   for (const [key, row] of open) {
     if (seen.has(key)) continue;
-    if (!complete && !PROBE_RULE.test(row.rule)) continue;
+    if (!complete && outcomeOfRule(row.rule) === undefined) continue;
     settleGood(row, "no longer reported");
   }
   const ids: number[] = [];

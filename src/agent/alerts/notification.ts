@@ -4,9 +4,10 @@
  */
 import type { FactChange } from "../evaluator.js";
 import type { Severity } from "./transitions.js";
+import type { NotificationEvent } from "../store/outbox.js";
 
-/** Why a notice is sent ("report": the monthly evidence report is ready). */
-export type NotificationEvent = "firing" | "reminder" | "resolved" | "test" | "digest" | "report";
+// The `event` column's vocabulary is the store's.
+export type { NotificationEvent } from "../store/outbox.js";
 
 /** One alert inside a notice. */
 export interface NotificationItem {

@@ -9,13 +9,12 @@
  * So bad/good/bad/good… within minutes is one alert with a count, never a stream of
  * firing/resolved pairs.
  */
-import type { Status } from "../../monitors/monitor.js";
+import { outcomeOfRule, type Status } from "../../monitors/monitor.js";
 import type { FindingKind } from "../evaluator.js";
+import type { AlertState, Severity } from "../store/alerts.js";
 
-/** How urgent an alert is: fail → critical, warn → warning, a missing baseline → info. */
-export type Severity = "critical" | "warning" | "info";
-/** Where an alert is in its lifecycle. */
-export type AlertState = "firing" | "acknowledged" | "resolved";
+// The row vocabulary is the store's (the bottom of the agent); the transitions speak it.
+export type { AlertState, Severity } from "../store/alerts.js";
 
 /** The parts of an open alert that the transitions look at. */
 export interface OpenAlert {
@@ -56,7 +55,7 @@ export function severityFor(o: Observed): Severity | undefined {
   if (o.status === "fail") return "critical";
   if (o.status === "warn") return o.rule.endsWith(".baseline_missing") ? "info" : "warning";
   // A probe that keeps failing hides the control's state: that is worth a warning.
-  if (o.status === "unknown" && o.kind === "probe" && !o.rule.endsWith(".not_applicable")) return "warning";
+  if (o.status === "unknown" && o.kind === "probe" && outcomeOfRule(o.rule) !== "not_applicable") return "warning";
   return undefined;
 }
 

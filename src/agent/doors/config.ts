@@ -176,6 +176,14 @@ export type MqttInputConfig = z.output<typeof mqttInput>;
 export type GpioInputConfig = z.output<typeof gpioInput>;
 export type WebhookInputConfig = z.output<typeof webhookInput>;
 
+/** What the doors read of the whole config: their own sections, the site's name and its clock. */
+export interface DoorsSiteConfig {
+  site: string;
+  timezone: string;
+  doors: DoorsConfig;
+  mqtt: MqttConfig | undefined;
+}
+
 /** Which input a sensor uses. */
 export function inputKind(s: SensorConfig): "mqtt" | "gpio" | "webhook" {
   return "mqtt" in s.input ? "mqtt" : "gpio" in s.input ? "gpio" : "webhook";

@@ -6,10 +6,9 @@ import type { Hono } from "hono";
 import type { Logger } from "../../kit/log.js";
 import type { AlertPolicy } from "../alerts/config.js";
 import type { ChannelRoute } from "../alerts/engine.js";
-import type { GatehouseConfig } from "../config/load.js";
 import { UserError } from "../../kit/errors.js";
 import type { Db } from "../store/db.js";
-import { inputKind, type GpioInputConfig, type SensorConfig } from "./config.js";
+import { inputKind, type DoorsSiteConfig, type GpioInputConfig, type SensorConfig } from "./config.js";
 import { DoorEngine } from "./engine.js";
 import { GpioDoorInput } from "./gpio.js";
 import type { MqttDoorInput } from "./mqtt.js";
@@ -27,7 +26,7 @@ export interface DoorsService {
 
 export interface StartDoorsOptions {
   db: Db;
-  config: Pick<GatehouseConfig, "site" | "timezone" | "doors" | "mqtt">;
+  config: DoorsSiteConfig;
   routes: readonly ChannelRoute[];
   consoleUrl?: string;
   policy?: AlertPolicy;
@@ -37,7 +36,7 @@ export interface StartDoorsOptions {
 }
 
 /** Checks what the per-section schemas cannot: an mqtt sensor needs the top-level mqtt section. */
-export function checkDoorsWiring(config: Pick<GatehouseConfig, "doors" | "mqtt">): void {
+export function checkDoorsWiring(config: Pick<DoorsSiteConfig, "doors" | "mqtt">): void {
   const needsMqtt = config.doors.sensors.filter((s) => inputKind(s) === "mqtt");
   if (needsMqtt.length > 0 && !config.mqtt) {
     throw new UserError(`doors: sensor ${needsMqtt[0]!.id} uses an mqtt input, but the config has no top-level mqtt section (url, username, password_file)`, 3);

@@ -3,9 +3,10 @@
  * after-hours openings until then are recorded as events without alerts. Audited. Used by the
  * CLI (`gatehouse doors onsite`) and, later, the console (which must check the manager role).
  */
+import { appendAudit } from "../audit.js";
 import type { Db } from "../store/db.js";
-import { instantAt, localTime } from "./hours.js";
-import { insertOnsite, type OnsiteDeclaration, type OnsiteInput } from "../store/doors.js";
+import { instantAt, localTime } from "../../kit/time.js";
+import { endOnsite, insertOnsite, type OnsiteDeclaration, type OnsiteInput } from "../store/doors.js";
 
 /** A declaration may cover at most this long, so a forgotten one cannot silence doors for days. */
 export const MAX_ONSITE_MS = 24 * 3_600_000;
@@ -56,5 +57,25 @@ export function declareOnsite(db: Db, d: DeclareOnsite): OnsiteDeclaration {
   if (!reason || reason.length > 500 || /[\u0000-\u0008\u000b-\u001f\u007f]/.test(reason)) throw new OnsiteError("a reason is required (at most 500 characters)");
   if (!Number.isFinite(d.untilAt) || d.untilAt <= d.now) throw new OnsiteError("the end of the declaration must be in the future");
   if (d.untilAt - d.now > MAX_ONSITE_MS) throw new OnsiteError("a declaration may cover at most 24 hours");
-  return insertOnsite(db, { ...d, declaredBy: by, reason });
+  return db.transaction(() => {
+    const declared = insertOnsite(db, { ...d, declaredBy: by, reason });
+    appendAudit(db, {
+      at: d.now,
+      actor: d.actor,
+      action: "doors.onsite.declare",
+      target: `onsite:${declared.id}`,
+      detail: { declared_by: by, until: new Date(d.untilAt).toISOString(), reason },
+      ...(d.address ? { address: d.address } : {}),
+    });
+    return declared;
+  })();
+}
+
+/** Ends a declaration early, with its audit entry in the same transaction. False when it does not exist or already ended. */
+export function cancelOnsite(db: Db, id: number, actor: string, now: number, address?: string): boolean {
+  return db.transaction(() => {
+    if (!endOnsite(db, id, actor, now)) return false;
+    appendAudit(db, { at: now, actor, action: "doors.onsite.cancel", target: `onsite:${id}`, ...(address ? { address } : {}) });
+    return true;
+  })();
 }

@@ -8,7 +8,9 @@ import type { Status } from "../../monitors/monitor.js";
 import type { Finding } from "../evaluator.js";
 import type { DoorOutcome, DoorStateRow } from "../store/doors.js";
 import type { SensorConfig } from "./config.js";
-import { isBusinessHours, localTime, type Calendar } from "./hours.js";
+import { compactDuration } from "../../kit/format.js";
+import { hhmm, localTime } from "../../kit/time.js";
+import { isBusinessHours, type Calendar } from "./hours.js";
 
 /** The findings source of every door sensor (the subject of each finding is the sensor id). */
 export const SOURCE = "doors";
@@ -127,11 +129,11 @@ export function timedFindings(states: readonly DoorStateRow[], sensors: Readonly
     if (!sensor) continue;
     const held = sensor.held_open_after;
     if (held && st.state === "open" && st.since !== null && now - st.since >= held && current(RULES.heldOpen, sensor.id) !== "fail") {
-      findings.push(fail(RULES.heldOpen, sensor, `${label(sensor)} held open longer than ${fmtMs(held)}`));
+      findings.push(fail(RULES.heldOpen, sensor, `${label(sensor)} held open longer than ${compactDuration(held)}`));
     }
     const silentAfter = sensor.offline_after;
     if (silentAfter && now - (st.lastSeenAt ?? startedAt) >= silentAfter && current(RULES.offline, sensor.id) !== "warn") {
-      findings.push(warn(RULES.offline, sensor, `${label(sensor)} has sent nothing for ${fmtMs(silentAfter)}`));
+      findings.push(warn(RULES.offline, sensor, `${label(sensor)} has sent nothing for ${compactDuration(silentAfter)}`));
     }
   }
   return findings;
@@ -155,25 +157,5 @@ const fail = (rule: string, s: SensorConfig, m: string) => finding(rule, "fail",
 function siteClock(at: number, timezone: string): string {
   const l = localTime(at, timezone);
   const day = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][l.weekday];
-  return `${day} ${l.date} ${String(Math.floor(l.minutes / 60)).padStart(2, "0")}:${String(l.minutes % 60).padStart(2, "0")} (${timezone})`;
-}
-
-/** 120000 → "2m", 5400000 → "1h30m". */
-export function fmtMs(ms: number): string {
-  const units: Array<[string, number]> = [
-    ["d", 86_400_000],
-    ["h", 3_600_000],
-    ["m", 60_000],
-    ["s", 1000],
-  ];
-  let rest = ms;
-  let out = "";
-  for (const [u, n] of units) {
-    const q = Math.floor(rest / n);
-    if (q > 0) {
-      out += `${q}${u}`;
-      rest -= q * n;
-    }
-  }
-  return out || `${ms}ms`;
+  return `${day} ${l.date} ${hhmm(l.minutes)} (${timezone})`;
 }

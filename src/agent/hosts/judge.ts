@@ -4,6 +4,7 @@
  * answered yet, failed on the host, or that osquery cannot see on this platform is `unknown`
  * (never an alert); everything else is pass, warn or fail with the host's name in the message.
  */
+import { utcMinuteText } from "../../kit/format.js";
 import type { Finding } from "../evaluator.js";
 import type { ControlId, Status } from "../../monitors/monitor.js";
 import type { HostsConfig } from "./config.js";
@@ -239,7 +240,7 @@ function screenLock(f: Facts, p: HostPolicy): Verdict {
 
 function checkin(s: HostSnapshot, p: HostPolicy, now: number): Verdict {
   const quiet = now - s.lastSeenAt;
-  if (quiet > p.offlineAfterMs) return { status: "fail", message: `has not checked in since ${new Date(s.lastSeenAt).toISOString().slice(0, 16).replace("T", " ")} UTC (limit ${human(p.offlineAfterMs)})` };
+  if (quiet > p.offlineAfterMs) return { status: "fail", message: `has not checked in since ${utcMinuteText(s.lastSeenAt)} UTC (limit ${human(p.offlineAfterMs)})` };
   return { status: "pass", message: "checking in" };
 }
 

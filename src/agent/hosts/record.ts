@@ -14,7 +14,8 @@ import type { HostsConfig } from "./config.js";
 import { judgeHost } from "./judge.js";
 import { POSTURE_QUERIES } from "./queries.js";
 import { hostSource, type HostSnapshot } from "./snapshot.js";
-import { deleteHost, getHost, hostSnapshot, listHosts, setOffline } from "../store/hosts.js";
+import { deleteHost, getHost, listHosts, setOffline } from "../store/hosts.js";
+import { hostSnapshot } from "./results.js";
 
 export interface HostRecord {
   source: string;

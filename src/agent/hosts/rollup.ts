@@ -5,7 +5,7 @@
 import { worstStatus } from "../evaluator.js";
 import type { Status } from "../../monitors/monitor.js";
 import { HOST_CHECKS, type HostRule } from "./judge.js";
-import { hostSource } from "./snapshot.js";
+import { hostOf, hostSource, type Host } from "./snapshot.js";
 import type { HostFindingRow, HostRow } from "../store/hosts.js";
 
 export interface CheckRollup {
@@ -21,7 +21,7 @@ export interface CheckRollup {
 }
 
 export interface HostLine {
-  host: HostRow;
+  host: Host;
   status: Status;
   checks: Record<HostRule, { status: Status; message: string } | undefined>;
 }
@@ -38,7 +38,7 @@ export function rollup(hosts: readonly HostRow[], findings: readonly HostFinding
     const own = bySource.get(hostSource(host.id));
     const checks = Object.fromEntries(HOST_CHECKS.map((c) => [c.rule, own?.get(c.rule)])) as HostLine["checks"];
     const statuses = HOST_CHECKS.map((c) => checks[c.rule]?.status ?? "unknown");
-    return { host, status: own ? worstStatus(statuses) : "unknown", checks };
+    return { host: hostOf(host), status: own ? worstStatus(statuses) : "unknown", checks };
   });
   const checks = HOST_CHECKS.map(({ rule, title }): CheckRollup => {
     const counts = { pass: 0, warn: 0, fail: 0, unknown: 0 };

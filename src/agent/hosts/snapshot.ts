@@ -4,6 +4,7 @@
  * reader would build the same shape from Fleet's host and query-report endpoints, and both then
  * reach the same findings through `recordHost` (record.ts).
  */
+import type { HostRow } from "../store/hosts.js";
 import type { HostPlatform, QueryName } from "./queries.js";
 
 /** One result row: osquery sends every column as a string (numbers too, unless `numerics`). */
@@ -40,3 +41,9 @@ export function platformOf(raw: string | undefined): HostPlatform | undefined {
   // On Linux os_version.platform is the distribution id (ubuntu, debian, rhel, …).
   return /^[a-z][a-z0-9._-]*$/.test(p) && !/bsd|freebsd/.test(p) ? "linux" : undefined;
 }
+
+/** An enrolled host with its platform understood (the store keeps osquery's own string). */
+export type Host = Omit<HostRow, "platform"> & { platform: HostPlatform | undefined };
+
+/** The stored host as the hosts folder and the console see it. */
+export const hostOf = (row: HostRow): Host => ({ ...row, platform: platformOf(row.platform) });

@@ -3,8 +3,9 @@
  * lives beside the channel that sends it: the agent never imports views/ (the console's pages).
  */
 import type { FC } from "hono/jsx";
+import { utcText } from "../../kit/format.js";
 import type { DigestEntry, Notification } from "../alerts/notification.js";
-import { formatTime, presentNotice, reportLines, type NoticeBlock } from "./render.js";
+import { presentNotice, reportLines, type NoticeBlock } from "./render.js";
 
 const Block: FC<{ b: NoticeBlock }> = ({ b }) => (
   <li>
@@ -62,7 +63,7 @@ export const NotificationEmail: FC<{ n: Notification; intro: string }> = ({ n, i
           </>
         ) : null}
         <br />
-        Time: {formatTime(n.at)}
+        Time: {utcText(n.at)}
       </p>
       {n.event === "report" ? (
         <ul>

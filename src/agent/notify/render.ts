@@ -6,6 +6,7 @@
  * says what recovered and how long it was broken. Built only from the notification snapshot,
  * which never holds secrets.
  */
+import { spokenDuration, utcText } from "../../kit/format.js";
 import type { DigestEntry, Notification, NotificationItem } from "../alerts/notification.js";
 import { topSeverity } from "../alerts/notification.js";
 
@@ -57,22 +58,6 @@ const sources = (n: Notification) => [...new Set(n.items.map((i) => i.source))].
 export function oneLine(s: string, max: number): string {
   const line = s.replace(/\s+/g, " ").trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-}
-
-/** ISO-8601 in UTC: unambiguous for people in other time zones reading forwarded mail. */
-export function formatTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-/** `2 h 5 min`, `40 s`: how long something lasted, in words a person reads at a glance. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} min`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h} h${m % 60 ? ` ${m % 60} min` : ""}`;
-  return `${Math.floor(h / 24)} days ${h % 24} h`;
 }
 
 /** `before → after` of a scalar change, JSON-quoted so an empty string is visible. */
@@ -133,7 +118,7 @@ export function presentNotice(n: Notification): NoticeBlock[] {
     }
     const approve = [`If this change was intended, approve it: gatehouse baseline approve ${source} --reason "…"`, ...(monitorPage(n.consoleUrl, source) ? [`or in the console: ${monitorPage(n.consoleUrl, source)}`] : [])];
     for (const c of changes.values()) {
-      out.push({ label: c.label, title: c.title, lines: [`changed since the approved baseline (${[...new Set(c.facts)].join(", ")}), since ${formatTime(c.since)}`], actions: approve });
+      out.push({ label: c.label, title: c.title, lines: [`changed since the approved baseline (${[...new Set(c.facts)].join(", ")}), since ${utcText(c.since)}`], actions: approve });
     }
   }
   return out;
@@ -147,11 +132,11 @@ function plainBlock(n: Notification, i: NotificationItem): NoticeBlock {
     return {
       label: "recovered",
       title: `${what}${name}`,
-      lines: [`${i.source} ${i.rule} was ${i.severity} from ${formatTime(i.since)} to ${formatTime(n.at)}: broken for ${formatDuration(n.at - i.since)}${i.flaps ? `, flapped ${i.flaps}×` : ""}`],
+      lines: [`${i.source} ${i.rule} was ${i.severity} from ${utcText(i.since)} to ${utcText(n.at)}: broken for ${spokenDuration(n.at - i.since)}${i.flaps ? `, flapped ${i.flaps}×` : ""}`],
       actions: [],
     };
   }
-  const lines = [`${i.source} ${i.rule}, since ${formatTime(i.since)}${i.flaps ? `, flapped ${i.flaps}×` : ""}`];
+  const lines = [`${i.source} ${i.rule}, since ${utcText(i.since)}${i.flaps ? `, flapped ${i.flaps}×` : ""}`];
   if (i.change && !isFingerprint(i)) {
     const c = i.change;
     lines.push(...(c.added ?? []).map((a) => `added: ${a}`), ...(c.removed ?? []).map((r) => `removed: ${r}`));
@@ -191,7 +176,7 @@ export function reportLines(n: Notification): string[] {
 
 /** The plain-text body. */
 export function renderText(n: Notification): string {
-  const parts = [INTRO[n.event], `Site: ${n.site}`, ...(n.host ? [`Host: ${n.host}`] : []), `Time: ${formatTime(n.at)}`, ""];
+  const parts = [INTRO[n.event], `Site: ${n.site}`, ...(n.host ? [`Host: ${n.host}`] : []), `Time: ${utcText(n.at)}`, ""];
   if (n.event === "digest" || n.event === "report") {
     if (n.event === "report") parts.push(...reportLines(n), "");
     parts.push(...(n.digest ?? []).map((d) => `${d.status.toUpperCase().padEnd(9)} ${d.control.padEnd(17)} ${d.open ? `${d.open} open alert(s); ` : ""}${d.detail}`));

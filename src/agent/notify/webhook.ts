@@ -5,11 +5,12 @@
  * body carries a generic shape plus a `text` field that Slack and Teams incoming webhooks show.
  */
 import { createHmac } from "node:crypto";
+import { utcText } from "../../kit/format.js";
 import type { WebhookConfig } from "../alerts/config.js";
 import type { Notification } from "../alerts/notification.js";
 import { topSeverity } from "../alerts/notification.js";
 import { DeliveryError, type Channel, type OutboxMessage } from "./channel.js";
-import { formatTime, renderChatText } from "./render.js";
+import { renderChatText } from "./render.js";
 import { readSecret, resolveUrl } from "./secret.js";
 
 /** The JSON body sent to a webhook (version 1). */
@@ -50,7 +51,7 @@ export function webhookPayload(msg: OutboxMessage): WebhookPayload {
     event: n.event,
     site: n.site,
     host: n.host ?? null,
-    at: formatTime(n.at),
+    at: utcText(n.at),
     severity: n.event === "resolved" ? "ok" : topSeverity(n),
     console_url: n.consoleUrl ?? null,
     items: n.items.map((i) => ({
@@ -61,7 +62,7 @@ export function webhookPayload(msg: OutboxMessage): WebhookPayload {
       rule: i.rule,
       subject: i.subject,
       message: i.message,
-      since: formatTime(i.since),
+      since: utcText(i.since),
       flaps: i.flaps ?? 0,
       change: i.change
         ? { fact: i.change.fact, before: i.change.before ?? null, after: i.change.after ?? null, ...(i.change.added ? { added: i.change.added } : {}), ...(i.change.removed ? { removed: i.change.removed } : {}) }

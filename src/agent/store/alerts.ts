@@ -4,9 +4,13 @@
  * SQLite returns them (`AlertRow`, snake_case); `alerts/rows.ts` maps them for display.
  * Filters are typed parameters bound into fixed statements, never SQL from the caller.
  */
-import type { AlertState, Severity } from "../alerts/transitions.js";
 import type { Db } from "./db.js";
 import { statementsFor } from "./statements.js";
+
+/** How urgent an alert is: fail → critical, warn → warning, a missing baseline → info. */
+export type Severity = "critical" | "warning" | "info";
+/** Where an alert is in its lifecycle (the `state` column). */
+export type AlertState = "firing" | "acknowledged" | "resolved";
 
 /** One row of `alerts` (migrations 001 and 002), snake_case as SQLite returns it. */
 export interface AlertRow {

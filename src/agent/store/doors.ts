@@ -5,7 +5,6 @@
  * (source `doors`, see store/findings.ts).
  */
 import { createHash } from "node:crypto";
-import { appendAudit } from "../audit.js";
 import type { Db } from "./db.js";
 import { statementsFor } from "./statements.js";
 
@@ -283,30 +282,14 @@ export interface OnsiteInput {
   now: number;
 }
 
-/** Inserts a declaration and its audit entry in one transaction. Validation is the caller's (see onsite.ts). */
+/** Inserts a declaration. Validation and the audit entry are the caller's (see doors/onsite.ts). */
 export function insertOnsite(db: Db, d: OnsiteInput): OnsiteDeclaration {
-  return db.transaction(() => {
-    const s = statements(db);
-    const info = s.insertOnsite.run(d.now, d.untilAt, d.declaredBy, d.reason, d.actor);
-    const id = Number(info.lastInsertRowid);
-    appendAudit(db, {
-      at: d.now,
-      actor: d.actor,
-      action: "doors.onsite.declare",
-      target: `onsite:${id}`,
-      detail: { declared_by: d.declaredBy, until: new Date(d.untilAt).toISOString(), reason: d.reason },
-      ...(d.address ? { address: d.address } : {}),
-    });
-    return toOnsite(s.onsite.get(id)!);
-  })();
+  const s = statements(db);
+  const id = Number(s.insertOnsite.run(d.now, d.untilAt, d.declaredBy, d.reason, d.actor).lastInsertRowid);
+  return toOnsite(s.onsite.get(id)!);
 }
 
-/** Ends a declaration early (audited). False when it does not exist or already ended. */
-export function cancelOnsite(db: Db, id: number, actor: string, now: number, address?: string): boolean {
-  return db.transaction(() => {
-    const n = statements(db).cancelOnsite.run(now, actor, id, now).changes;
-    if (n === 0) return false;
-    appendAudit(db, { at: now, actor, action: "doors.onsite.cancel", target: `onsite:${id}`, ...(address ? { address } : {}) });
-    return true;
-  })();
+/** Ends a declaration early. False when it does not exist or already ended. */
+export function endOnsite(db: Db, id: number, actor: string, now: number): boolean {
+  return statements(db).cancelOnsite.run(now, actor, id, now).changes > 0;
 }

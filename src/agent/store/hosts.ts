@@ -1,19 +1,19 @@
 /**
  * The osquery host tables: enrolment (node keys stored as SHA-256 digests only), contact times,
- * and the latest result of each posture query. Parameterized SQL only.
+ * and the latest result of each posture query. Parameterized SQL only. Rows as stored: the hosts
+ * folder builds its domain objects (platform, catalog queries, snapshots) from them.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { isQueryName, type HostPlatform, type QueryName } from "../hosts/queries.js";
-import { platformOf, type HostSnapshot, type QueryResult, type Row } from "../hosts/snapshot.js";
 import type { Db } from "./db.js";
 import { findingsWithSourcePrefix } from "./findings.js";
 import { statementsFor } from "./statements.js";
 
+/** An enrolled host as stored; `platform` is what osquery reported (`windows`, `ubuntu`, "" when unknown). */
 export interface HostRow {
   id: number;
   hostIdentifier: string;
   hostname: string;
-  platform: HostPlatform | undefined;
+  platform: string;
   osName: string;
   osVersion: string;
   osqueryVersion: string;
@@ -49,7 +49,7 @@ const fromRow = (r: DbRow): HostRow => ({
   id: r.id,
   hostIdentifier: r.host_identifier,
   hostname: r.hostname,
-  platform: platformOf(r.platform),
+  platform: r.platform,
   osName: r.os_name,
   osVersion: r.os_version,
   osqueryVersion: r.osquery_version,
@@ -155,17 +155,18 @@ export function listHosts(db: Db): HostRow[] {
   return statements(db).all.all().map(fromRow);
 }
 
-/** Stores the latest result of catalog queries (others are ignored); returns how many were kept. */
-export function saveResults(db: Db, hostId: number, results: ReadonlyMap<string, { rows: Row[]; status: number }>, via: "logger" | "distributed" | "fleet", now: number): number {
+/** One posture query's latest result as stored: osquery's status and its rows as JSON. */
+export interface StoredResult {
+  query: string;
+  status: number;
+  rowsJson: string;
+}
+
+/** Stores the latest result of each query given (replacing the previous one) and when results last came. */
+export function storeResults(db: Db, hostId: number, results: readonly StoredResult[], via: "logger" | "distributed" | "fleet", now: number): void {
   const s = statements(db);
-  let kept = 0;
-  for (const [query, r] of results) {
-    if (!isQueryName(query)) continue;
-    s.saveResult.run(hostId, query, r.status, JSON.stringify(r.rows), now, via);
-    kept++;
-  }
-  if (kept > 0) s.resultsAt.run(now, hostId);
-  return kept;
+  for (const r of results) s.saveResult.run(hostId, r.query, r.status, r.rowsJson, now, via);
+  if (results.length > 0) s.resultsAt.run(now, hostId);
 }
 
 /** Learns the platform from os_version when enrolment did not tell it. */
@@ -188,12 +189,11 @@ export function setOffline(db: Db, hostId: number, offline: boolean): void {
   statements(db).offline.run(offline ? 1 : 0, hostId);
 }
 
-/** The host as the judge sees it: contact time and the latest result of each query. */
-export function hostSnapshot(db: Db, host: HostRow): HostSnapshot {
-  const rows = statements(db).results.all(host.id);
-  const results: Partial<Record<QueryName, QueryResult>> = {};
-  for (const r of rows) if (isQueryName(r.query)) results[r.query] = { rows: JSON.parse(r.rows_json) as Row[], status: r.status, at: r.received_at };
-  return { id: String(host.id), name: host.hostname || host.hostIdentifier, platform: host.platform, lastSeenAt: host.lastSeenAt, results };
+/** The latest stored result of every query of a host. */
+export function hostResults(db: Db, hostId: number): (StoredResult & { receivedAt: number })[] {
+  return statements(db)
+    .results.all(hostId)
+    .map((r) => ({ query: r.query, status: r.status, rowsJson: r.rows_json, receivedAt: r.received_at }));
 }
 
 /** Removes a host and its results (its node key stops working). */

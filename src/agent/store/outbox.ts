@@ -4,9 +4,11 @@
  * (small state of periodic jobs: the last digest day, the last heartbeat, a register change).
  * Statements prepared once per connection; columns mapped to camelCase in the SQL itself.
  */
-import type { NotificationEvent } from "../alerts/notification.js";
 import type { Db } from "./db.js";
 import { statementsFor } from "./statements.js";
+
+/** Why a notice is sent ("report": the monthly evidence report is ready). */
+export type NotificationEvent = "firing" | "reminder" | "resolved" | "test" | "digest" | "report";
 
 /** A notice to queue. `groupKey` (channel|event) lets the worker fold it into another. */
 export interface NewNotice {

@@ -21,14 +21,14 @@ import { distributedWriteBody, enrollBody, enrollDetails, loggerBody, nodeBody, 
 import { osqueryConfig, queriesFor, SCHEDULE_PREFIX } from "../../agent/hosts/queries.js";
 import { WindowLimiter } from "../../agent/hosts/rate-limit.js";
 import { recordHost } from "../../agent/hosts/record.js";
+import { hostSnapshot, saveResults } from "../../agent/hosts/results.js";
+import { platformOf } from "../../agent/hosts/snapshot.js";
 import {
   enrollHost,
   getHost,
   hostByNodeKey,
-  hostSnapshot,
   markDistributedDone,
   markDistributedSent,
-  saveResults,
   setPlatform,
   type HostRow,
 } from "../../agent/store/hosts.js";
@@ -156,7 +156,7 @@ export function osqueryApp(web: Web, hosts: HostsConfig, limits: { perMinute?: n
     const due = host.distributedDue && (host.distributedSentAt === undefined || now - host.distributedSentAt > DISTRIBUTED_RETRY_MS);
     if (!due) return c.json({ queries: {}, node_invalid: false });
     markDistributedSent(web.db, host.id, now);
-    const queries = Object.fromEntries(queriesFor(host.platform).map((q) => [`${SCHEDULE_PREFIX}${q.name}`, q.sql]));
+    const queries = Object.fromEntries(queriesFor(platformOf(host.platform)).map((q) => [`${SCHEDULE_PREFIX}${q.name}`, q.sql]));
     return c.json({ queries, node_invalid: false });
   });
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../../src/commands/index.js";
-import { localTime } from "../../../src/agent/doors/hours.js";
+import { localTime } from "../../../src/kit/time.js";
 import { openStore } from "../../../src/agent/store/db.js";
 import { verifyAudit } from "../../../src/agent/audit.js";
 

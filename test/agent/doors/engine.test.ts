@@ -7,8 +7,8 @@ import { verifyAudit } from "../../../src/agent/audit.js";
 import { REDELIVERY_WINDOW_MS } from "../../../src/agent/doors/engine.js";
 import { RULES } from "../../../src/agent/doors/transitions.js";
 import { currentFindings } from "../../../src/agent/store/findings.js";
-import { declareOnsite, OnsiteError, parseUntil } from "../../../src/agent/doors/onsite.js";
-import { cancelOnsite, getDoorState, pruneDoorEvents, recentDoorEvents } from "../../../src/agent/store/doors.js";
+import { cancelOnsite, declareOnsite, OnsiteError, parseUntil } from "../../../src/agent/doors/onsite.js";
+import { getDoorState, pruneDoorEvents, recentDoorEvents } from "../../../src/agent/store/doors.js";
 import { alerts, clock, engineFor, memoryDb, openAlerts, outbox, TZ } from "./helpers.js";
 
 const MIN = 60_000;

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseDoorsConfig } from "../../../src/agent/doors/config.js";
-import { instantAt, isBusinessHours, localTime, zoneOffsetMs, type Calendar } from "../../../src/agent/doors/hours.js";
+import { isBusinessHours, type Calendar } from "../../../src/agent/doors/hours.js";
+import { instantAt, localTime, zoneOffsetMs } from "../../../src/kit/time.js";
 import { TZ } from "./helpers.js";
 
 const doors = parseDoorsConfig({ business_hours: { "mon-fri": "07:00-19:00", sat: "08:00-12:00", sun: "01:00-03:30" }, holidays: ["2026-11-26"] });

@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { parseDoorsConfig, type SensorConfig } from "../../../src/agent/doors/config.js";
 import type { Calendar } from "../../../src/agent/doors/hours.js";
-import { fmtMs, inputFindings, RULES, timedFindings, transition, type DoorSignal } from "../../../src/agent/doors/transitions.js";
+import { compactDuration as fmtMs } from "../../../src/kit/format.js";
+import { inputFindings, RULES, timedFindings, transition, type DoorSignal } from "../../../src/agent/doors/transitions.js";
 import type { DoorOutcome, DoorState, DoorStateRow } from "../../../src/agent/store/doors.js";
 import type { Status } from "../../../src/monitors/monitor.js";
 import { BASE_DOORS, TZ } from "./helpers.js";

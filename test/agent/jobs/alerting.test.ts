@@ -2,11 +2,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createServer } from "node:http";
 import { parseAlertsConfig } from "../../../src/agent/alerts/config.js";
 import { applyFindings } from "../../../src/agent/alerts/engine.js";
-import { alertingTick } from "../../../src/agent/alerts/jobs.js";
+import { alertingTick } from "../../../src/agent/jobs/alerting.js";
 import { runComplianceEvaluation } from "../../../src/agent/compliance/evaluate.js";
 import { addRegisterRow, updateRegisterRow } from "../../../src/agent/compliance/registers.js";
 import { nullLogger } from "../../../src/kit/log.js";
-import { alerts, ctx, finding, memDb, MIN, outbox } from "./helpers.js";
+import { alerts, ctx, finding, memDb, MIN, outbox } from "../alerts/helpers.js";
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { buildDigest, enqueueDigestIfDue, localDayTime } from "../../../src/agent/alerts/digest.js";
+import { buildDigest, enqueueDigestIfDue, localDayTime } from "../../../src/agent/jobs/digest.js";
 import type { Notification } from "../../../src/agent/alerts/notification.js";
 import { appendAudit } from "../../../src/agent/audit.js";
 import { renderSubject, renderText } from "../../../src/agent/notify/render.js";
 import type { Db } from "../../../src/agent/store/db.js";
 import { insertObservation } from "../../../src/agent/store/observations.js";
-import { memDb, outbox } from "./helpers.js";
+import { memDb, outbox } from "../alerts/helpers.js";
 
 const MONITORS = [
   { id: "firewall", control: "firewall" },

@@ -9,12 +9,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { hhmm, localTime } from "../../kit/time.js";
 import { controlForFinding } from "../compliance/catalog.js";
 import { monitorControlMap, scorecard, type ControlState } from "../compliance/scorecard.js";
 import { openAlerts } from "../store/alerts.js";
 import type { Db } from "../store/db.js";
 import { insertNotice, readAlertingState, writeAlertingState } from "../store/outbox.js";
-import type { DigestEntry, Notification } from "./notification.js";
+import type { DigestEntry, Notification } from "../alerts/notification.js";
 
 const STATUS: Record<Exclude<ControlState, "grey">, DigestEntry["status"]> = { green: "pass", amber: "warn", red: "fail" };
 
@@ -46,12 +47,8 @@ export function buildDigest(db: Db, opts: DigestOptions): DigestEntry[] {
 
 /** The local date (YYYY-MM-DD) and time (HH:MM) of `now` in `timezone`. */
 export function localDayTime(now: number, timezone: string): { day: string; time: string } {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
-      .formatToParts(new Date(now))
-      .map((p) => [p.type, p.value]),
-  );
-  return { day: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
+  const l = localTime(now, timezone);
+  return { day: l.date, time: hhmm(l.minutes) };
 }
 
 const KEY = "digest.last_day";

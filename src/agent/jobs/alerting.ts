@@ -10,9 +10,9 @@ import type { Db } from "../store/db.js";
 import type { Logger } from "../../kit/log.js";
 import { heartbeatTick } from "../notify/heartbeat.js";
 import type { Scheduler } from "../scheduler.js";
-import { alertPolicyOf } from "./config.js";
+import { alertPolicyOf } from "../alerts/config.js";
 import { enqueueDigestIfDue } from "./digest.js";
-import { enqueueReminders, settleAlerts, type ChannelRoute } from "./engine.js";
+import { enqueueReminders, settleAlerts, type ChannelRoute } from "../alerts/engine.js";
 
 /** What the minute tick needs from the daemon. */
 export interface AlertingJobDeps {
