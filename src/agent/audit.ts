@@ -230,28 +230,33 @@ export class AuditChain {
   private async run(asked: boolean): Promise<AuditVerification> {
     const full = asked || this.fullDue();
     if (full) this.lastFullWalk = this.now();
-    let cp = full ? AUDIT_START : this.checkpoint;
-    let slices = 0;
-    try {
-      for (;;) {
-        // Yield first: a walk started by a caller never runs on that caller's time.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        if (!this.db.open) return this.result;
-        const r = verifyAuditFrom(this.db, cp, SLICE_ROWS);
-        cp = r.checkpoint;
-        if (full) this.fullRunningThrough = cp.id;
-        // The shared checkpoint only moves forward: a full walk takes over once it has caught up.
-        this.adopt(r);
-        if (!r.result.ok) return this.result;
-        if (++slices % SAVE_EVERY_SLICES === 0) this.save();
-        if (r.done) {
-          if (full) this.fullCompletedAt = this.now();
-          this.save();
-          return this.result;
-        }
+    // New rows first (a restart resumes at the persisted checkpoint), then the full pass.
+    if ((!full || this.checkpoint.id > 0) && !(await this.pass(this.checkpoint, false))) return this.result;
+    if (full) {
+      try {
+        if (await this.pass(AUDIT_START, true)) this.fullCompletedAt = this.now();
+      } finally {
+        this.fullRunningThrough = undefined;
       }
-    } finally {
-      if (full) this.fullRunningThrough = undefined;
+    }
+    return this.result;
+  }
+
+  /** One walk from `from` to the last row in slices; false when it stopped (a break, a closed db). */
+  private async pass(from: AuditCheckpoint, full: boolean): Promise<boolean> {
+    let cp = from;
+    for (let slices = 1; ; slices++) {
+      // Yield first: a walk started by a caller never runs on that caller's time.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (!this.db.open) return false;
+      const r = verifyAuditFrom(this.db, cp, SLICE_ROWS);
+      cp = r.checkpoint;
+      if (full) this.fullRunningThrough = cp.id;
+      // The shared checkpoint only moves forward: a full walk takes over once it has caught up.
+      this.adopt(r);
+      if (!r.result.ok) return false;
+      if (r.done || slices % SAVE_EVERY_SLICES === 0) this.save();
+      if (r.done) return true;
     }
   }
 }
