@@ -200,11 +200,6 @@ function doorsSnapshot(db: Db, now: number): SourceSnapshot | undefined {
 
 const emptyTime = (): TimeInState => ({ green: 0, amber: 0, red: 0, grey: 0 });
 
-/** A rule prefix as a LIKE pattern (\ escapes). */
-function likePrefix(p: string): string {
-  return `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 /**
  * Time in each state for one control as evidenced by one source, over several windows. Each
  * observation's state holds until the next one, but never longer than `staleMs`; the rest of a
@@ -220,7 +215,7 @@ export function sourceHistory(
 ): TimeInState[] {
   const controls = registryOf(monitorControls);
   // Several controls share this source: the query takes the worst finding that maps to `control`.
-  const overrides = controls.overridesOf(source).map((o) => ({ like: likePrefix(o.rule), control: o.control }));
+  const overrides = controls.overridesOf(source).map((o) => ({ prefix: o.rule, control: o.control }));
   const own = controls.controlOfSource(source) ?? "";
   return windows.map((w) => {
     const ms = observationStateTimes(db, { source, from: w.from, to: w.to, staleMs, control, ownControl: own, overrides });
