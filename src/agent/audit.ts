@@ -1,88 +1,27 @@
 /**
- * The audit log: append-only (triggers refuse UPDATE and DELETE) and hash-chained, so that an
- * edited or deleted row is detected by `verifyAudit`. Never pass a secret in `detail`.
+ * The audit log as the daemon watches it: append-only (triggers refuse UPDATE and DELETE) and
+ * hash-chained, so that an edited or deleted row is detected by `verifyAudit`; `AuditChain`
+ * verifies it incrementally in the background. Never pass a secret in `detail`.
  */
-import { createHash } from "node:crypto";
-import { auditHashOf, auditRowsAfter, auditTip, insertAuditRow, lastAuditId, readAuditCheckpoint, saveAuditCheckpoint, type AuditRow } from "./store/audit.js";
+import {
+  AUDIT_START,
+  appendAudit,
+  GENESIS_HASH,
+  lastAuditId,
+  readAuditCheckpoint,
+  saveAuditCheckpoint,
+  verifyAudit,
+  verifyAuditFrom,
+  type AuditCheckpoint,
+  type AuditEntry,
+  type AuditRow,
+  type AuditVerification,
+} from "./store/audit.js";
 import type { Db } from "./store/db.js";
 
-export type { AuditRow };
-
-export const GENESIS_HASH = "0".repeat(64);
-
-export interface AuditEntry {
-  actor: string;
-  action: string;
-  target?: string;
-  detail?: Record<string, unknown>;
-  address?: string;
-  at?: number;
-}
-
-function rowHash(prev: string, r: Pick<AuditRow, "at" | "actor" | "action" | "target" | "detail_json" | "address">): string {
-  return createHash("sha256")
-    .update(prev)
-    .update("\n")
-    .update(JSON.stringify([r.at, r.actor, r.action, r.target, r.detail_json, r.address]))
-    .digest("hex");
-}
-
-/** Appends one entry; call inside the transaction that makes the change it records. */
-export function appendAudit(db: Db, e: AuditEntry): AuditRow {
-  const prev = auditTip(db)?.hash ?? GENESIS_HASH;
-  const row = {
-    at: e.at ?? Date.now(),
-    actor: e.actor,
-    action: e.action,
-    target: e.target ?? "",
-    detail_json: JSON.stringify(e.detail ?? {}),
-    address: e.address ?? "",
-  };
-  const hash = rowHash(prev, row);
-  const id = insertAuditRow(db, { ...row, prev_hash: prev, hash });
-  return { id, ...row, prev_hash: prev, hash };
-}
-
-export type AuditVerification = { ok: true; rows: number } | { ok: false; rows: number; brokenAt: number; reason: string };
-
-/** How far the chain has been verified: the last verified row, its hash, and the rows up to it. */
-export interface AuditCheckpoint {
-  id: number;
-  hash: string;
-  rows: number;
-}
-
-export const AUDIT_START: AuditCheckpoint = { id: 0, hash: GENESIS_HASH, rows: 0 };
-
-/**
- * Verifies at most `limit` rows after `from` (the rows before it were verified already) and
- * returns the new checkpoint; `done` when no row is left, `read` the rows it read. The checkpoint
- * row itself is read again first: a verified row that was since changed or deleted breaks the
- * chain there.
- */
-export function verifyAuditFrom(db: Db, from: AuditCheckpoint, limit = Number.POSITIVE_INFINITY): { result: AuditVerification; checkpoint: AuditCheckpoint; done: boolean; read: number } {
-  if (from.id > 0 && auditHashOf(db, from.id) !== from.hash) {
-    return { result: { ok: false, rows: from.rows, brokenAt: from.id, reason: `row ${from.id} was changed or deleted after it was verified` }, checkpoint: from, done: true, read: 0 };
-  }
-  let { id, hash: prev, rows } = from;
-  let seen = 0;
-  for (const r of auditRowsAfter(db, from.id, limit)) {
-    seen++;
-    rows++;
-    const at = { id, hash: prev, rows: rows - 1 };
-    const broken = (reason: string) => ({ result: { ok: false as const, rows, brokenAt: r.id, reason }, checkpoint: at, done: true, read: seen });
-    if (r.prev_hash !== prev) return broken(`row ${r.id} does not link to the row before it (a row was deleted or inserted)`);
-    if (rowHash(prev, r) !== r.hash) return broken(`row ${r.id} was modified after it was written`);
-    prev = r.hash;
-    id = r.id;
-  }
-  return { result: { ok: true, rows }, checkpoint: { id, hash: prev, rows }, done: seen < limit, read: seen };
-}
-
-/** Walks the chain from the first row; reports the first row whose link or hash is wrong. */
-export function verifyAudit(db: Db): AuditVerification {
-  return verifyAuditFrom(db, AUDIT_START).result;
-}
+// The chain's rows and its verification primitives are the store's (src/agent/store/audit.ts);
+// this module watches the chain of a running daemon.
+export { AUDIT_START, appendAudit, GENESIS_HASH, verifyAudit, verifyAuditFrom, type AuditCheckpoint, type AuditEntry, type AuditRow, type AuditVerification };
 
 /** Rows verified per slice of a background walk (a few ms of the event loop each). */
 const SLICE_ROWS = 1_000;

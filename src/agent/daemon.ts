@@ -10,7 +10,7 @@ import { addAlertingJobs } from "./alerts/jobs.js";
 import { reconcileChannels } from "./alerts/reconcile.js";
 import { runComplianceEvaluation } from "./compliance/evaluate.js";
 import { runMonthlyReport } from "./compliance/monthly.js";
-import { renderEvidenceReportHtml } from "../../views/reports/evidence-report.js";
+import { renderEvidenceReportHtml } from "../web/evidence-report.js";
 import type { GatehouseConfig } from "./config/load.js";
 import { pruneDoorData, startDoors } from "./doors/index.js";
 import { checkOffline } from "./hosts/record.js";

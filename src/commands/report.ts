@@ -7,7 +7,7 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { UserError } from "../kit/errors.js";
 import { isIsoDate } from "../agent/compliance/registers.js";
-import { renderEvidenceReportHtml } from "../../views/reports/evidence-report.js";
+import { renderEvidenceReportHtml } from "../web/evidence-report.js";
 import { generateEvidenceReport, ReportError, verifyReport, verifySealedReport } from "../agent/compliance/report.js";
 import { loadOrCreateReportKey } from "../agent/compliance/report-key.js";
 import { configOption, loadConfigFrom, onePositional, osActor, parseCommandArgs, withStore, type Command } from "./command.js";

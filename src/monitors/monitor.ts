@@ -119,7 +119,7 @@ export interface Monitor<C = unknown> {
   id: MonitorId;
   title: string;
   control: ControlId;
-  /** Rules (or rule prefixes) of this monitor that evidence another control than `control`. */
+  /** Rule prefixes of this monitor whose findings evidence another control than `control` (longest wins). */
   ruleControls?: Readonly<Record<string, ControlId>>;
   /** Cron expression used when the config sets no schedule. */
   defaultSchedule: string;

@@ -16,7 +16,7 @@ import type { Db } from "../store/db.js";
 import { insertObservation } from "../store/observations.js";
 import type { Status } from "../../monitors/monitor.js";
 import { takeRegistersChanged } from "../store/registers.js";
-import { COMPLIANCE_SOURCE } from "./rules.js";
+import { COMPLIANCE_SOURCE } from "../controls/index.js";
 import { enabledUsersTotp } from "../store/users.js";
 import { daysBetween, listRegister, REGISTER_IDS, type RegisterId, type RegisterRow } from "./registers.js";
 

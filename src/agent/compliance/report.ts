@@ -27,7 +27,7 @@ import type { Status } from "../../monitors/monitor.js";
 import { CATALOG, type ComplianceControlId } from "./catalog.js";
 import type { ComplianceOptions } from "./evaluate.js";
 import { addDays, isIsoDate, listRegister, REGISTER_IDS, REGISTERS, rowFields, type FieldValue, type RegisterId } from "./registers.js";
-import { COMPLIANCE_SOURCE } from "./rules.js";
+import { COMPLIANCE_SOURCE } from "../controls/index.js";
 import { findingState, gatherHistory, percentInState, worstState, type ControlState, type TimeInState } from "./scorecard.js";
 
 export const REPORT_FORMAT = "gatehouse-evidence-report/2";

@@ -16,7 +16,7 @@ import { latestObservationOf, observationStateTimes } from "../store/observation
 import { putRollup, rolledDays, sumRollups } from "../store/rollups.js";
 import { CATALOG, type CatalogEntry, type ComplianceControlId } from "./catalog.js";
 import { complianceFindings, type ComplianceOptions } from "./evaluate.js";
-import { COMPLIANCE_SOURCE } from "./rules.js";
+import { COMPLIANCE_SOURCE } from "../controls/index.js";
 
 export type ControlState = "green" | "amber" | "red" | "grey";
 export const STATES: readonly ControlState[] = ["green", "amber", "red", "grey"];

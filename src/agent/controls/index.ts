@@ -8,7 +8,6 @@
  */
 import { CONTROL_IDS, type ControlId } from "../../monitors/monitor.js";
 import { MONITORS } from "../../monitors/index.js";
-import { COMPLIANCE_RULE_CONTROLS } from "../compliance/rules.js";
 import { HOST_CHECKS } from "../hosts/judge.js";
 
 /** Administrative controls kept by people (registers) rather than watched by monitors. */
@@ -27,6 +26,23 @@ export interface SourceDeclaration {
   ruleControls?: Readonly<Record<string, string>>;
 }
 
+/** The pseudo-source under which the daily compliance evaluation's findings are observed and alerted. */
+export const COMPLIANCE_SOURCE = "compliance";
+
+/**
+ * The compliance evaluation's rule families (src/agent/compliance/evaluate.ts writes its findings
+ * under these prefixes). Declared here, not there: the compliance code reads the registry.
+ */
+export const COMPLIANCE_RULE_CONTROLS = {
+  "compliance.baa_": "baa",
+  "compliance.training_": "training",
+  "compliance.access_review_": "access-review",
+  "compliance.restore_test_": "restore-test",
+  "compliance.incident_": "incident-response",
+  "compliance.audit_chain": "audit",
+  "compliance.two_factor": "two-factor",
+} as const satisfies Record<string, ComplianceControlId>;
+
 /** The sources that are not monitors, as they declare themselves. */
 export const NON_MONITOR_SOURCES: readonly SourceDeclaration[] = [
   // The door engine (event-driven): every door alert evidences physical access.
@@ -34,7 +50,7 @@ export const NON_MONITOR_SOURCES: readonly SourceDeclaration[] = [
   // The office computers (sources host:<id>): each check names its control in the hosts judge.
   { id: "hosts", ruleControls: Object.fromEntries(HOST_CHECKS.flatMap((c) => (c.control ? [[c.rule, c.control]] : []))) },
   // The daily compliance evaluation (source "compliance"): registers, two-factor, the audit chain.
-  { id: "compliance", ruleControls: COMPLIANCE_RULE_CONTROLS },
+  { id: COMPLIANCE_SOURCE, ruleControls: COMPLIANCE_RULE_CONTROLS },
   // The console's own checks (TOTP, password policy) and the audit log.
   {
     id: "console",

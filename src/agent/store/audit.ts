@@ -1,8 +1,9 @@
 /**
- * The audit table (append-only: triggers refuse UPDATE and DELETE) and the chain's verification
- * checkpoint. The hash chain itself is computed in src/agent/audit.ts; this module only reads and
- * writes rows.
+ * The audit table (append-only: triggers refuse UPDATE and DELETE), its hash chain (each row's
+ * hash covers the previous row's, so an edited or deleted row breaks it) and the chain's
+ * verification checkpoint. src/agent/audit.ts watches the chain of a running daemon.
  */
+import { createHash } from "node:crypto";
 import type { Db } from "./db.js";
 import { statementsFor } from "./statements.js";
 
@@ -22,13 +23,6 @@ export interface AuditRow {
 /** An audit row before it is written (its id comes from the insert). */
 export type NewAuditRow = Omit<AuditRow, "id">;
 
-/** How far the chain was verified: the last verified row, its hash, and the rows up to it. */
-export interface StoredAuditCheckpoint {
-  id: number;
-  hash: string;
-  rows: number;
-}
-
 const statements = statementsFor((db: Db) => ({
   tip: db.prepare<[], { id: number; hash: string }>("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1"),
   insert: db.prepare<[NewAuditRow]>("INSERT INTO audit (at, actor, action, target, detail_json, address, prev_hash, hash) VALUES (@at, @actor, @action, @target, @detail_json, @address, @prev_hash, @hash)"),
@@ -38,8 +32,12 @@ const statements = statementsFor((db: Db) => ({
   firstAt: db.prepare<[], number | null>("SELECT min(at) FROM audit").pluck(),
   countBetween: db.prepare<[number, number], number>("SELECT count(*) FROM audit WHERE at >= ? AND at < ?").pluck(),
   actionBetween: db.prepare<[string, number, number], AuditRow>("SELECT * FROM audit WHERE action = ? AND at >= ? AND at < ? ORDER BY id"),
-  checkpoint: db.prepare<[], StoredAuditCheckpoint>("SELECT last_id AS id, last_hash AS hash, rows FROM audit_checkpoint WHERE one = 1"),
-  saveCheckpoint: db.prepare<[StoredAuditCheckpoint & { at: number }]>(
+}));
+
+// Apart: a store still being migrated (no audit_checkpoint yet) writes audit rows too.
+const checkpointStatements = statementsFor((db: Db) => ({
+  checkpoint: db.prepare<[], AuditCheckpoint>("SELECT last_id AS id, last_hash AS hash, rows FROM audit_checkpoint WHERE one = 1"),
+  saveCheckpoint: db.prepare<[AuditCheckpoint & { at: number }]>(
     `INSERT INTO audit_checkpoint (one, last_id, last_hash, rows, verified_at) VALUES (1, @id, @hash, @rows, @at)
      ON CONFLICT (one) DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash, rows = excluded.rows, verified_at = excluded.verified_at`,
   ),
@@ -87,11 +85,90 @@ export function auditRowsOfAction(db: Db, action: string, from: number, to: numb
 }
 
 /** The persisted verification checkpoint, or undefined before the first one. */
-export function readAuditCheckpoint(db: Db): StoredAuditCheckpoint | undefined {
-  return statements(db).checkpoint.get();
+export function readAuditCheckpoint(db: Db): AuditCheckpoint | undefined {
+  return checkpointStatements(db).checkpoint.get();
 }
 
 /** Persists the verification checkpoint (one row, replaced). */
-export function saveAuditCheckpoint(db: Db, cp: StoredAuditCheckpoint, at: number): void {
-  statements(db).saveCheckpoint.run({ id: cp.id, hash: cp.hash, rows: cp.rows, at });
+export function saveAuditCheckpoint(db: Db, cp: AuditCheckpoint, at: number): void {
+  checkpointStatements(db).saveCheckpoint.run({ id: cp.id, hash: cp.hash, rows: cp.rows, at });
 }
+
+// --- the hash chain
+
+export const GENESIS_HASH = "0".repeat(64);
+
+export interface AuditEntry {
+  actor: string;
+  action: string;
+  target?: string;
+  detail?: Record<string, unknown>;
+  address?: string;
+  at?: number;
+}
+
+function rowHash(prev: string, r: Pick<AuditRow, "at" | "actor" | "action" | "target" | "detail_json" | "address">): string {
+  return createHash("sha256")
+    .update(prev)
+    .update("\n")
+    .update(JSON.stringify([r.at, r.actor, r.action, r.target, r.detail_json, r.address]))
+    .digest("hex");
+}
+
+/** Appends one entry; call inside the transaction that makes the change it records. */
+export function appendAudit(db: Db, e: AuditEntry): AuditRow {
+  const prev = auditTip(db)?.hash ?? GENESIS_HASH;
+  const row = {
+    at: e.at ?? Date.now(),
+    actor: e.actor,
+    action: e.action,
+    target: e.target ?? "",
+    detail_json: JSON.stringify(e.detail ?? {}),
+    address: e.address ?? "",
+  };
+  const hash = rowHash(prev, row);
+  const id = insertAuditRow(db, { ...row, prev_hash: prev, hash });
+  return { id, ...row, prev_hash: prev, hash };
+}
+
+export type AuditVerification = { ok: true; rows: number } | { ok: false; rows: number; brokenAt: number; reason: string };
+
+/** How far the chain has been verified: the last verified row, its hash, and the rows up to it. */
+export interface AuditCheckpoint {
+  id: number;
+  hash: string;
+  rows: number;
+}
+
+export const AUDIT_START: AuditCheckpoint = { id: 0, hash: GENESIS_HASH, rows: 0 };
+
+/**
+ * Verifies at most `limit` rows after `from` (the rows before it were verified already) and
+ * returns the new checkpoint; `done` when no row is left, `read` the rows it read. The checkpoint
+ * row itself is read again first: a verified row that was since changed or deleted breaks the
+ * chain there.
+ */
+export function verifyAuditFrom(db: Db, from: AuditCheckpoint, limit = Number.POSITIVE_INFINITY): { result: AuditVerification; checkpoint: AuditCheckpoint; done: boolean; read: number } {
+  if (from.id > 0 && auditHashOf(db, from.id) !== from.hash) {
+    return { result: { ok: false, rows: from.rows, brokenAt: from.id, reason: `row ${from.id} was changed or deleted after it was verified` }, checkpoint: from, done: true, read: 0 };
+  }
+  let { id, hash: prev, rows } = from;
+  let seen = 0;
+  for (const r of auditRowsAfter(db, from.id, limit)) {
+    seen++;
+    rows++;
+    const at = { id, hash: prev, rows: rows - 1 };
+    const broken = (reason: string) => ({ result: { ok: false as const, rows, brokenAt: r.id, reason }, checkpoint: at, done: true, read: seen });
+    if (r.prev_hash !== prev) return broken(`row ${r.id} does not link to the row before it (a row was deleted or inserted)`);
+    if (rowHash(prev, r) !== r.hash) return broken(`row ${r.id} was modified after it was written`);
+    prev = r.hash;
+    id = r.id;
+  }
+  return { result: { ok: true, rows }, checkpoint: { id, hash: prev, rows }, done: seen < limit, read: seen };
+}
+
+/** Walks the chain from the first row; reports the first row whose link or hash is wrong. */
+export function verifyAudit(db: Db): AuditVerification {
+  return verifyAuditFrom(db, AUDIT_START).result;
+}
+

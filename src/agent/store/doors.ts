@@ -5,7 +5,7 @@
  * (source `doors`, see store/findings.ts).
  */
 import { createHash } from "node:crypto";
-import { appendAudit } from "../audit.js";
+import { appendAudit } from "./audit.js";
 import type { Db } from "./db.js";
 import { statementsFor } from "./statements.js";
 

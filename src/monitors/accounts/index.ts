@@ -11,7 +11,7 @@ import { parseAccountsConfig, type AccountsConfig } from "./config.js";
 import { parseGroup, parseLoginDefs, parsePasswd, parseShadow, type PasswdEntry, type ShadowEntry } from "./parse-account-files.js";
 import { parseLastlog } from "./parse-lastlog.js";
 import { parseSudoers, resolveSudoUsers, type SudoersSource } from "./parse-sudoers.js";
-import { accountsPolicy, RULE_CONTROLS } from "./policy.js";
+import { accountsPolicy } from "./policy.js";
 import { DAY_MS } from "../../kit/time.js";
 
 const NO_LOGIN_SHELL = /(^|\/)(nologin|false|sync|shutdown|halt)$/;
@@ -205,7 +205,8 @@ export const accounts = defineMonitor<AccountsConfig>({
   id: "accounts",
   title: "User accounts, sudo and passwords",
   control: "accounts",
-  ruleControls: RULE_CONTROLS,
+  // Rule prefixes that evidence least privilege and passwords (policy.ts RULE_CONTROLS names each rule).
+  ruleControls: { "accounts.sudo": "least-privilege", "accounts.uid0_": "least-privilege", "accounts.password_": "passwords", "accounts.empty_password": "passwords" },
   defaultSchedule: "11 * * * *",
   enabledByDefault: true,
   parseConfig: parseAccountsConfig,
