@@ -10,6 +10,7 @@ import { addAlertingJobs } from "./jobs/alerting.js";
 import { reconcileChannels } from "./alerts/reconcile.js";
 import { runComplianceEvaluation } from "./compliance/evaluate.js";
 import { runMonthlyReport } from "./compliance/monthly.js";
+import { renderEvidenceReportHtml } from "../web/evidence-report.js";
 import type { GatehouseConfig } from "./config/load.js";
 import { pruneDoorData, startDoors } from "./doors/index.js";
 import { checkOffline } from "./hosts/record.js";
@@ -179,7 +180,7 @@ function addHousekeeping(
     schedule: "5 6 * * *",
     run: async () => {
       if (runComplianceEvaluation(agent.db, alertCtx(), { timezone: config.timezone }).outboxIds.length > 0) kick();
-      const monthly = runMonthlyReport(agent.db, alertCtx(), { dataDir: config.dataDir, timezone: config.timezone, monitors: config.monitors.map((m) => m.monitor) });
+      const monthly = runMonthlyReport(agent.db, alertCtx(), { dataDir: config.dataDir, timezone: config.timezone, monitors: config.monitors.map((m) => m.monitor), render: renderEvidenceReportHtml, log, onLate: kick });
       if (monthly) kick();
     },
   });

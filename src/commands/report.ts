@@ -7,6 +7,7 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { UserError } from "../kit/errors.js";
 import { isIsoDate } from "../agent/compliance/registers.js";
+import { renderEvidenceReportHtml } from "../web/evidence-report.js";
 import { generateEvidenceReport, ReportError, verifyReport, verifySealedReport } from "../agent/compliance/report.js";
 import { loadOrCreateReportKey } from "../agent/compliance/report-key.js";
 import { configOption, loadConfigFrom, onePositional, osActor, parseCommandArgs, withStore, type Command } from "./command.js";
@@ -51,7 +52,7 @@ export const reportCommand: Command = {
       try {
         const key = loadOrCreateReportKey(config.dataDir);
         g = db.transaction(() =>
-          generateEvidenceReport(db, { site: config.site, timezone: config.timezone, from: values.from!, to: values.to!, now: Date.now(), actor: osActor(), monitors: config.monitors.map((m) => m.monitor), key }),
+          generateEvidenceReport(db, { site: config.site, timezone: config.timezone, from: values.from!, to: values.to!, now: Date.now(), actor: osActor(), monitors: config.monitors.map((m) => m.monitor), key, render: renderEvidenceReportHtml }),
         )();
       } catch (e) {
         if (e instanceof ReportError) throw new UserError(e.message, 3);

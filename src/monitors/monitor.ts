@@ -119,6 +119,8 @@ export interface Monitor<C = unknown> {
   id: MonitorId;
   title: string;
   control: ControlId;
+  /** Rule prefixes of this monitor whose findings evidence another control than `control` (longest wins). */
+  ruleControls?: Readonly<Record<string, ControlId>>;
   /** Cron expression used when the config sets no schedule. */
   defaultSchedule: string;
   /** Whether an absent config key still enables the monitor with defaults. */

@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderEvidenceReportHtml } from "../../views/reports/evidence-report.js";
 import { generateEvidenceReport, type ReportSeal } from "../../src/agent/compliance/report.js";
 import { loadOrCreateReportKey } from "../../src/agent/compliance/report-key.js";
 import { openDatabase } from "../../src/agent/store/db.js";
@@ -29,7 +30,7 @@ describe.skipIf(!canRun({ tools: [CHROMIUM] }))("evidence report in Chromium", (
     const db = openDatabase(":memory:");
     seedNinetyDays(db);
     keyDir = mkdtempSync(join(tmpdir(), "gh-report-key-"));
-    const g = generateEvidenceReport(db, { site: "Acme Answering — Phoenix", timezone: TZ, ...PERIOD, now: NOW, actor: "os:auditor", monitors: SEED_MONITORS, key: loadOrCreateReportKey(keyDir) });
+    const g = generateEvidenceReport(db, { site: "Acme Answering — Phoenix", timezone: TZ, ...PERIOD, now: NOW, actor: "os:auditor", monitors: SEED_MONITORS, key: loadOrCreateReportKey(keyDir), render: renderEvidenceReportHtml });
     seal = g.seal;
     db.close();
     mkdirSync(ARTIFACTS, { recursive: true });

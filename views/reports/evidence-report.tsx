@@ -5,6 +5,8 @@
  * printed in the document itself, so a PDF or paper copy can be checked.
  */
 import type { FC } from "hono/jsx";
+// Types only (erased at build): the report's data model is the JSON twin's format, declared once
+// by the agent that builds it; nothing of the agent is loaded by this view.
 import type { EvidenceReport, ReportControl, ReportRegister, ReportSeal } from "../../src/agent/compliance/report.js";
 import type { ControlState } from "../../src/agent/compliance/scorecard.js";
 import { REPORT_CSS } from "./report-css.js";
@@ -113,6 +115,11 @@ const RegisterTable: FC<{ reg: ReportRegister }> = ({ reg }) => (
     )}
   </section>
 );
+
+/** The standalone HTML report (print styles embedded) with the seal printed in it: what the report's `render` is. */
+export function renderEvidenceReportHtml(r: EvidenceReport, seal: ReportSeal): string {
+  return `<!doctype html>${(<EvidenceReportPage r={r} seal={seal} />).toString()}`;
+}
 
 /** The whole report page. */
 export const EvidenceReportPage: FC<{ r: EvidenceReport; seal: ReportSeal }> = ({ r, seal }) => (

@@ -5,6 +5,7 @@
  */
 import type { Db } from "../store/db.js";
 import { latestObservation } from "../store/observations.js";
+import { usersWithRoles } from "../store/users.js";
 import { listRegister } from "./registers.js";
 
 export interface AccessReviewPrefill {
@@ -29,7 +30,7 @@ export function accessReviewPrefill(db: Db): AccessReviewPrefill {
     lines.push(`sudo users: ${list(f["accounts.sudo_users"]).join(", ") || "(none)"}`);
     lines.push(`uid 0: ${list(f["accounts.uid0"]).join(", ") || "(none)"}`);
   } else lines.push("system accounts: the accounts monitor has no current observation; review /etc/passwd and sudoers by hand");
-  const users = db.prepare("SELECT username, role, disabled_at FROM users ORDER BY username").all() as { username: string; role: string; disabled_at: number | null }[];
+  const users = usersWithRoles(db);
   lines.push(`console users: ${users.map((u) => `${u.username} (${u.role}${u.disabled_at ? ", disabled" : ""})`).join(", ") || "(none)"}`);
   const accounts = lines.join("\n");
   const previous = listRegister(db, "access_review").at(-1);

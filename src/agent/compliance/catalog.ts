@@ -4,16 +4,13 @@
  * citation, whether the cited specification is required or addressable, the matching item of
  * the proposed 2025 Security Rule update (an NPRM, not yet law), and what evidence proves it.
  *
- * EVIDENCE_MAP is the one table that says which findings evidence which control.
+ * Which findings evidence which control is the control registry's (src/agent/controls), built
+ * from what each source declares; this file says what each control means.
  */
-import type { ControlId } from "../../monitors/monitor.js";
+import { ADMIN_CONTROL_IDS, registryOf, type AdminControlId, type ComplianceControlId, type ControlRegistry } from "../controls/index.js";
 import type { RegisterId } from "./registers.js";
-import { HOST_CHECKS } from "../hosts/judge.js";
 
-/** Administrative controls kept by people (registers) rather than watched by monitors. */
-export const ADMIN_CONTROL_IDS = ["baa", "training", "access-review", "restore-test", "incident-response", "risk-analysis"] as const;
-export type AdminControlId = (typeof ADMIN_CONTROL_IDS)[number];
-export type ComplianceControlId = ControlId | AdminControlId;
+export { ADMIN_CONTROL_IDS, type AdminControlId, type ComplianceControlId };
 
 export interface CatalogEntry {
   id: ComplianceControlId;
@@ -26,12 +23,10 @@ export interface CatalogEntry {
   requirement: "required" | "addressable";
   /** The matching item of the proposed 2025 update (NPRM of 6 Jan 2025), if any. */
   proposed2025?: string;
-  /** Human description of the evidence; the machine mapping lives in EVIDENCE_MAP. */
+  /** Human description of the evidence; the machine mapping is the control registry's. */
   evidence: string;
   /** Registers whose rows prove it. */
   registers: RegisterId[];
-  /** Monitor ids whose findings evidence it (by their `control`, or a rule override). */
-  monitors: string[];
 }
 
 /** The catalog, in the order the scorecard and report list it. */
@@ -45,7 +40,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     proposed2025: "Deploy anti-malware protection on systems that hold ePHI",
     evidence: "antivirus monitor: engine installed and running, signature age",
     registers: [],
-    monitors: ["antivirus"],
   },
   {
     id: "firewall",
@@ -56,7 +50,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     proposed2025: "Network segmentation; a written baseline configuration of each system",
     evidence: "firewall monitor: enabled, ruleset hash against the approved baseline",
     registers: [],
-    monitors: ["firewall"],
   },
   {
     id: "updates",
@@ -67,7 +60,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     proposed2025: "Patch critical-risk vulnerabilities within 15 days and high-risk within 30 days",
     evidence: "patches monitor: pending security updates and their age, reboot required, OS end of life",
     registers: [],
-    monitors: ["patches"],
   },
   {
     id: "backups",
@@ -78,7 +70,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     proposed2025: "Backups of ePHI no more than 48 hours old",
     evidence: "backups monitor: each backup set present, readable, fresh within its max_age",
     registers: [],
-    monitors: ["backups"],
   },
   {
     id: "physical",
@@ -88,7 +79,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     requirement: "addressable",
     evidence: "door sensors: after-hours openings, held-open and offline alerts",
     registers: [],
-    monitors: [],
   },
   {
     id: "wifi",
@@ -99,7 +89,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     proposed2025: "Encryption of ePHI in transit required (no longer addressable)",
     evidence: "wifi monitor: security mode of the office SSIDs, hidden",
     registers: [],
-    monitors: ["wifi"],
   },
   {
     id: "accounts",
@@ -109,7 +98,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     requirement: "required",
     evidence: "accounts monitor: human accounts, generic names, inactive accounts; console users",
     registers: [],
-    monitors: ["accounts"],
   },
   {
     id: "least-privilege",
@@ -119,7 +107,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     requirement: "required",
     evidence: "accounts monitor rules accounts.sudo*, accounts.uid0_*; console roles",
     registers: [],
-    monitors: ["accounts"],
   },
   {
     id: "passwords",
@@ -129,7 +116,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     requirement: "addressable",
     evidence: "accounts monitor rules accounts.password_*, accounts.empty_password; console password policy",
     registers: [],
-    monitors: ["accounts"],
   },
   {
     id: "two-factor",
@@ -140,7 +126,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     proposed2025: "Multi-factor authentication required for access to systems holding ePHI",
     evidence: "console: every enabled console user enrolled with TOTP",
     registers: [],
-    monitors: [],
   },
   {
     id: "transmission",
@@ -151,7 +136,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     proposed2025: "Encryption of ePHI in transit required (no longer addressable)",
     evidence: "tls monitor: protocol, certificate validity and days to expiry",
     registers: [],
-    monitors: ["tls"],
   },
   {
     id: "audit",
@@ -161,7 +145,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     requirement: "required",
     evidence: "Gatehouse audit log: hash chain verified end to end",
     registers: [],
-    monitors: [],
   },
   {
     id: "inventory",
@@ -172,7 +155,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     proposed2025: "Written technology asset inventory and network map, reviewed every 12 months",
     evidence: "inventory monitor: installed software and hardware against the approved baseline",
     registers: [],
-    monitors: ["inventory"],
   },
   {
     id: "baa",
@@ -183,7 +165,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     proposed2025: "Annual written verification of business associates' technical safeguards",
     evidence: "BAA register: signed date, expiry, where the signed copy is kept",
     registers: ["baa"],
-    monitors: [],
   },
   {
     id: "training",
@@ -194,7 +175,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     proposed2025: "Training within 30 days of access and at least every 12 months",
     evidence: "training register: person, training, completed and due dates",
     registers: ["training"],
-    monitors: [],
   },
   {
     id: "access-review",
@@ -205,7 +185,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     proposed2025: "Review and modify access at least every 12 months; terminate access within 1 hour of separation",
     evidence: "access review register, prefilled from the accounts monitor",
     registers: ["access_review"],
-    monitors: [],
   },
   {
     id: "restore-test",
@@ -216,7 +195,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     proposed2025: "Restore critical systems and data within 72 hours; test the plan at least every 12 months",
     evidence: "restore test register: date, backup set, result, hours to restore",
     registers: ["restore_test"],
-    monitors: [],
   },
   {
     id: "incident-response",
@@ -227,7 +205,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     proposed2025: "Written incident response plan, tested at least every 12 months",
     evidence: "incident register: date, description, actions, closed date",
     registers: ["incident"],
-    monitors: [],
   },
   {
     id: "risk-analysis",
@@ -238,61 +215,18 @@ export const CATALOG: readonly CatalogEntry[] = [
     proposed2025: "Written risk analysis reviewed at least every 12 months",
     evidence: "kept outside Gatehouse; this report and the asset inventory are inputs to it",
     registers: [],
-    monitors: [],
   },
 ];
 
 /**
- * THE mapping of evidence to controls. A finding's rule is matched against `rule` prefixes
- * (longest wins); when none matches, the source's own control applies: a monitor's `control`,
- * or a `source` row below for sources that are not monitors.
+ * Which control a finding evidences (the registry's answer). `controls`: the registry, or a
+ * monitor id → control map (MONITORS' by default in the daemon; tests pass their own).
  */
-export const EVIDENCE_MAP: readonly ({ rule: string; control: ComplianceControlId } | { source: string; control: ComplianceControlId })[] = [
-  // The accounts monitor evidences three controls; see src/monitors/accounts/policy.ts RULE_CONTROLS.
-  { rule: "accounts.sudo", control: "least-privilege" },
-  { rule: "accounts.uid0_", control: "least-privilege" },
-  { rule: "accounts.password_", control: "passwords" },
-  { rule: "accounts.empty_password", control: "passwords" },
-  // Console findings (written by the console's own checks, if any).
-  { rule: "console.totp", control: "two-factor" },
-  { rule: "console.mfa", control: "two-factor" },
-  { rule: "console.2fa", control: "two-factor" },
-  { rule: "console.password", control: "passwords" },
-  { rule: "audit.", control: "audit" },
-  // The daily compliance evaluation (source "compliance").
-  { rule: "compliance.baa_", control: "baa" },
-  { rule: "compliance.training_", control: "training" },
-  { rule: "compliance.access_review_", control: "access-review" },
-  { rule: "compliance.restore_test_", control: "restore-test" },
-  { rule: "compliance.incident_", control: "incident-response" },
-  { rule: "compliance.audit_chain", control: "audit" },
-  { rule: "compliance.two_factor", control: "two-factor" },
-  // The office computers (sources host:<id>): each check names its control in the hosts judge.
-  ...HOST_CHECKS.flatMap((c) => (c.control ? [{ rule: c.rule, control: c.control }] : [])),
-  // Sources that are not monitors.
-  { source: "doors", control: "physical" },
-];
-
-const RULE_PREFIXES = EVIDENCE_MAP.flatMap((e) => ("rule" in e ? [e] : [])).sort((a, b) => b.rule.length - a.rule.length);
-const SOURCE_CONTROLS = new Map(EVIDENCE_MAP.flatMap((e) => ("source" in e ? [[e.source, e.control] as const] : [])));
-
-/** Rule prefixes whose findings belong to another control than their source's. */
-export const RULE_OVERRIDES: readonly { rule: string; control: ComplianceControlId }[] = RULE_PREFIXES;
-
-/**
- * Which control a finding evidences. `monitorControls` gives each monitor's `control`
- * (MONITORS by default, passed in so tests and the console can use their own list).
- */
-export function controlForFinding(source: string, rule: string, monitorControls: ReadonlyMap<string, string>): ComplianceControlId | undefined {
-  const byRule = RULE_PREFIXES.find((p) => rule.startsWith(p.rule));
-  if (byRule) return byRule.control;
-  return (SOURCE_CONTROLS.get(source) ?? monitorControls.get(source)) as ComplianceControlId | undefined;
+export function controlForFinding(source: string, rule: string, controls: ControlRegistry | ReadonlyMap<string, string>): ComplianceControlId | undefined {
+  return registryOf(controls).controlOfFinding(source, rule);
 }
 
 /** Every control a source can evidence (its own plus rule overrides under its prefix). */
-export function controlsOfSource(source: string, monitorControls: ReadonlyMap<string, string>): ComplianceControlId[] {
-  const own = (SOURCE_CONTROLS.get(source) ?? monitorControls.get(source)) as ComplianceControlId | undefined;
-  const out = new Set<ComplianceControlId>(own ? [own] : []);
-  for (const p of RULE_PREFIXES) if (p.rule.startsWith(`${source}.`)) out.add(p.control);
-  return [...out];
+export function controlsOfSource(source: string, controls: ControlRegistry | ReadonlyMap<string, string>): ComplianceControlId[] {
+  return registryOf(controls).controlsOfSource(source);
 }

@@ -7,7 +7,7 @@
  * The findings are pure functions of their inputs; only `complianceFindings` and
  * `runComplianceEvaluation` touch the database.
  */
-import { auditChain, type AuditVerification } from "../audit.js";
+import { auditChain } from "../audit.js";
 import type { AlertContext } from "../alerts/engine.js";
 import { localTime } from "../doors/hours.js";
 import { worstStatus, type Finding } from "../evaluator.js";
@@ -15,10 +15,12 @@ import { record } from "../findings/record.js";
 import type { Db } from "../store/db.js";
 import { insertObservation } from "../store/observations.js";
 import type { Status } from "../../monitors/monitor.js";
-import { daysBetween, listRegister, REGISTER_IDS, REGISTERS_CHANGED_KEY, type RegisterId, type RegisterRow } from "./registers.js";
+import { takeRegistersChanged } from "../store/registers.js";
+import { COMPLIANCE_SOURCE } from "../controls/index.js";
+import { enabledUsersTotp } from "../store/users.js";
+import { daysBetween, listRegister, REGISTER_IDS, type RegisterId, type RegisterRow } from "./registers.js";
 
-/** The pseudo-source under which compliance findings are observed and alerted. */
-export const COMPLIANCE_SOURCE = "compliance";
+export { COMPLIANCE_SOURCE };
 
 export interface CompliancePolicy {
   /** A BAA expiring within this many days raises a warning. */
@@ -126,18 +128,36 @@ export interface ConsoleUserStats {
   withoutTotp: string[];
 }
 
-/** Two-factor and audit-chain findings. Pure. */
-export function platformFindings(users: ConsoleUserStats, audit: AuditVerification): Finding[] {
+/** The audit chain as verified so far (an AuditVerification, or an AuditChainStatus). */
+export interface AuditState {
+  ok: boolean;
+  rows: number;
+  brokenAt?: number;
+  reason?: string;
+  /** Newer rows not verified yet. */
+  pending?: number;
+}
+
+/**
+ * Two-factor and audit-chain findings. Pure. `audit.pending`: newer rows not verified yet (a
+ * long chain is verified in the background; the finding says how far it got).
+ */
+export function platformFindings(users: ConsoleUserStats, audit: AuditState): Finding[] {
   const out: Finding[] = [];
   if (users.enabled === 0) out.push(f("two_factor_no_evidence", "unknown", "No console users yet, so no administrative access to check"));
   else if (users.withoutTotp.length) out.push(f("two_factor", "fail", `Console users without two-factor: ${users.withoutTotp.join(", ")}`));
   else out.push(f("two_factor", "pass", `${users.enabled} console user(s), every one enrolled with TOTP (enforced at login)`));
+  const pending = audit.pending ?? 0;
   out.push(
-    audit.ok && audit.rows === 0
-      ? f("audit_chain_no_evidence", "unknown", "The audit log is empty")
-      : audit.ok
-      ? f("audit_chain", "pass", `Audit chain verified: ${audit.rows} entries, unbroken`)
-      : f("audit_chain", "fail", `Audit chain broken at entry ${audit.brokenAt}: ${audit.reason}`),
+    !audit.ok
+      ? f("audit_chain", "fail", `Audit chain broken at entry ${audit.brokenAt}: ${audit.reason}`)
+      : audit.rows === 0 && pending > 0
+        ? f("audit_chain_no_evidence", "unknown", `The audit log's ${pending} entries are being verified in the background; none verified yet`)
+        : audit.rows === 0
+          ? f("audit_chain_no_evidence", "unknown", "The audit log is empty")
+          : pending > 0
+            ? f("audit_chain", "pass", `Audit chain verified: ${audit.rows} entries, unbroken (${pending} newer entries being verified)`)
+            : f("audit_chain", "pass", `Audit chain verified: ${audit.rows} entries, unbroken`),
   );
   return out;
 }
@@ -149,8 +169,8 @@ export function registerSnapshot(db: Db): RegisterSnapshot {
 
 /** Reads the console users' two-factor state. */
 export function consoleUserStats(db: Db): ConsoleUserStats {
-  const rows = db.prepare("SELECT username, totp_secret_sealed FROM users WHERE disabled_at IS NULL ORDER BY username").all() as { username: string; totp_secret_sealed: string }[];
-  return { enabled: rows.length, withoutTotp: rows.filter((r) => r.totp_secret_sealed === "").map((r) => r.username) };
+  const rows = enabledUsersTotp(db);
+  return { enabled: rows.length, withoutTotp: rows.filter((r) => !r.hasTotp).map((r) => r.username) };
 }
 
 export interface ComplianceOptions {
@@ -160,7 +180,7 @@ export interface ComplianceOptions {
 
 /** Every compliance finding as of `now`. */
 export function complianceFindings(db: Db, now: number, opts: ComplianceOptions): Finding[] {
-  return [...registerFindings(registerSnapshot(db), siteToday(now, opts.timezone), opts.policy), ...platformFindings(consoleUserStats(db), auditChain(db).verifyNow())];
+  return [...registerFindings(registerSnapshot(db), siteToday(now, opts.timezone), opts.policy), ...platformFindings(consoleUserStats(db), auditChain(db).settle())];
 }
 
 /**
@@ -187,17 +207,23 @@ export function runComplianceEvaluation(db: Db, ctx: AlertContext, opts: Complia
   return { findings, outboxIds };
 }
 
+/** The audit chain's verdict at each connection's last evaluation (a break found later re-evaluates). */
+const auditOkAtLastLook = new WeakMap<Db, boolean>();
+
 /**
- * Re-evaluates the register findings when a register changed since the last look (console,
+ * Re-evaluates the compliance findings when a register changed since the last look (console,
  * CSV import, CLI: each change marks it), so an expired BAA that was renewed stops alerting
- * within a minute instead of at the next 06:00 run. Call from the daemon's minute tick.
+ * within a minute instead of at the next 06:00 run, and when the background verification of the
+ * audit chain found a break since. Call from the daemon's minute tick.
  * Returns the outbox ids written, or undefined when nothing changed.
  */
 export function evaluateIfRegistersChanged(db: Db, ctx: AlertContext, opts: ComplianceOptions): number[] | undefined {
+  const auditOk = auditChain(db).current().ok;
+  const auditTurned = auditOkAtLastLook.get(db) !== auditOk;
+  auditOkAtLastLook.set(db, auditOk);
   return db.transaction(() => {
-    const marked = db.prepare("SELECT at FROM alerting_state WHERE key = ?").get(REGISTERS_CHANGED_KEY) as { at: number } | undefined;
-    if (!marked) return undefined;
-    db.prepare("DELETE FROM alerting_state WHERE key = ?").run(REGISTERS_CHANGED_KEY);
+    const changed = takeRegistersChanged(db);
+    if (!changed && !(auditTurned && !auditOk)) return undefined;
     return runComplianceEvaluation(db, ctx, opts).outboxIds;
   })();
 }

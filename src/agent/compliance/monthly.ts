@@ -8,9 +8,12 @@ import { existsSync, mkdirSync, writeFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { enqueue, type AlertContext } from "../alerts/engine.js";
 import type { DigestEntry } from "../alerts/notification.js";
+import { auditChain, type AuditChainStatus } from "../audit.js";
+import { nullLogger, type Logger } from "../../kit/log.js";
 import type { Db } from "../store/db.js";
+import { attachReportToOutbox } from "../store/outbox.js";
 import { addDays } from "./registers.js";
-import { generateEvidenceReport, installedAt, localMidnight, type GeneratedReport } from "./report.js";
+import { generateEvidenceReport, installedAt, localMidnight, type GeneratedReport, type ReportRenderer } from "./report.js";
 import { loadOrCreateReportKey } from "./report-key.js";
 import { siteToday } from "./evaluate.js";
 import type { ControlState } from "./scorecard.js";
@@ -40,6 +43,33 @@ export interface MonthlyReportResult {
   outboxIds: number[];
 }
 
+export interface MonthlyReportOptions {
+  dataDir: string;
+  timezone: string;
+  reportUrl?: (month: string) => string;
+  monitors?: readonly { id: string; control: string }[];
+  /** The HTML view (views/reports/evidence-report.tsx renderEvidenceReportHtml): the agent never imports views. */
+  render: ReportRenderer;
+  /** Where a report that had to wait for the audit chain's verification reports its outcome. */
+  log?: Logger;
+  /** Called when a report that waited for the audit chain was written (to wake the delivery worker). */
+  onLate?: (r: MonthlyReportResult) => void;
+}
+
+/**
+ * The audit chain as the report states it: a full pass of this process completed and nothing
+ * pending (or a break found). A short chain is brought there on the caller's time; a long one is
+ * not, and undefined says to wait for the background walk.
+ */
+function settledAudit(db: Db): AuditChainStatus | undefined {
+  const ready = (s: AuditChainStatus) => !s.ok || (s.fullPass.completedAt !== undefined && s.pending === 0);
+  const chain = auditChain(db);
+  const now = chain.status();
+  if (ready(now)) return now;
+  const settled = chain.settle();
+  return ready(settled) ? settled : undefined;
+}
+
 /**
  * Generates last month's report unless it exists already (so the daemon may call this daily,
  * e.g. at 07:00 site time, and at start-up), writes it under `dataDir/reports` (HTML, JSON twin,
@@ -47,12 +77,12 @@ export interface MonthlyReportResult {
  * content digest, the key fingerprint, each control's worst state in the month). Returns
  * undefined when the report exists already, or when the month ended before Gatehouse kept any
  * evidence (there is nothing to report: no "0 % green" for a month it never watched).
+ *
+ * The report states the audit chain's verification, so it waits for it: a long chain (a million
+ * rows after an upgrade) is verified in the background, and the report is written when that is
+ * done (then `onLate`), instead of holding up start-up for it. Undefined is returned meanwhile.
  */
-export function runMonthlyReport(
-  db: Db,
-  ctx: AlertContext,
-  opts: { dataDir: string; timezone: string; reportUrl?: (month: string) => string; monitors?: readonly { id: string; control: string }[] },
-): MonthlyReportResult | undefined {
+export function runMonthlyReport(db: Db, ctx: AlertContext, opts: MonthlyReportOptions): MonthlyReportResult | undefined {
   const { from, to, month } = previousMonth(ctx.now, opts.timezone);
   const dir = join(opts.dataDir, "reports");
   const base = join(dir, `evidence-${month}`);
@@ -60,10 +90,25 @@ export function runMonthlyReport(
   if (existsSync(files.html) && existsSync(files.json)) return undefined;
   const installed = installedAt(db);
   if (localMidnight(addDays(to, 1), opts.timezone) <= installed) return undefined;
+  const audit = settledAudit(db);
+  if (!audit) {
+    void auditChain(db)
+      .walk()
+      .then(() => {
+        if (!db.open) return;
+        try {
+          const late = runMonthlyReport(db, ctx, opts);
+          if (late) opts.onLate?.(late);
+        } catch (e) {
+          (opts.log ?? nullLogger).error({ month, err: (e as Error).message }, "monthly evidence report failed");
+        }
+      });
+    return undefined;
+  }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const key = loadOrCreateReportKey(opts.dataDir);
   const generated = db.transaction(() =>
-    generateEvidenceReport(db, { site: ctx.site, timezone: opts.timezone, from, to, now: ctx.now, actor: "gatehouse", purpose: "monthly", key, ...(opts.monitors ? { monitors: opts.monitors } : {}) }),
+    generateEvidenceReport(db, { site: ctx.site, timezone: opts.timezone, from, to, now: ctx.now, actor: "gatehouse", purpose: "monthly", key, audit, render: opts.render, ...(opts.monitors ? { monitors: opts.monitors } : {}) }),
   )();
   writePrivate(files.sig, Buffer.from(generated.seal.signature, "base64"));
   writePrivate(files.htmlSig, Buffer.from(generated.html.signature, "base64"));
@@ -103,7 +148,7 @@ export function runMonthlyReport(
       },
     ]).map((id) => {
       // enqueue takes no extra fields: add them in the same transaction.
-      db.prepare("UPDATE outbox SET payload_json = json_set(payload_json, '$.digest', json(?), '$.report', json(?)) WHERE id = ?").run(JSON.stringify(digest), JSON.stringify(notice), id);
+      attachReportToOutbox(db, id, digest, notice);
       return id;
     }),
   )();

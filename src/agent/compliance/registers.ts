@@ -4,11 +4,12 @@
  * storage, CSV import/export and the report, so a field is declared once.
  *
  * Every change runs in one transaction with its audit entry (before → after); only managers and
- * admins may change a register. Column names in SQL come from the field tables below (code
- * constants), values are always bound parameters.
+ * admins may change a register. The tables are src/agent/store/registers.ts's (its column lists
+ * equal the field tables below; a test keeps them so).
  */
 import { appendAudit } from "../audit.js";
 import type { Db } from "../store/db.js";
+import { deleteRegisterRowById, insertRegisterRow, listRegisterRows, markRegistersChanged, REGISTERS_CHANGED_KEY, registerRow, updateRegisterRowFields } from "../store/registers.js";
 import { CsvError, parseCsv, restoreFormula, writeCsv } from "../../kit/csv.js";
 
 export const REGISTER_IDS = ["baa", "training", "access_review", "restore_test", "incident"] as const;
@@ -25,11 +26,8 @@ export interface FieldSpec {
 
 export interface RegisterSpec {
   id: RegisterId;
-  table: string;
   title: string;
   fields: readonly FieldSpec[];
-  /** Order of rows in listings and exports. */
-  orderBy: string;
 }
 
 const text = (name: string, label: string, required = false, max = 200): FieldSpec => ({ name, label, type: "text", required, max });
@@ -40,9 +38,7 @@ const date = (name: string, label: string, required = true): FieldSpec => ({ nam
 export const REGISTERS: Readonly<Record<RegisterId, RegisterSpec>> = {
   baa: {
     id: "baa",
-    table: "compliance_baas",
     title: "Business associate agreements",
-    orderBy: "covered_entity, id",
     fields: [
       text("covered_entity", "Covered entity", true),
       text("contact", "Contact"),
@@ -54,23 +50,17 @@ export const REGISTERS: Readonly<Record<RegisterId, RegisterSpec>> = {
   },
   training: {
     id: "training",
-    table: "compliance_training",
     title: "Workforce training",
-    orderBy: "person, training, completed_on, id",
     fields: [text("person", "Person", true), text("training", "Training", true), date("completed_on", "Completed"), date("due_on", "Due", false)],
   },
   access_review: {
     id: "access_review",
-    table: "compliance_access_reviews",
     title: "Access reviews",
-    orderBy: "reviewed_on, id",
     fields: [date("reviewed_on", "Reviewed"), text("reviewer", "Reviewer", true), multiline("accounts", "Accounts reviewed"), multiline("changes", "Changes made")],
   },
   restore_test: {
     id: "restore_test",
-    table: "compliance_restore_tests",
     title: "Restore tests",
-    orderBy: "tested_on, id",
     fields: [
       date("tested_on", "Tested"),
       text("backup_set", "Backup set"),
@@ -82,9 +72,7 @@ export const REGISTERS: Readonly<Record<RegisterId, RegisterSpec>> = {
   },
   incident: {
     id: "incident",
-    table: "compliance_incidents",
     title: "Incidents",
-    orderBy: "occurred_on, id",
     fields: [date("occurred_on", "Occurred"), multiline("description", "Description", true, 5000), multiline("actions", "Actions taken", false, 10_000), date("closed_on", "Closed", false)],
   },
 };
@@ -231,13 +219,12 @@ function requireManager(actor: RegisterActor): void {
 
 /** Every row of a register, in its listing order. */
 export function listRegister(db: Db, id: RegisterId): RegisterRow[] {
-  const spec = REGISTERS[id];
-  return db.prepare(`SELECT * FROM ${spec.table} ORDER BY ${spec.orderBy}`).all() as RegisterRow[];
+  return listRegisterRows(db, id);
 }
 
 /** One row, or undefined. */
 export function getRegisterRow(db: Db, id: RegisterId, rowId: number): RegisterRow | undefined {
-  return db.prepare(`SELECT * FROM ${REGISTERS[id].table} WHERE id = ?`).get(rowId) as RegisterRow | undefined;
+  return registerRow(db, id, rowId);
 }
 
 /** The row's fields only (what audit entries and exports show). */
@@ -251,25 +238,11 @@ function validated(spec: RegisterSpec, input: Readonly<Record<string, unknown>>)
   return r.values;
 }
 
-function insertRow(db: Db, spec: RegisterSpec, values: Record<string, FieldValue>, now: number): number {
-  const cols = spec.fields.map((f) => f.name);
-  const info = db
-    .prepare(`INSERT INTO ${spec.table} (${cols.join(", ")}, created_at, updated_at) VALUES (${cols.map(() => "?").join(", ")}, ?, ?)`)
-    .run(...cols.map((c) => values[c] ?? null), now, now);
-  return Number(info.lastInsertRowid);
-}
-
-function updateRow(db: Db, spec: RegisterSpec, rowId: number, values: Record<string, FieldValue>, now: number): void {
-  const cols = spec.fields.map((f) => f.name);
-  db.prepare(`UPDATE ${spec.table} SET ${cols.map((c) => `${c} = ?`).join(", ")}, updated_at = ? WHERE id = ?`).run(...cols.map((c) => values[c] ?? null), now, rowId);
-}
-
-/** alerting_state key set by every register change; the daemon's minute tick re-evaluates. */
-export const REGISTERS_CHANGED_KEY = "compliance.registers_changed";
+export { REGISTERS_CHANGED_KEY };
 
 /** Audits a change and marks the registers changed, in the caller's transaction. */
 const audit = (db: Db, actor: RegisterActor, action: string, target: string, detail: Record<string, unknown>, now: number) => {
-  db.prepare("INSERT INTO alerting_state (key, value, at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, at = excluded.at").run(REGISTERS_CHANGED_KEY, action, now);
+  markRegistersChanged(db, action, now);
   return appendAudit(db, { actor: actor.name, action, target, detail, at: now, ...(actor.address ? { address: actor.address } : {}) });
 };
 
@@ -279,7 +252,7 @@ export function addRegisterRow(db: Db, actor: RegisterActor, id: RegisterId, inp
   const spec = REGISTERS[id];
   const values = validated(spec, input);
   return db.transaction(() => {
-    const rowId = insertRow(db, spec, values, now);
+    const rowId = insertRegisterRow(db, id, values, now);
     audit(db, actor, `register.${id}.add`, `${id}:${rowId}`, { before: null, after: values }, now);
     return getRegisterRow(db, id, rowId)!;
   })();
@@ -293,7 +266,7 @@ export function updateRegisterRow(db: Db, actor: RegisterActor, id: RegisterId, 
   return db.transaction(() => {
     const before = getRegisterRow(db, id, rowId);
     if (!before) throw new RegisterError(`${spec.title}: no row ${rowId}`);
-    updateRow(db, spec, rowId, values, now);
+    updateRegisterRowFields(db, id, rowId, values, now);
     audit(db, actor, `register.${id}.update`, `${id}:${rowId}`, { before: rowFields(spec, before), after: values }, now);
     return getRegisterRow(db, id, rowId)!;
   })();
@@ -306,7 +279,7 @@ export function deleteRegisterRow(db: Db, actor: RegisterActor, id: RegisterId, 
   db.transaction(() => {
     const before = getRegisterRow(db, id, rowId);
     if (!before) throw new RegisterError(`${spec.title}: no row ${rowId}`);
-    db.prepare(`DELETE FROM ${spec.table} WHERE id = ?`).run(rowId);
+    deleteRegisterRowById(db, id, rowId);
     audit(db, actor, `register.${id}.delete`, `${id}:${rowId}`, { before: rowFields(spec, before), after: null }, now);
   })();
 }
@@ -398,14 +371,14 @@ export function importRegisterCsv(db: Db, actor: RegisterActor, id: RegisterId, 
   db.transaction(() => {
     for (const p of planned) {
       if (p.rowId === undefined) {
-        const rowId = insertRow(db, spec, p.values, now);
+        const rowId = insertRegisterRow(db, id, p.values, now);
         audit(db, actor, `register.${id}.add`, `${id}:${rowId}`, { before: null, after: p.values, via: "csv import" }, now);
         added++;
       } else {
         const before = getRegisterRow(db, id, p.rowId)!;
         const beforeFields = rowFields(spec, before);
         if (JSON.stringify(beforeFields) === JSON.stringify(p.values)) continue;
-        updateRow(db, spec, p.rowId, p.values, now);
+        updateRegisterRowFields(db, id, p.rowId, p.values, now);
         audit(db, actor, `register.${id}.update`, `${id}:${p.rowId}`, { before: beforeFields, after: p.values, via: "csv import" }, now);
         updated++;
       }

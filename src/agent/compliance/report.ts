@@ -2,7 +2,8 @@
  * The evidence report an auditor accepts: for a period, each control's state over time with
  * evidence excerpts, alerts and how they were resolved, baseline approvals with reasons, door
  * events after hours, the registers, and the audit-chain verification. Built as plain data
- * (the JSON twin), rendered to a standalone HTML file, sealed and recorded in the audit log.
+ * (the JSON twin), sealed and recorded in the audit log; the HTML is the view's
+ * (views/reports/evidence-report.tsx), which the caller that needs it passes in as `render`.
  *
  * The seal survives printing: the JSON twin *is* the canonical content; its SHA-256 (the
  * content digest) and an Ed25519 signature over it by the box's report key are printed in the
@@ -11,19 +12,23 @@
  * openssl (README.md).
  */
 import { createHash } from "node:crypto";
-import { registerFindings, platformFindings, consoleUserStats, registerSnapshot, siteToday } from "./evaluate.js";
+import { registerFindings, platformFindings, consoleUserStats, registerSnapshot, siteToday, type AuditState } from "./evaluate.js";
 import { signReport, verifyReportSignature, keyFingerprint, type ReportKey } from "./report-key.js";
-import type { AlertRow } from "../alerts/rows.js";
-import { appendAudit, verifyAudit, type AuditRow } from "../audit.js";
+import { appendAudit, verifyAudit } from "../audit.js";
+import { controlRegistry, type ControlRegistry } from "../controls/index.js";
 import { zoneOffsetMs } from "../doors/hours.js";
-import type { Db } from "../store/db.js";
-import { firstObservationAt } from "../store/observation-log.js";
+import { alertsInPeriod } from "../store/alerts.js";
+import { auditRowsOfAction, countAuditBetween, firstAuditAt } from "../store/audit.js";
+import { firstMigrationAt, type Db } from "../store/db.js";
+import { afterHoursDoorEvents, listDoorStates } from "../store/doors.js";
+import { findingSources } from "../store/findings.js";
+import { firstObservationAt, latestObservationIn } from "../store/observation-log.js";
 import type { Status } from "../../monitors/monitor.js";
-import { EvidenceReportPage } from "../../../views/reports/evidence-report.js";
-import { CATALOG, controlForFinding, controlsOfSource, type ComplianceControlId } from "./catalog.js";
-import { COMPLIANCE_SOURCE, type ComplianceOptions } from "./evaluate.js";
+import { CATALOG, type ComplianceControlId } from "./catalog.js";
+import type { ComplianceOptions } from "./evaluate.js";
 import { addDays, isIsoDate, listRegister, REGISTER_IDS, REGISTERS, rowFields, type FieldValue, type RegisterId } from "./registers.js";
-import { findingState, gatherHistory, monitorControlMap, percentInState, worstState, type ControlState, type TimeInState } from "./scorecard.js";
+import { COMPLIANCE_SOURCE } from "../controls/index.js";
+import { findingState, gatherHistory, percentInState, worstState, type ControlState, type TimeInState } from "./scorecard.js";
 
 export const REPORT_FORMAT = "gatehouse-evidence-report/2";
 /** Stood in for the hash in format /1 reports (sealed by file hash); still verified. */
@@ -128,6 +133,8 @@ export interface ReportOptions extends ComplianceOptions {
   actor: string;
   monitors?: readonly { id: string; control: string }[];
   staleAfterMs?: number;
+  /** The audit chain as verified already (the daemon's, see AuditChain); default: a full walk now. */
+  audit?: AuditState;
 }
 
 export class ReportError extends Error {
@@ -154,8 +161,7 @@ function hours(ms: number): string {
  * (a database restored or carried over keeps its history).
  */
 export function installedAt(db: Db): number {
-  const q = (sql: string) => (db.prepare(sql).get() as { t: number | null }).t;
-  const times = [q("SELECT min(applied_at) AS t FROM schema_migrations"), firstObservationAt(db), q("SELECT min(at) AS t FROM audit")].filter((t): t is number => t !== null);
+  const times = [firstMigrationAt(db), firstObservationAt(db), firstAuditAt(db)].filter((t): t is number => t !== null);
   return times.length ? Math.min(...times) : Date.now();
 }
 
@@ -169,24 +175,24 @@ export function buildEvidenceReport(db: Db, opts: ReportOptions): EvidenceReport
   const installed = installedAt(db);
   if (toMs <= installed) throw new ReportError(`no data yet for ${opts.from} to ${opts.to}: Gatehouse began keeping evidence on ${iso(installed)}, after the period ended`);
   const dataFrom = Math.max(fromMs, installed);
-  const monitorControls = monitorControlMap(opts.monitors);
+  const registry = controlRegistry(opts.monitors);
   // One snapshot of the registers for both the controls and the registers sections, evaluated
   // as of the period's last day: the two never disagree.
   const snapshot = registerSnapshot(db);
   const asOf = [opts.to, siteToday(opts.now, opts.timezone)].sort()[0]!;
-  const complianceNow = [...registerFindings(snapshot, asOf, opts.policy), ...platformFindings(consoleUserStats(db), verifyAudit(db))];
+  const v = opts.audit ?? verifyAudit(db);
+  const complianceNow = [...registerFindings(snapshot, asOf, opts.policy), ...platformFindings(consoleUserStats(db), v)];
   const staleMs = opts.staleAfterMs ?? 2 * 86_400_000;
 
   // Controls: time in state over the period, and the latest evidence inside it.
-  const history = gatherHistory(db, [{ days: 0, from: dataFrom, to: toMs }], staleMs, monitorControls, opts.now);
-  const sources = new Set<string>([...monitorControls.keys(), COMPLIANCE_SOURCE]);
-  for (const r of db.prepare("SELECT DISTINCT monitor FROM finding_state").all() as { monitor: string }[]) sources.add(r.monitor);
-  const latestIn = db.prepare("SELECT * FROM observations WHERE monitor = ? AND started_at >= ? AND started_at < ? ORDER BY started_at DESC, id DESC LIMIT 1");
+  const history = gatherHistory(db, [{ days: 0, from: dataFrom, to: toMs }], staleMs, registry, opts.now);
+  const monitors = [...registry.sourceControls.keys()].filter((s) => s !== "doors");
+  const sources = new Set<string>([...monitors, COMPLIANCE_SOURCE, ...findingSources(db)]);
   const evidence = new Map<string, ReportEvidence[]>();
   const excerpts = new Map<string, ReportControl["excerpts"]>();
   const add = <T>(m: Map<string, T[]>, k: string | undefined, v: T) => k && m.set(k, [...(m.get(k) ?? []), v]);
   for (const source of sources) {
-    const o = latestIn.get(source, fromMs, toMs) as { started_at: number; outcome: string; evidence: string; findings_json: string } | undefined;
+    const o = latestObservationIn(db, source, fromMs, toMs);
     let findings: { rule: string; subject?: string; status: Status; message: string }[];
     let at: number | null;
     if (source === COMPLIANCE_SOURCE) {
@@ -196,21 +202,21 @@ export function buildEvidenceReport(db: Db, opts: ReportOptions): EvidenceReport
       findings = JSON.parse(o.findings_json) as typeof findings;
       at = o.started_at;
       if (o.evidence) {
-        for (const c of controlsOfSource(source, monitorControls)) {
+        for (const c of registry.controlsOfSource(source)) {
           add(excerpts, c, { source, observed_at: iso(o.started_at), text: o.evidence.length > EXCERPT ? `${o.evidence.slice(0, EXCERPT)}\n… (shortened)` : o.evidence });
         }
       }
     } else continue;
     for (const f of findings) {
       const item: ReportEvidence = { source, rule: f.rule, subject: f.subject ?? "", status: f.status, state: findingState(f.rule, f.status), message: f.message, observed_at: at === null ? null : iso(at) };
-      if (/\.(probe_error|policy_error|not_applicable)$/.test(f.rule)) for (const c of controlsOfSource(source, monitorControls)) add(evidence, c, item);
-      else add(evidence, controlForFinding(source, f.rule, monitorControls), item);
+      if (/\.(probe_error|policy_error|not_applicable)$/.test(f.rule)) for (const c of registry.controlsOfSource(source)) add(evidence, c, item);
+      else add(evidence, registry.controlOfFinding(source, f.rule), item);
     }
   }
   const doors = doorSection(db, fromMs, toMs);
   if (doors.configured) {
-    const open = db.prepare("SELECT count(*) AS n FROM alerts WHERE source = 'doors' AND opened_at < ? AND coalesce(resolved_at, ?) >= ?").get(toMs, toMs, fromMs) as { n: number };
-    add(evidence, "physical", { source: "doors", rule: "doors.sensors", subject: "", status: open.n ? "warn" : "pass", state: open.n ? "amber" : "green", message: `${doors.sensors.length} sensor(s); ${doors.after_hours.length} after-hours event(s); ${open.n} door alert(s) in the period`, observed_at: iso(toMs) } as ReportEvidence);
+    const open = alertsInPeriod(db, fromMs, toMs, "doors").length;
+    add(evidence, "physical", { source: "doors", rule: "doors.sensors", subject: "", status: open ? "warn" : "pass", state: open ? "amber" : "green", message: `${doors.sensors.length} sensor(s); ${doors.after_hours.length} after-hours event(s); ${open} door alert(s) in the period`, observed_at: iso(toMs) } as ReportEvidence);
   }
 
   const controls: ReportControl[] = CATALOG.map((c) => {
@@ -234,8 +240,8 @@ export function buildEvidenceReport(db: Db, opts: ReportOptions): EvidenceReport
     };
   });
 
-  const alerts = alertSection(db, fromMs, toMs, monitorControls);
-  const approvals = (db.prepare("SELECT * FROM audit WHERE action = 'baseline.approve' AND at >= ? AND at < ? ORDER BY id").all(fromMs, toMs) as AuditRow[]).map((r) => {
+  const alerts = alertSection(db, fromMs, toMs, registry);
+  const approvals = auditRowsOfAction(db, "baseline.approve", fromMs, toMs).map((r) => {
     const d = JSON.parse(r.detail_json) as { reason?: string };
     return { at: iso(r.at), actor: r.actor, monitor: r.target, reason: d.reason ?? "" };
   });
@@ -243,8 +249,7 @@ export function buildEvidenceReport(db: Db, opts: ReportOptions): EvidenceReport
     const spec = REGISTERS[id];
     return { id, title: spec.title, fields: spec.fields.map((f) => ({ name: f.name, label: f.label })), rows: listRegister(db, id).map((r) => ({ id: r.id, ...rowFields(spec, r) })) };
   });
-  const v = verifyAudit(db);
-  const inPeriod = (db.prepare("SELECT count(*) AS n FROM audit WHERE at >= ? AND at < ?").get(fromMs, toMs) as { n: number }).n;
+  const inPeriod = countAuditBetween(db, fromMs, toMs);
   const counts: Record<ControlState, number> = { green: 0, amber: 0, red: 0, grey: 0 };
   for (const c of controls) counts[c.worst_state]++;
   return {
@@ -261,15 +266,12 @@ export function buildEvidenceReport(db: Db, opts: ReportOptions): EvidenceReport
     baseline_approvals: approvals,
     doors,
     registers,
-    audit: { ok: v.ok, rows: v.rows, broken_at: v.ok ? null : v.brokenAt, reason: v.ok ? null : v.reason, entries_in_period: inPeriod },
+    audit: { ok: v.ok, rows: v.rows, broken_at: v.ok ? null : (v.brokenAt ?? null), reason: v.ok ? null : (v.reason ?? null), entries_in_period: inPeriod },
   };
 }
 
-function alertSection(db: Db, fromMs: number, toMs: number, monitorControls: ReadonlyMap<string, string>): ReportAlert[] {
-  const rows = db
-    .prepare("SELECT * FROM alerts WHERE opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?) ORDER BY opened_at, id")
-    .all(toMs, fromMs) as AlertRow[];
-  return rows.map((r) => {
+function alertSection(db: Db, fromMs: number, toMs: number, controls: ControlRegistry): ReportAlert[] {
+  return alertsInPeriod(db, fromMs, toMs).map((r) => {
     const ack = r.ack_by && r.ack_at ? { by: r.ack_by, at: iso(r.ack_at), note: r.ack_note ?? "" } : null;
     const resolution =
       r.resolved_at !== null
@@ -280,7 +282,7 @@ function alertSection(db: Db, fromMs: number, toMs: number, monitorControls: Rea
     return {
       id: r.id,
       source: r.source,
-      control: controlForFinding(r.source, r.rule, monitorControls) ?? null,
+      control: controls.controlOfFinding(r.source, r.rule) ?? null,
       rule: r.rule,
       subject: r.subject,
       severity: r.severity,
@@ -295,16 +297,9 @@ function alertSection(db: Db, fromMs: number, toMs: number, monitorControls: Rea
 }
 
 function doorSection(db: Db, fromMs: number, toMs: number): EvidenceReport["doors"] {
-  const sensors = (db.prepare("SELECT sensor_id FROM door_state ORDER BY sensor_id").all() as { sensor_id: string }[]).map((r) => r.sensor_id);
+  const sensors = listDoorStates(db).map((r) => r.sensorId);
   if (sensors.length === 0) return { configured: false, sensors: [], note: "no door sensors configured", after_hours: [] };
-  // alarm = opened after hours with nobody declared on site; onsite = after hours, declared.
-  const rows = db
-    .prepare(
-      `SELECT e.received_at, e.sensor_id, e.state, e.outcome, o.declared_by, o.reason FROM door_events e
-       LEFT JOIN door_onsite o ON o.id = e.onsite_id
-       WHERE e.received_at >= ? AND e.received_at < ? AND e.outcome IN ('alarm', 'onsite') ORDER BY e.received_at, e.id LIMIT 5000`,
-    )
-    .all(fromMs, toMs) as { received_at: number; sensor_id: string; state: string | null; outcome: string; declared_by: string | null; reason: string | null }[];
+  const rows = afterHoursDoorEvents(db, fromMs, toMs, 5000);
   return {
     configured: true,
     sensors,
@@ -337,10 +332,8 @@ export function renderReportJson(r: EvidenceReport): string {
   return `${JSON.stringify(r, null, 2)}\n`;
 }
 
-/** The standalone HTML report (print styles embedded) with the seal printed in it. */
-export function renderReportHtml(r: EvidenceReport, seal: ReportSeal): string {
-  return `<!doctype html>${(EvidenceReportPage({ r, seal }) as { toString(): string }).toString()}`;
-}
+/** Renders the standalone HTML report with its seal (views/reports/evidence-report.tsx's renderEvidenceReportHtml). */
+export type ReportRenderer = (r: EvidenceReport, seal: ReportSeal) => string;
 
 /** Digests and signs the JSON twin's bytes. */
 export function sealReport(jsonText: string, key: ReportKey): ReportSeal {
@@ -399,11 +392,11 @@ export interface GeneratedReport {
  * (action `report.generate`: content digest, HTML digest, key fingerprint). The caller writes
  * the files (CLI, monthly job) or serves them (console).
  */
-export function generateEvidenceReport(db: Db, opts: ReportOptions & { key: ReportKey; address?: string; purpose?: string }): GeneratedReport {
+export function generateEvidenceReport(db: Db, opts: ReportOptions & { key: ReportKey; render: ReportRenderer; address?: string; purpose?: string }): GeneratedReport {
   const report = buildEvidenceReport(db, opts);
   const json = renderReportJson(report);
   const seal = sealReport(json, opts.key);
-  const html = renderReportHtml(report, seal);
+  const html = opts.render(report, seal);
   const row = appendAudit(db, {
     at: opts.now,
     actor: opts.actor,

@@ -7,10 +7,16 @@
  * year of per-minute checks (500k rows per monitor) is one indexed scan, not a JS loop.
  */
 import type { Status } from "../../monitors/monitor.js";
-import { MONITORS } from "../../monitors/index.js";
+import { controlRegistry, registryOf, type ControlRegistry } from "../controls/index.js";
+import { alertsInPeriod, openAlertsOf } from "../store/alerts.js";
 import type { Db } from "../store/db.js";
-import { CATALOG, controlForFinding, controlsOfSource, RULE_OVERRIDES, type CatalogEntry, type ComplianceControlId } from "./catalog.js";
-import { COMPLIANCE_SOURCE, complianceFindings, type ComplianceOptions } from "./evaluate.js";
+import { listDoorStates } from "../store/doors.js";
+import { currentFindings, findingSources } from "../store/findings.js";
+import { latestObservationOf, observationStateTimes } from "../store/observation-log.js";
+import { putRollup, rolledDays, sumRollups } from "../store/rollups.js";
+import { CATALOG, type CatalogEntry, type ComplianceControlId } from "./catalog.js";
+import { complianceFindings, type ComplianceOptions } from "./evaluate.js";
+import { COMPLIANCE_SOURCE } from "../controls/index.js";
 
 export type ControlState = "green" | "amber" | "red" | "grey";
 export const STATES: readonly ControlState[] = ["green", "amber", "red", "grey"];
@@ -73,8 +79,8 @@ export interface ScorecardEvidence {
   now: number;
   /** A source silent for longer than this counts as no evidence (grey). */
   staleAfterMs: number;
-  /** Monitor id → its control. */
-  monitorControls: ReadonlyMap<string, string>;
+  /** Which control each source and finding evidences (the registry, or a monitor id → control map). */
+  monitorControls: ControlRegistry | ReadonlyMap<string, string>;
   sources: readonly SourceSnapshot[];
   /** Control → history windows (absent: no history gathered). */
   history?: ReadonlyMap<string, HistoryWindow[]>;
@@ -91,6 +97,7 @@ export interface ControlScore {
 
 /** Scores every catalog control from the evidence. Pure. */
 export function scoreControls(ev: ScorecardEvidence): ControlScore[] {
+  const controls = registryOf(ev.monitorControls);
   const byControl = new Map<string, EvidenceItem[]>();
   const push = (c: string | undefined, item: EvidenceItem) => {
     if (!c) return;
@@ -102,7 +109,7 @@ export function scoreControls(ev: ScorecardEvidence): ControlScore[] {
     const stale = s.lastAt !== undefined && ev.now - s.lastAt > ev.staleAfterMs;
     if (stale || s.lastAt === undefined) {
       const msg = s.lastAt === undefined ? `${s.source} has not reported yet` : `${s.source} last reported ${new Date(s.lastAt).toISOString()}; no current evidence`;
-      for (const c of controlsOfSource(s.source, ev.monitorControls)) {
+      for (const c of controls.controlsOfSource(s.source)) {
         push(c, { source: s.source, rule: `${s.source}.stale`, subject: "", status: "unknown", state: "grey", message: msg, ...(s.lastAt ? { at: s.lastAt } : {}) });
       }
       continue;
@@ -110,8 +117,8 @@ export function scoreControls(ev: ScorecardEvidence): ControlScore[] {
     for (const f of s.findings) {
       const item: EvidenceItem = { source: s.source, rule: f.rule, subject: f.subject, status: f.status, state: findingState(f.rule, f.status), message: f.message, ...(s.lastAt ? { at: s.lastAt } : {}), ...(f.since ? { since: f.since } : {}) };
       // A probe that failed or does not apply says nothing about any control of the source.
-      if (/\.(probe_error|policy_error|not_applicable)$/.test(f.rule)) for (const c of controlsOfSource(s.source, ev.monitorControls)) push(c, item);
-      else push(controlForFinding(s.source, f.rule, ev.monitorControls), item);
+      if (/\.(probe_error|policy_error|not_applicable)$/.test(f.rule)) for (const c of controls.controlsOfSource(s.source)) push(c, item);
+      else push(controls.controlOfFinding(s.source, f.rule), item);
     }
   }
   return CATALOG.map((control) => {
@@ -147,32 +154,21 @@ export interface ScorecardOptions extends ComplianceOptions {
 
 const DAY = 86_400_000;
 
-/** Monitor id → control, from a monitor list. */
-export function monitorControlMap(monitors: readonly { id: string; control: string }[] = MONITORS): Map<string, string> {
-  return new Map(monitors.map((m) => [m.id, m.control]));
-}
-
-interface FindingStateRow {
-  monitor: string;
-  rule: string;
-  subject: string;
-  status: Status;
-  message: string;
-  since: number;
-  last_seen: number;
+/** Monitor id → control, from a monitor list (the registry's; kept for callers that pass a map). */
+export function monitorControlMap(monitors?: readonly { id: string; control: string }[]): Map<string, string> {
+  return new Map(controlRegistry(monitors).sourceControls);
 }
 
 /** Reads what every source says now: monitors from the store, compliance computed live. */
 export function gatherSources(db: Db, opts: ScorecardOptions): SourceSnapshot[] {
-  const monitorControls = monitorControlMap(opts.monitors);
-  const findings = db.prepare("SELECT monitor, rule, subject, status, message, since, last_seen FROM finding_state WHERE monitor != ?").all(COMPLIANCE_SOURCE) as FindingStateRow[];
+  const controls = controlRegistry(opts.monitors);
+  const findings = currentFindings(db).filter((f) => f.monitor !== COMPLIANCE_SOURCE);
   const sources = new Map<string, SourceSnapshot>();
   // The latest observation per source through the (monitor, started_at) index: one short
   // lookup each, where a GROUP BY over all observations would scan a year of them.
-  const ids = new Set([...monitorControls.keys(), ...findings.map((f) => f.monitor)]);
-  const latestOf = db.prepare("SELECT started_at, outcome, evidence FROM observations WHERE monitor = ? ORDER BY started_at DESC, id DESC LIMIT 1");
+  const ids = new Set([...monitorIds(controls), ...findings.map((f) => f.monitor)]);
   for (const id of ids) {
-    const o = latestOf.get(id) as { started_at: number; outcome: "ok" | "not_applicable" | "error"; evidence: string } | undefined;
+    const o = latestObservationOf(db, id);
     sources.set(id, o ? { source: id, lastAt: o.started_at, outcome: o.outcome, evidence: o.evidence, findings: [] } : { source: id, findings: [] });
   }
   for (const f of findings) {
@@ -188,32 +184,26 @@ export function gatherSources(db: Db, opts: ScorecardOptions): SourceSnapshot[] 
   return [...sources.values()];
 }
 
+/** The monitors of a registry (its sources with an own control, doors aside: they have their own reads). */
+function monitorIds(controls: ControlRegistry): string[] {
+  return [...controls.sourceControls.keys()].filter((id) => id !== "doors");
+}
+
 /** Door sensors as a source: configured sensors, offline ones and open door alerts. */
 function doorsSnapshot(db: Db, now: number): SourceSnapshot | undefined {
-  const sensors = db.prepare("SELECT sensor_id, online, state FROM door_state ORDER BY sensor_id").all() as { sensor_id: string; online: number; state: string }[];
+  const sensors = listDoorStates(db);
   if (sensors.length === 0) return { source: "doors", lastAt: now, outcome: "ok", findings: [{ rule: "doors.sensors_no_evidence", subject: "", status: "unknown", message: "No door sensors configured" }] };
-  const alerts = db.prepare("SELECT rule, subject, severity, message, opened_at FROM alerts WHERE source = 'doors' AND state != 'resolved' AND good_since IS NULL").all() as {
-    rule: string;
-    subject: string;
-    severity: string;
-    message: string;
-    opened_at: number;
-  }[];
-  const findings: SourceSnapshot["findings"] = alerts.map((a) => ({ rule: a.rule, subject: a.subject, status: a.severity === "critical" ? "fail" : a.severity === "warning" ? "warn" : "pass", message: a.message, since: a.opened_at }));
+  const findings: SourceSnapshot["findings"] = openAlertsOf(db, "doors").filter((a) => a.good_since === null).map((a) => ({ rule: a.rule, subject: a.subject, status: a.severity === "critical" ? "fail" : a.severity === "warning" ? "warn" : "pass", message: a.message, since: a.opened_at }));
   if (findings.length === 0) findings.push({ rule: "doors.sensors", subject: "", status: "pass", message: `${sensors.length} door sensor(s), ${sensors.filter((s) => s.online).length} online, no open door alerts` });
   return { source: "doors", lastAt: now, outcome: "ok", findings };
 }
 
 const emptyTime = (): TimeInState => ({ green: 0, amber: 0, red: 0, grey: 0 });
 
-function likePrefix(p: string): string {
-  return `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 /**
- * Time in each state for one control as evidenced by one source, over several windows ending
- * at the same instant. Each observation's state holds until the next one, but never longer
- * than `staleMs`; the rest of a window is grey. One SQL statement, one indexed scan.
+ * Time in each state for one control as evidenced by one source, over several windows. Each
+ * observation's state holds until the next one, but never longer than `staleMs`; the rest of a
+ * window is grey. One indexed scan per window (src/agent/store/observation-log.ts).
  */
 export function sourceHistory(
   db: Db,
@@ -221,50 +211,16 @@ export function sourceHistory(
   control: string,
   windows: readonly { from: number; to: number }[],
   staleMs: number,
-  monitorControls: ReadonlyMap<string, string>,
+  monitorControls: ControlRegistry | ReadonlyMap<string, string>,
 ): TimeInState[] {
-  if (windows.length === 0) return [];
-  const from = Math.min(...windows.map((w) => w.from));
-  const to = Math.max(...windows.map((w) => w.to));
-  const overrides = RULE_OVERRIDES.filter((o) => o.rule.startsWith(`${source}.`));
-  const params: (string | number)[] = [];
-  let stateSql: string;
-  let base: string;
-  if (overrides.length === 0) {
-    // The observation's own status is the control's state.
-    stateSql = "CASE WHEN outcome = 'not_applicable' THEN 0 WHEN status = 'pass' THEN 1 WHEN status = 'fail' THEN 3 ELSE 2 END";
-    base = `SELECT started_at AS t, ${stateSql} AS s FROM observations WHERE monitor = ? AND started_at >= ? AND started_at < ?
-            UNION ALL SELECT t, s FROM (SELECT started_at AS t, ${stateSql} AS s FROM observations WHERE monitor = ? AND started_at < ? ORDER BY started_at DESC LIMIT 1)`;
-    params.push(source, from, to, source, from);
-  } else {
-    // Several controls share this source: take the worst finding that maps to `control`
-    // (probe findings count for every control of the source). Rule → control mirrors
-    // controlForFinding: longest prefix first, else the source's own control.
-    const own = controlForFinding(source, `${source}.\u0000`, monitorControls) ?? "";
-    const caseSql = `CASE ${overrides.map(() => "WHEN rule LIKE ? ESCAPE '\\' THEN ?").join(" ")} ELSE ? END`;
-    const caseParams = [...overrides.flatMap((o) => [likePrefix(o.rule), o.control]), own];
-    const findingState = `CASE WHEN rule IS NULL THEN 1 WHEN rule LIKE '%\\_no\\_evidence' ESCAPE '\\' OR rule LIKE '%.not\\_applicable' ESCAPE '\\' THEN 0 WHEN st = 'pass' THEN 1 WHEN st = 'fail' THEN 3 ELSE 2 END`;
-    const obs = `SELECT id, started_at AS t, findings_json FROM observations WHERE monitor = ? AND started_at >= ? AND started_at < ?
-                 UNION ALL SELECT * FROM (SELECT id, started_at AS t, findings_json FROM observations WHERE monitor = ? AND started_at < ? ORDER BY started_at DESC LIMIT 1)`;
-    const probe = "rule LIKE '%.probe\\_error' ESCAPE '\\' OR rule LIKE '%.policy\\_error' ESCAPE '\\' OR rule LIKE '%.not\\_applicable' ESCAPE '\\'";
-    base = `SELECT t, coalesce(max(CASE WHEN probe OR ctl = ? THEN fs END), 0) AS s FROM (
-              SELECT id, t, coalesce(${probe}, 0) AS probe, ${caseSql} AS ctl, ${findingState} AS fs FROM (
-                SELECT o.id AS id, o.t AS t, json_extract(j.value, '$.rule') AS rule, json_extract(j.value, '$.status') AS st
-                FROM (${obs}) o LEFT JOIN json_each(o.findings_json) j))
-            GROUP BY id, t`;
-    params.push(control, ...caseParams, source, from, to, source, from);
-  }
-  const sums = windows.map((_, i) => `sum(max(0, min(coalesce(nt, @to${i}), @to${i}, t + @stale) - max(t, @from${i}))) AS w${i}`).join(", ");
-  const sql = `WITH b AS (${base}), w AS (SELECT t, s, lead(t) OVER (ORDER BY t) AS nt FROM b) SELECT s, ${sums} FROM w GROUP BY s`;
-  const named: Record<string, number> = { stale: staleMs };
-  windows.forEach((w, i) => {
-    named[`from${i}`] = w.from;
-    named[`to${i}`] = w.to;
-  });
-  const rows = db.prepare(sql).all(...params, named) as Record<string, number>[];
-  return windows.map((w, i) => {
+  const controls = registryOf(monitorControls);
+  // Several controls share this source: the query takes the worst finding that maps to `control`.
+  const overrides = controls.overridesOf(source).map((o) => ({ prefix: o.rule, control: o.control }));
+  const own = controls.controlOfSource(source) ?? "";
+  return windows.map((w) => {
+    const ms = observationStateTimes(db, { source, from: w.from, to: w.to, staleMs, control, ownControl: own, overrides });
     const t = emptyTime();
-    for (const r of rows) t[BY_RANK[r.s as number] ?? "grey"] += r[`w${i}`] ?? 0;
+    for (const [rank, v] of ms) t[BY_RANK[rank] ?? "grey"] += v;
     t.grey += Math.max(0, w.to - w.from - t.green - t.amber - t.red - t.grey);
     return t;
   });
@@ -286,9 +242,10 @@ export function rolledHistory(
   control: string,
   windows: readonly { from: number; to: number }[],
   staleMs: number,
-  monitorControls: ReadonlyMap<string, string>,
+  monitorControls: ControlRegistry | ReadonlyMap<string, string>,
   now: number,
 ): TimeInState[] {
+  const key = { source, control, staleMs, version: ROLLUP_VERSION };
   const settled = Math.floor((now - SETTLE_MS) / DAY) * DAY;
   const spans = windows.map((w) => {
     const a = Math.ceil(w.from / DAY) * DAY;
@@ -299,28 +256,19 @@ export function rolledHistory(
   if (days.length) {
     const lo = Math.min(...days.map((x) => x.a));
     const hi = Math.max(...days.map((x) => x.b));
-    const have = new Set(
-      (db.prepare("SELECT day FROM compliance_rollups WHERE source = ? AND control = ? AND stale_ms = ? AND version = ? AND day >= ? AND day < ?").all(source, control, staleMs, ROLLUP_VERSION, lo, hi) as { day: number }[]).map((r) => r.day),
-    );
+    const have = rolledDays(db, key, lo, hi);
     const missing: number[] = [];
     for (let d = lo; d < hi; d += DAY) if (!have.has(d)) missing.push(d);
     if (missing.length) {
-      const put = db.prepare("INSERT OR REPLACE INTO compliance_rollups (source, control, stale_ms, version, day, green_ms, amber_ms, red_ms, grey_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
       db.transaction(() => {
-        for (const d of missing) {
-          const t = sourceHistory(db, source, control, [{ from: d, to: d + DAY }], staleMs, monitorControls)[0]!;
-          put.run(source, control, staleMs, ROLLUP_VERSION, d, t.green, t.amber, t.red, t.grey);
-        }
+        for (const d of missing) putRollup(db, key, d, sourceHistory(db, source, control, [{ from: d, to: d + DAY }], staleMs, monitorControls)[0]!);
       })();
     }
   }
-  const sum = db.prepare(
-    "SELECT coalesce(sum(green_ms), 0) AS green, coalesce(sum(amber_ms), 0) AS amber, coalesce(sum(red_ms), 0) AS red, coalesce(sum(grey_ms), 0) AS grey FROM compliance_rollups WHERE source = ? AND control = ? AND stale_ms = ? AND version = ? AND day >= ? AND day < ?",
-  );
   return windows.map((w, i) => {
     const span = spans[i];
     if (!span) return sourceHistory(db, source, control, [w], staleMs, monitorControls)[0]!;
-    const t = { ...(sum.get(source, control, staleMs, ROLLUP_VERSION, span.a, span.b) as TimeInState) };
+    const t: TimeInState = sumRollups(db, key, span.a, span.b);
     const edges = [
       { from: w.from, to: span.a },
       { from: span.b, to: w.to },
@@ -336,12 +284,10 @@ export function rolledHistory(
 
 /** Time in state for door alerts: red while a critical door alert was open, amber for warning. */
 export function doorsHistory(db: Db, windows: readonly { from: number; to: number }[]): TimeInState[] {
-  const sensors = (db.prepare("SELECT count(*) AS n FROM door_state").get() as { n: number }).n;
+  const sensors = listDoorStates(db).length;
   const to = Math.max(...windows.map((w) => w.to));
   const from = Math.min(...windows.map((w) => w.from));
-  const alerts = db
-    .prepare("SELECT severity, opened_at, coalesce(resolved_at, ?) AS end FROM alerts WHERE source = 'doors' AND opened_at < ? AND coalesce(resolved_at, ?) > ?")
-    .all(to, to, to, from) as { severity: string; opened_at: number; end: number }[];
+  const alerts = alertsInPeriod(db, from, to, "doors").map((a) => ({ severity: a.severity, opened_at: a.opened_at, end: a.resolved_at ?? to }));
   return windows.map((w) => {
     const t = emptyTime();
     if (sensors === 0) {
@@ -365,18 +311,18 @@ export function gatherHistory(
   db: Db,
   windows: readonly { from: number; to: number; days: number }[],
   staleMs: number,
-  monitorControls: ReadonlyMap<string, string>,
+  monitorControls: ControlRegistry | ReadonlyMap<string, string>,
   now: number,
 ): Map<string, HistoryWindow[]> {
+  const controls = registryOf(monitorControls);
   const sourcesOf = new Map<string, Set<string>>();
-  const allSources = new Set([...monitorControls.keys(), COMPLIANCE_SOURCE]);
-  for (const r of db.prepare("SELECT DISTINCT monitor FROM finding_state").all() as { monitor: string }[]) allSources.add(r.monitor);
-  for (const s of allSources) for (const c of controlsOfSource(s, monitorControls)) sourcesOf.set(c, (sourcesOf.get(c) ?? new Set()).add(s));
+  const allSources = new Set([...monitorIds(controls), COMPLIANCE_SOURCE, ...findingSources(db)]);
+  for (const s of allSources) for (const c of controls.controlsOfSource(s)) sourcesOf.set(c, (sourcesOf.get(c) ?? new Set()).add(s));
   const out = new Map<string, HistoryWindow[]>();
   for (const control of CATALOG) {
     let best: TimeInState[] | undefined;
     const evidenced = (t: TimeInState[]) => t.reduce((n, x) => n + x.green + x.amber + x.red, 0);
-    const candidates: TimeInState[][] = [...(sourcesOf.get(control.id) ?? [])].map((s) => rolledHistory(db, s, control.id, windows, staleMs, monitorControls, now));
+    const candidates: TimeInState[][] = [...(sourcesOf.get(control.id) ?? [])].map((s) => rolledHistory(db, s, control.id, windows, staleMs, controls, now));
     if (control.id === "physical") candidates.push(doorsHistory(db, windows));
     for (const c of candidates) if (!best || evidenced(c) > evidenced(best)) best = c;
     out.set(
@@ -389,16 +335,16 @@ export function gatherHistory(
 
 /** The scorecard as the console shows it: gather, then score. */
 export function scorecard(db: Db, opts: ScorecardOptions): ControlScore[] {
-  const monitorControls = monitorControlMap(opts.monitors);
+  const controls = controlRegistry(opts.monitors);
   const staleAfterMs = opts.staleAfterMs ?? 2 * DAY;
   const days = opts.historyDays ?? [30, 90, 365];
   const windows = days.map((d) => ({ days: d, from: opts.now - d * DAY, to: opts.now }));
   return scoreControls({
     now: opts.now,
     staleAfterMs,
-    monitorControls,
+    monitorControls: controls,
     sources: gatherSources(db, opts),
-    history: windows.length ? gatherHistory(db, windows, staleAfterMs, monitorControls, opts.now) : new Map(),
+    history: windows.length ? gatherHistory(db, windows, staleAfterMs, controls, opts.now) : new Map(),
   });
 }
 

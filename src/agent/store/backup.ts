@@ -6,7 +6,7 @@
 import Database from "better-sqlite3";
 import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { verifyAudit, type AuditVerification } from "../audit.js";
+import { verifyAudit, type AuditVerification } from "./audit.js";
 import { DB_FILE, migrate, StoreError, type Db } from "./db.js";
 import { MIGRATIONS } from "./migrations/index.js";
 

@@ -85,3 +85,16 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): 
 export function databaseAnswers(db: Db): boolean {
   return db.open && db.prepare("SELECT 1").pluck().get() === 1;
 }
+
+// --- compliance reads
+
+import { statementsFor } from "./statements.js";
+
+const complianceStatements = statementsFor((db: Db) => ({
+  firstMigration: db.prepare<[], number | null>("SELECT min(applied_at) FROM schema_migrations").pluck(),
+}));
+
+/** When the first migration ran (the store's creation), or null on a database never migrated. */
+export function firstMigrationAt(db: Db): number | null {
+  return complianceStatements(db).firstMigration.get() ?? null;
+}

@@ -293,3 +293,29 @@ export function insertOnsite(db: Db, d: OnsiteInput): OnsiteDeclaration {
 export function endOnsite(db: Db, id: number, actor: string, now: number): boolean {
   return statements(db).cancelOnsite.run(now, actor, id, now).changes > 0;
 }
+
+// --- compliance reads
+
+/** A door event after hours as the evidence report lists it. */
+export interface AfterHoursEventRow {
+  received_at: number;
+  sensor_id: string;
+  state: string | null;
+  outcome: string;
+  declared_by: string | null;
+  reason: string | null;
+}
+
+const complianceStatements = statementsFor((db: Db) => ({
+  // alarm = opened after hours with nobody declared on site; onsite = after hours, declared.
+  afterHours: db.prepare<[number, number, number], AfterHoursEventRow>(
+    `SELECT e.received_at, e.sensor_id, e.state, e.outcome, o.declared_by, o.reason FROM door_events e
+     LEFT JOIN door_onsite o ON o.id = e.onsite_id
+     WHERE e.received_at >= ? AND e.received_at < ? AND e.outcome IN ('alarm', 'onsite') ORDER BY e.received_at, e.id LIMIT ?`,
+  ),
+}));
+
+/** Door events after hours (alarms and declared on-site openings) in [from, to), at most `limit`. */
+export function afterHoursDoorEvents(db: Db, from: number, to: number, limit: number): AfterHoursEventRow[] {
+  return complianceStatements(db).afterHours.all(from, to, limit);
+}

@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import type { Statement } from "better-sqlite3";
 import type { Status } from "../../monitors/monitor.js";
 import type { Db } from "./db.js";
+import { statementsFor } from "./statements.js";
 
 /** One check run as stored: the JSON is already serialized, evidence already shortened. */
 export interface ObservationRow {
@@ -163,4 +164,104 @@ export function observationLogCounts(db: Db): { observations: number; results: n
   return db
     .prepare("SELECT (SELECT count(*) FROM observation_log) AS observations, (SELECT count(*) FROM observation_results) AS results, (SELECT count(*) FROM observation_sources) AS sources")
     .get() as { observations: number; results: number; sources: number };
+}
+
+// --- compliance reads
+
+/** The latest observation of a source, as the compliance scorecard and report read it. */
+export interface LatestObservationRow {
+  started_at: number;
+  outcome: "ok" | "not_applicable" | "error";
+  evidence: string;
+  findings_json: string;
+}
+
+/** A source's state over one window: rule → control overrides, longest prefix first. */
+export interface HistoryQuery {
+  source: string;
+  from: number;
+  to: number;
+  /** An observation's state holds until the next one, but never longer than this. */
+  staleMs: number;
+  /** Only for sources several controls share: the control whose state is asked for… */
+  control?: string;
+  /** …the source's own control (findings no override claims)… */
+  ownControl?: string;
+  /** …and the rule prefixes that belong to other controls, longest first. */
+  overrides?: readonly { prefix: string; control: string }[];
+}
+
+// State ranks: 0 grey (no evidence, not applicable), 1 green, 2 amber, 3 red.
+const OBSERVATION_STATE = "CASE WHEN outcome = 'not_applicable' THEN 0 WHEN status = 'pass' THEN 1 WHEN status = 'fail' THEN 3 ELSE 2 END";
+const FINDING_STATE = `CASE WHEN rule IS NULL THEN 1 WHEN rule LIKE '%\\_no\\_evidence' ESCAPE '\\' OR rule LIKE '%.not\\_applicable' ESCAPE '\\' THEN 0
+  WHEN st = 'pass' THEN 1 WHEN st = 'fail' THEN 3 ELSE 2 END`;
+const PROBE_RULE = "rule LIKE '%.probe\\_error' ESCAPE '\\' OR rule LIKE '%.policy\\_error' ESCAPE '\\' OR rule LIKE '%.not\\_applicable' ESCAPE '\\'";
+// The observations in the window, and the last one before it (its state reaches into the window).
+const IN_WINDOW = (cols: string) => `SELECT ${cols} FROM observations WHERE monitor = @source AND started_at >= @from AND started_at < @to
+  UNION ALL SELECT * FROM (SELECT ${cols} FROM observations WHERE monitor = @source AND started_at < @from ORDER BY started_at DESC LIMIT 1)`;
+// Each state's time: until the next observation, the window's end or staleness, whichever is first.
+const TIME_IN_STATE = "w AS (SELECT t, s, lead(t) OVER (ORDER BY t) AS nt FROM b) SELECT s, sum(max(0, min(coalesce(nt, @to), @to, t + @stale) - max(t, @from))) AS ms FROM w GROUP BY s";
+
+type WindowParams = { source: string; from: number; to: number; stale: number };
+
+/**
+ * Several controls share the source: the worst finding that maps to @control decides (probe
+ * findings count for every control of the source); rule → control is the first override whose
+ * LIKE pattern @p<i> matches (they come longest first: control @c<i>), else @own. The text
+ * depends only on how many overrides a source declares (a few), so each shape is prepared once
+ * per connection; the patterns and controls are bound. (A subquery over a bound JSON list, or a
+ * JavaScript function per finding row, made a year's scan two to four times slower.)
+ */
+function sharedHistorySql(n: number): string {
+  const ctl = `CASE ${Array.from({ length: n }, (_, i) => `WHEN rule LIKE @p${i} ESCAPE '\\' THEN @c${i}`).join(" ")} ELSE @own END`;
+  return `WITH f AS (SELECT o.id AS id, o.t AS t, json_extract(j.value, '$.rule') AS rule, json_extract(j.value, '$.status') AS st
+            FROM (${IN_WINDOW("id, started_at AS t, findings_json")}) o LEFT JOIN json_each(o.findings_json) j),
+     c AS (SELECT id, t, coalesce(${PROBE_RULE}, 0) AS probe, ${ctl} AS ctl, ${FINDING_STATE} AS fs FROM f),
+     b AS (SELECT t, coalesce(max(CASE WHEN probe OR ctl = @control THEN fs END), 0) AS s FROM c GROUP BY id, t),
+     ${TIME_IN_STATE}`;
+}
+
+const sharedHistoryStatements = statementsFor(() => new Map<number, Statement<[Record<string, string | number>], { s: number; ms: number }>>());
+
+const complianceStatements = statementsFor((db: Db) => ({
+  latest: db.prepare<[string], LatestObservationRow>("SELECT started_at, outcome, evidence, findings_json FROM observations WHERE monitor = ? ORDER BY started_at DESC, id DESC LIMIT 1"),
+  latestIn: db.prepare<[string, number, number], LatestObservationRow>(
+    "SELECT started_at, outcome, evidence, findings_json FROM observations WHERE monitor = ? AND started_at >= ? AND started_at < ? ORDER BY started_at DESC, id DESC LIMIT 1",
+  ),
+  // The observation's own status is the control's state.
+  history: db.prepare<WindowParams, { s: number; ms: number }>(`WITH b AS (${IN_WINDOW(`started_at AS t, ${OBSERVATION_STATE} AS s`)}), ${TIME_IN_STATE}`),
+  // Several controls share the source: the worst finding that maps to @control decides (probe
+  // findings count for every control of the source); rule → control is the first override
+  // whose pattern matches (they come longest first), else the source's own control.
+}));
+
+/** The latest observation of a source, or undefined when it never reported. */
+export function latestObservationOf(db: Db, source: string): LatestObservationRow | undefined {
+  return complianceStatements(db).latest.get(source);
+}
+
+/** The latest observation of a source in [from, to), or undefined. */
+export function latestObservationIn(db: Db, source: string, from: number, to: number): LatestObservationRow | undefined {
+  return complianceStatements(db).latestIn.get(source, from, to);
+}
+
+/**
+ * Milliseconds in each state rank (0 grey, 1 green, 2 amber, 3 red) for a source over one window,
+ * as SQL computes them in one indexed scan; ranks never seen are absent.
+ */
+export function observationStateTimes(db: Db, q: HistoryQuery): Map<number, number> {
+  const s = complianceStatements(db);
+  const window = { source: q.source, from: q.from, to: q.to, stale: q.staleMs };
+  const overrides = q.overrides ?? [];
+  if (overrides.length === 0) return new Map(s.history.all(window).map((r) => [r.s, r.ms]));
+  const shapes = sharedHistoryStatements(db);
+  let shared = shapes.get(overrides.length);
+  if (!shared) shapes.set(overrides.length, (shared = db.prepare(sharedHistorySql(overrides.length))));
+  const bound: Record<string, string | number> = { ...window, control: q.control ?? "", own: q.ownControl ?? "" };
+  overrides.forEach((o, i) => {
+    bound[`p${i}`] = `${o.prefix.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    bound[`c${i}`] = o.control;
+  });
+  const rows = shared.all(bound);
+  return new Map(rows.map((r) => [r.s, r.ms]));
 }

@@ -205,6 +205,8 @@ export const accounts = defineMonitor<AccountsConfig>({
   id: "accounts",
   title: "User accounts, sudo and passwords",
   control: "accounts",
+  // Rule prefixes that evidence least privilege and passwords (policy.ts RULE_CONTROLS names each rule).
+  ruleControls: { "accounts.sudo": "least-privilege", "accounts.uid0_": "least-privilege", "accounts.password_": "passwords", "accounts.empty_password": "passwords" },
   defaultSchedule: "11 * * * *",
   enabledByDefault: true,
   parseConfig: parseAccountsConfig,

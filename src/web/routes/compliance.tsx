@@ -37,6 +37,7 @@ import { idParam, readForm } from "../forms.js";
 import { respond } from "../render.js";
 import type { Routes } from "./table.js";
 import { MessagePage } from "../../../views/pages/auth.js";
+import { renderEvidenceReportHtml } from "../../../views/reports/evidence-report.js";
 import { CompliancePage, RegisterPage, RegisterRowPage, ReportsPage, type RegisterRowView, type RegisterView, type VerifyView } from "../../../views/pages/compliance.js";
 
 /** The console's request body limit for uploads (CSV imports, reports to verify); app.tsx applies it. */
@@ -238,6 +239,7 @@ export function complianceRoutes(r: Routes): void {
           purpose: "console",
           monitors: web.config.monitors.map((m) => m.monitor),
           key,
+          render: renderEvidenceReportHtml,
         }),
       )();
     } catch (e) {

@@ -11,6 +11,7 @@ import { previousMonth, runMonthlyReport } from "../../../src/agent/compliance/m
 import { addRegisterRow, updateRegisterRow, type RegisterActor, type RegisterRow } from "../../../src/agent/compliance/registers.js";
 import { verifyReport } from "../../../src/agent/compliance/report.js";
 import { openDatabase } from "../../../src/agent/store/db.js";
+import { renderEvidenceReportHtml } from "../../../views/reports/evidence-report.js";
 import { insertObservation } from "../../../src/agent/store/observations.js";
 
 const manager: RegisterActor = { name: "user:mia", role: "manager" };
@@ -115,7 +116,7 @@ describe("monthly report", () => {
     const now = Date.parse("2026-07-02T14:00:00Z");
     // Installed mid-June: the report says where its data starts.
     db.prepare("UPDATE schema_migrations SET applied_at = ?").run(Date.parse("2026-06-10T09:00:00Z"));
-    const r = runMonthlyReport(db, ctx(now), { dataDir: dir, timezone: "UTC", reportUrl: (m) => `https://gatehouse.local:8443/reports/${m}` })!;
+    const r = runMonthlyReport(db, ctx(now), { dataDir: dir, timezone: "UTC", render: renderEvidenceReportHtml, reportUrl: (m) => `https://gatehouse.local:8443/reports/${m}` })!;
     expect(r.month).toBe("2026-06");
     expect(existsSync(r.htmlPath) && existsSync(r.jsonPath)).toBe(true);
     const v = verifyReport({ jsonText: readFileSync(r.jsonPath, "utf8"), htmlText: readFileSync(r.htmlPath, "utf8"), signature: readFileSync(`${r.jsonPath}.sig`), htmlSignature: readFileSync(`${r.htmlPath}.sig`), publicKeyPem: readFileSync(r.jsonPath.replace(/\.json$/, ".pub.pem"), "utf8") });
@@ -131,14 +132,14 @@ describe("monthly report", () => {
     expect(text).not.toMatch(/^Daily summary/);
     for (const want of [`Report: ${r.htmlPath}`, `Content digest (SHA-256, printed in the report): ${r.generated.seal.contentSha256}`, r.generated.seal.keyFingerprint, "installed 2026-06-10", `gatehouse report verify ${r.htmlPath}`]) expect(text).toContain(want);
     expect((db.prepare("SELECT count(*) AS n FROM audit WHERE action = 'report.generate'").get() as { n: number }).n).toBe(1);
-    expect(runMonthlyReport(db, ctx(now + D), { dataDir: dir, timezone: "UTC" })).toBeUndefined();
+    expect(runMonthlyReport(db, ctx(now + D), { dataDir: dir, timezone: "UTC", render: renderEvidenceReportHtml })).toBeUndefined();
   });
 
   it("makes no report and sends nothing for a month that ended before Gatehouse was installed", () => {
     const db = openDatabase(":memory:");
     const now = Date.parse("2026-12-06T14:00:00Z");
     db.prepare("UPDATE schema_migrations SET applied_at = ?").run(Date.parse("2026-12-03T09:00:00Z"));
-    expect(runMonthlyReport(db, ctx(now), { dataDir: join(dir, "new-box"), timezone: "UTC" })).toBeUndefined();
+    expect(runMonthlyReport(db, ctx(now), { dataDir: join(dir, "new-box"), timezone: "UTC", render: renderEvidenceReportHtml })).toBeUndefined();
     expect(existsSync(join(dir, "new-box", "reports", "evidence-2026-11.html"))).toBe(false);
     expect(db.prepare("SELECT count(*) AS n FROM outbox").get()).toEqual({ n: 0 });
   });

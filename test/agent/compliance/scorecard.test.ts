@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { appendAudit } from "../../../src/agent/audit.js";
-import { CATALOG, controlForFinding, EVIDENCE_MAP } from "../../../src/agent/compliance/catalog.js";
+import { CATALOG, controlForFinding } from "../../../src/agent/compliance/catalog.js";
+import { controlRegistry } from "../../../src/agent/controls/index.js";
 import { addRegisterRow, type RegisterActor } from "../../../src/agent/compliance/registers.js";
 import { rolledHistory, scorecard, sourceHistory, type ControlScore, type ControlState } from "../../../src/agent/compliance/scorecard.js";
 import { pruneObservations } from "../../../src/agent/store/observations.js";
@@ -60,7 +61,7 @@ describe("the catalog", () => {
     expect(controlForFinding("compliance", "compliance.audit_chain", m)).toBe("audit");
     expect(controlForFinding("console", "console.totp_missing", m)).toBe("two-factor");
     expect(controlForFinding("nobody", "nobody.x", m)).toBeUndefined();
-    expect(EVIDENCE_MAP.length).toBeGreaterThan(10);
+    expect(controlRegistry().ruleOverrides.length).toBeGreaterThan(10);
   });
 });
 

@@ -19,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: "compliance", sql: (await import("./005-compliance.js")).sql }, // compliance registers — src/agent/compliance
   { version: 6, name: "hosts", sql: (await import("./006-hosts.js")).sql }, // osquery hosts and their results — src/agent/hosts
   { version: 7, name: "history", sql: (await import("./007-history.js")).sql }, // observations share unchanged results — src/agent/store/observation-log.ts
+  { version: 8, name: "audit-checkpoint", sql: (await import("./008-audit-checkpoint.js")).sql }, // how far the audit chain is verified — src/agent/audit.ts
 ];
