@@ -18,7 +18,7 @@ import { CATALOG, controlForFinding } from "../agent/compliance/catalog.js";
 import { COMPLIANCE_SOURCE, registerFindings, registerSnapshot, siteToday } from "../agent/compliance/evaluate.js";
 import { addDays, REGISTER_IDS, REGISTERS } from "../agent/compliance/registers.js";
 import { localMidnight } from "../agent/compliance/report.js";
-import { HOST_CHECKS } from "../agent/hosts/judge.js";
+import { HOST_CHECKS } from "../agent/controls/host-checks.js";
 import { rollup } from "../agent/hosts/rollup.js";
 import { hostFindings, listHosts } from "../agent/store/hosts.js";
 import { findingState, monitorControlMap, scorecard, worstState, type ControlState } from "../agent/compliance/scorecard.js";

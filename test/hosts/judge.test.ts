@@ -1,6 +1,7 @@
 /** The host judge, table-driven: snapshot facts in, one finding per check out (status and wording). */
 import { describe, expect, it } from "vitest";
-import { HOST_CHECKS, judgeHost, type HostPolicy, type HostRule } from "../../src/agent/hosts/judge.js";
+import { HOST_CHECKS, type HostRule } from "../../src/agent/controls/host-checks.js";
+import { judgeHost, type HostPolicy } from "../../src/agent/hosts/judge.js";
 import { hostEndOfLife } from "../../src/agent/hosts/os-eol.js";
 import type { QueryName } from "../../src/agent/hosts/queries.js";
 import type { HostSnapshot, Row } from "../../src/agent/hosts/snapshot.js";

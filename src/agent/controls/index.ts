@@ -8,7 +8,7 @@
  */
 import { CONTROL_IDS, type ControlId } from "../../monitors/monitor.js";
 import { MONITORS } from "../../monitors/index.js";
-import { HOST_CHECKS } from "../hosts/judge.js";
+import { HOST_CHECKS } from "./host-checks.js";
 
 /** Administrative controls kept by people (registers) rather than watched by monitors. */
 export const ADMIN_CONTROL_IDS = ["baa", "training", "access-review", "restore-test", "incident-response", "risk-analysis"] as const;

@@ -6,24 +6,13 @@
  */
 import { utcMinuteText } from "../../kit/format.js";
 import type { Finding } from "../evaluator.js";
-import type { ControlId, Status } from "../../monitors/monitor.js";
+import type { Status } from "../../monitors/monitor.js";
+import { HOST_CHECKS, type HostRule } from "../controls/host-checks.js";
 import type { HostsConfig } from "./config.js";
 import { hostEndOfLife } from "./os-eol.js";
 import type { QueryName } from "./queries.js";
 import type { HostSnapshot, Row } from "./snapshot.js";
 
-/** The checks every host gets, with the checklist control each one evidences. */
-export const HOST_CHECKS = [
-  { rule: "hosts.checkin", title: "Checking in", control: null },
-  { rule: "hosts.antivirus", title: "Anti-virus", control: "antivirus" },
-  { rule: "hosts.updates", title: "Updates", control: "updates" },
-  { rule: "hosts.os_eol", title: "OS supported", control: "updates" },
-  { rule: "hosts.disk_encryption", title: "Disk encryption", control: "inventory" }, // the control of encryption at rest
-  { rule: "hosts.admins", title: "Local administrators", control: "least-privilege" },
-  { rule: "hosts.firewall", title: "Firewall", control: "firewall" },
-  { rule: "hosts.screen_lock", title: "Screen lock", control: null },
-] as const satisfies readonly { rule: string; title: string; control: ControlId | null }[];
-export type HostRule = (typeof HOST_CHECKS)[number]["rule"];
 
 export type HostPolicy = Pick<HostsConfig, "offlineAfterMs" | "maxSignatureAgeMs" | "maxUpdateAgeMs" | "maxScreenLockMs" | "allowedAdmins">;
 

@@ -4,7 +4,7 @@
  */
 import { worstStatus } from "../evaluator.js";
 import type { Status } from "../../monitors/monitor.js";
-import { HOST_CHECKS, type HostRule } from "./judge.js";
+import { HOST_CHECKS, type HostRule } from "../controls/host-checks.js";
 import { hostOf, hostSource, type Host } from "./snapshot.js";
 import type { HostFindingRow, HostRow } from "../store/hosts.js";
 

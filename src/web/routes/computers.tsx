@@ -8,7 +8,7 @@ import { isIP } from "node:net";
 import { join } from "node:path";
 import type { GatehouseConfig } from "../../agent/config/load.js";
 import { INSTALL_PATHS, osqueryFlags, tlsHostnameOf } from "../../agent/hosts/flags.js";
-import { HOST_CHECKS } from "../../agent/hosts/judge.js";
+import { HOST_CHECKS } from "../../agent/controls/host-checks.js";
 import type { HostPlatform } from "../../agent/hosts/queries.js";
 import { forgetHost } from "../../agent/hosts/record.js";
 import { rollup } from "../../agent/hosts/rollup.js";

@@ -11,7 +11,7 @@ import type { RegisterRow } from "../../../src/agent/compliance/registers.js";
 import { buildEvidenceReport } from "../../../src/agent/compliance/report.js";
 import { monitorControlMap, scoreControls } from "../../../src/agent/compliance/scorecard.js";
 import { controlRegistry, monitorControls } from "../../../src/agent/controls/index.js";
-import { HOST_CHECKS } from "../../../src/agent/hosts/judge.js";
+import { HOST_CHECKS } from "../../../src/agent/controls/host-checks.js";
 import { openDatabase } from "../../../src/agent/store/db.js";
 import { MONITORS } from "../../../src/monitors/index.js";
 
