@@ -29,12 +29,6 @@ const NOT_YET_MOVED: Record<string, number> = {
   "src/agent/compliance/registers.ts": 6,
   "src/agent/compliance/report.ts": 9,
   "src/agent/compliance/scorecard.ts": 11,
-  "src/web/auth/login.ts": 2,
-  "src/web/auth/store.ts": 29,
-  "src/web/auth/throttle.ts": 3,
-  "src/web/data.ts": 5,
-  "src/web/overview-cache.ts": 2,
-  "src/web/routes/admin.tsx": 2,
 };
 
 describe("the store owns the SQL", () => {
