@@ -74,6 +74,26 @@ export function overviewTilesHtml(web: Web, render: (now: number, audit: ReturnT
   });
 }
 
+const shellCaches = new WeakMap<Web, Map<string, string>>();
+/** Viewers whose page shell is kept (a console has a handful of users; beyond this it starts over). */
+const MAX_SHELLS = 1_000;
+
+/**
+ * The overview's page shell for one viewer as HTML: a function of the site, its zone and the
+ * viewer's name and role alone (no time, no data), so it is rendered once per viewer and kept.
+ */
+export function overviewShellHtml(web: Web, viewer: { username: string; role: string }, render: () => string): string {
+  let shells = shellCaches.get(web);
+  if (!shells) shellCaches.set(web, (shells = new Map()));
+  const key = `${viewer.role}\u0000${viewer.username}`;
+  let html = shells.get(key);
+  if (html === undefined) {
+    if (shells.size >= MAX_SHELLS) shells.clear();
+    shells.set(key, (html = render()));
+  }
+  return html;
+}
+
 /** How many times this process rendered the overview's tiles (tests: a hit renders nothing). */
 export function overviewRenders(): number {
   return tileRenders;
