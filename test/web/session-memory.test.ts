@@ -9,11 +9,11 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { changeSignal } from "../../src/agent/store/changes.js";
-import { DB_FILE, openStore } from "../../src/agent/store/db.js";
-import { flushSessionActivity, liveSession, pruneSessions } from "../../src/agent/store/sessions.js";
-import { setDisabled, setRole } from "../../src/agent/store/users.js";
+import { DB_FILE, openDatabase, openStore } from "../../src/agent/store/db.js";
+import { FLUSH_EVERY_MS, flushSessionActivity, insertSession, liveSession, pruneSessions, touchSession } from "../../src/agent/store/sessions.js";
+import { insertUser, setDisabled, setRole } from "../../src/agent/store/users.js";
 import { tokenHash } from "../../src/web/auth/tokens.js";
 import { addUser, call, makeHarness, signIn, type Harness } from "./harness.js";
 
@@ -58,6 +58,27 @@ describe("sessions from memory", () => {
     // 10 + 10 minutes after sign-in, but 10 after the last activity: still signed in.
     h.clock.advance(10 * 60_000);
     expect((await call(h, "/alerts", { cookie })).status).toBe(200);
+  });
+
+  it("writes activity by itself within FLUSH_EVERY_MS, in one batch", () => {
+    vi.useFakeTimers({ toFake: ["setTimeout"] });
+    try {
+      const db = openDatabase(":memory:");
+      const userId = insertUser(db, { username: "a", role: "viewer", passwordHash: "h", totpSecretSealed: "s", totpLastStep: 0, createdBy: "t", now: 1 });
+      for (const id of ["one", "two"]) insertSession(db, { idHash: id, userId, now: 1, address: "", mustChangePassword: false });
+      const seen = () => db.prepare("SELECT id_hash, last_seen_at FROM sessions ORDER BY id_hash").all();
+      touchSession(db, "one", 100);
+      touchSession(db, "two", 200);
+      touchSession(db, "one", 300);
+      vi.advanceTimersByTime(FLUSH_EVERY_MS - 1);
+      expect(seen()).toEqual([{ id_hash: "one", last_seen_at: 1 }, { id_hash: "two", last_seen_at: 1 }]);
+      vi.advanceTimersByTime(1);
+      expect(seen()).toEqual([{ id_hash: "one", last_seen_at: 300 }, { id_hash: "two", last_seen_at: 200 }]);
+      expect(flushSessionActivity(db)).toBe(0);
+      db.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("keeps activity not yet written when another process's write makes it forget what it read", async () => {
