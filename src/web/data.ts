@@ -309,13 +309,27 @@ export function queryAudit(db: Db, q: AuditQuery): AuditRow[] {
   return filteredAuditRows(db, { actor: q.actor || null, actionPrefix: q.actionPrefix || null, from: q.from ?? null, to: q.to ?? null, limit: q.limit });
 }
 
-/** The last `days` calendar days at the site (today included), each with its local start and end. */
-export function siteDays(now: number, timezone: string, days: number): { date: string; from: number; to: number }[] {
-  const today = siteToday(now, timezone);
-  return Array.from({ length: days }, (_, i) => {
-    const date = addDays(today, i - days + 1);
+type SiteDay = { date: string; from: number; to: number };
+const keptDays = new Map<string, readonly SiteDay[]>();
+
+/**
+ * The last `days` calendar days at the site (today included), each with its local start and end.
+ * They change only when the site's day does, so they are kept while `now` falls in the same last
+ * day (working out 31 local midnights was a quarter of a monitor page).
+ */
+export function siteDays(now: number, timezone: string, days: number): readonly SiteDay[] {
+  const key = `${timezone}|${days}`;
+  const kept = keptDays.get(key);
+  const today = kept?.at(-1);
+  if (kept && today && today.from <= now && now < today.to) return kept;
+  const date0 = siteToday(now, timezone);
+  const fresh = Array.from({ length: days }, (_, i) => {
+    const date = addDays(date0, i - days + 1);
     return { date, from: localMidnight(date, timezone), to: localMidnight(addDays(date, 1), timezone) };
   });
+  if (keptDays.size > 100) keptDays.clear();
+  keptDays.set(key, fresh);
+  return fresh;
 }
 
 const STATUS_BY_RANK: (Status | undefined)[] = ["pass", "unknown", "warn", "fail"];
