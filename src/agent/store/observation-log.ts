@@ -89,15 +89,19 @@ export function appendObservation(db: Db, o: ObservationRow): number {
 export function pruneObservationLog(db: Db, cutoff: number, batch = 5000): number {
   const s = statements(db);
   let total = 0;
-  for (const sourceId of s.sources.all() as number[]) {
-    for (;;) {
-      const n = s.pruneLog.run(sourceId, cutoff, batch).changes;
-      total += n;
-      if (n < batch) break;
+  try {
+    for (const sourceId of s.sources.all() as number[]) {
+      for (;;) {
+        const n = s.pruneLog.run(sourceId, cutoff, batch).changes;
+        total += n;
+        if (n < batch) break;
+      }
     }
+    s.pruneResults.run();
+  } finally {
+    // Also after a batch failed half-way: the batches before it were committed.
+    forgetRangesBefore(db, cutoff);
   }
-  s.pruneResults.run();
-  forgetRangesBefore(db, cutoff);
   return total;
 }
 
