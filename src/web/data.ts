@@ -1,19 +1,20 @@
 /**
- * Read models for the console pages (plain props for the views; views never query).
- * Parameterized SQL only.
+ * Read models for the console pages (plain props for the views; views never query), built on
+ * the store's typed reads (src/agent/store): no SQL here.
  */
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { auditChain, type AuditRow } from "../agent/audit.js";
 import type { GatehouseConfig } from "../agent/config/load.js";
 import { worstStatus } from "../agent/evaluator.js";
-import type BetterSqlite3 from "better-sqlite3";
 import type { Db } from "../agent/store/db.js";
 import { currentFindings } from "../agent/store/findings.js";
 import { latestObservation } from "../agent/store/observations.js";
 import { lastObservationAt, statusPerRange } from "../agent/store/observation-log.js";
 import { CONTROL_IDS, type ControlId, type Status } from "../monitors/monitor.js";
 import { toAlertView, type AlertView } from "../agent/alerts/rows.js";
-import { consoleAlertRows } from "../agent/store/alerts.js";
+import { consoleAlertRows, openAlertsOf } from "../agent/store/alerts.js";
+import { auditRowsForTarget, filteredAuditRows, reportGenerationByDigest } from "../agent/store/audit.js";
+import { doorOpeningsPerRange } from "../agent/store/doors.js";
 import { CATALOG, controlForFinding } from "../agent/compliance/catalog.js";
 import { COMPLIANCE_SOURCE, registerFindings, registerSnapshot, siteToday } from "../agent/compliance/evaluate.js";
 import { addDays, REGISTER_IDS, REGISTERS } from "../agent/compliance/registers.js";
@@ -108,18 +109,6 @@ export function worstIssue<T extends { weight: number }>(issues: readonly T[]): 
   return best;
 }
 
-type Statement = BetterSqlite3.Statement<unknown[]>;
-const statements = new WeakMap<Db, Map<string, Statement>>();
-
-/** `sql` prepared once per database (the overview's statements run on every render). */
-function prepared(db: Db, sql: string): Statement {
-  let byText = statements.get(db);
-  if (!byText) statements.set(db, (byText = new Map()));
-  let stmt = byText.get(sql);
-  if (!stmt) byText.set(sql, (stmt = db.prepare(sql)));
-  return stmt;
-}
-
 /**
  * Everything the overview's tiles show, worked out at `now` (the route renders them once per
  * change and minute, see overview-cache.ts).
@@ -133,11 +122,7 @@ export function overviewProps(db: Db, config: GatehouseConfig, facts: ConsoleFac
 
 /** One tile per checklist control, each with its worst finding and what to do. */
 export function overviewTiles(db: Db, config: GatehouseConfig, facts: ConsoleFacts, now: number): ControlTile[] {
-  const openDoorAlerts = prepared(db, "SELECT severity, message, opened_at FROM alerts WHERE source = 'doors' AND state != 'resolved' ORDER BY opened_at").all() as {
-    severity: string;
-    message: string;
-    opened_at: number;
-  }[];
+  const openDoorAlerts = openAlertsOf(db, "doors").sort((a, b) => a.opened_at - b.opened_at || a.id - b.id);
   const monitorControls = monitorControlMap(config.monitors.map((m) => m.monitor));
   const office = rollup(listHosts(db), hostFindings(db));
   return CHECKLIST.map((control): ControlTile => {
@@ -321,35 +306,30 @@ export interface AuditQuery {
 
 /** Audit rows, newest first, filtered. */
 export function queryAudit(db: Db, q: AuditQuery): AuditRow[] {
-  const where: string[] = [];
-  const args: (string | number)[] = [];
-  if (q.actor) {
-    where.push("actor = ?");
-    args.push(q.actor);
-  }
-  if (q.actionPrefix) {
-    where.push("substr(action, 1, ?) = ?");
-    args.push(q.actionPrefix.length, q.actionPrefix);
-  }
-  if (q.from !== undefined) {
-    where.push("at >= ?");
-    args.push(q.from);
-  }
-  if (q.to !== undefined) {
-    where.push("at < ?");
-    args.push(q.to);
-  }
-  args.push(q.limit);
-  return db.prepare(`SELECT * FROM audit ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`).all(...args) as AuditRow[];
+  return filteredAuditRows(db, { actor: q.actor || null, actionPrefix: q.actionPrefix || null, from: q.from ?? null, to: q.to ?? null, limit: q.limit });
 }
 
-/** The last `days` calendar days at the site (today included), each with its local start and end. */
-export function siteDays(now: number, timezone: string, days: number): { date: string; from: number; to: number }[] {
-  const today = siteToday(now, timezone);
-  return Array.from({ length: days }, (_, i) => {
-    const date = addDays(today, i - days + 1);
+type SiteDay = { date: string; from: number; to: number };
+const keptDays = new Map<string, readonly SiteDay[]>();
+
+/**
+ * The last `days` calendar days at the site (today included), each with its local start and end.
+ * They change only when the site's day does, so they are kept while `now` falls in the same last
+ * day (working out 31 local midnights was a quarter of a monitor page).
+ */
+export function siteDays(now: number, timezone: string, days: number): readonly SiteDay[] {
+  const key = `${timezone}|${days}`;
+  const kept = keptDays.get(key);
+  const today = kept?.at(-1);
+  if (kept && today && today.from <= now && now < today.to) return kept;
+  const date0 = siteToday(now, timezone);
+  const fresh = Array.from({ length: days }, (_, i) => {
+    const date = addDays(date0, i - days + 1);
     return { date, from: localMidnight(date, timezone), to: localMidnight(addDays(date, 1), timezone) };
   });
+  if (keptDays.size > 100) keptDays.clear();
+  keptDays.set(key, fresh);
+  return fresh;
 }
 
 const STATUS_BY_RANK: (Status | undefined)[] = ["pass", "unknown", "warn", "fail"];
@@ -362,14 +342,7 @@ export function statusByDay(db: Db, monitor: string, days: readonly { date: stri
 
 /** Door openings per site day, and how many of them were after hours (alarm or declared on site). */
 export function doorOpeningsByDay(db: Db, days: readonly { date: string; from: number; to: number }[]): DayOpenings[] {
-  const rows = db
-    .prepare(
-      `WITH b(i, lo, hi) AS (SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
-       SELECT b.i AS i, count(e.id) AS n, coalesce(sum(e.outcome IN ('alarm', 'onsite')), 0) AS after
-       FROM b LEFT JOIN door_events e ON e.received_at >= b.lo AND e.received_at < b.hi AND e.state = 'open' AND e.outcome IN ('alarm', 'onsite', 'business_hours')
-       GROUP BY b.i ORDER BY b.i`,
-    )
-    .all(JSON.stringify(days.map((d) => [d.from, d.to]))) as { i: number; n: number; after: number }[];
+  const rows = doorOpeningsPerRange(db, days);
   return rows.map((r) => ({ date: days[r.i]!.date, openings: r.n, afterHours: r.after }));
 }
 
@@ -380,7 +353,7 @@ export function auditRowView(r: AuditRow): { id: number; at: number; actor: stri
 
 /** Audit rows about one target (a register entry "baa:3"), newest first. */
 export function auditForTarget(db: Db, target: string, limit: number): AuditRow[] {
-  return db.prepare("SELECT * FROM audit WHERE target = ? ORDER BY id DESC LIMIT ?").all(target, limit) as AuditRow[];
+  return auditRowsForTarget(db, target, limit);
 }
 
 /** The latest audit rows whose action starts with `prefix` ("register.baa."), newest first. */
@@ -390,13 +363,7 @@ export function auditWithPrefix(db: Db, prefix: string, limit: number): AuditRow
 
 /** The audit entry recording a report's generation, found by the digest of its JSON content or HTML (or a format /1 seal). */
 export function reportInAudit(db: Db, sha256: string): { at: number; actor: string; period: string } | undefined {
-  const r = db
-    .prepare(
-      `SELECT at, actor, target FROM audit WHERE action = 'report.generate'
-         AND ? IN (json_extract(detail_json, '$.html_sha256'), json_extract(detail_json, '$.content_sha256'), json_extract(detail_json, '$.json_sha256'))
-       ORDER BY id LIMIT 1`,
-    )
-    .get(sha256) as { at: number; actor: string; target: string } | undefined;
+  const r = reportGenerationByDigest(db, sha256);
   return r && { at: r.at, actor: r.actor, period: r.target.replace("..", " to ") };
 }
 

@@ -6,16 +6,11 @@
  * clock at minute precision (times are shown to the minute, registers by site day, the month's
  * compliance per minute). So the rendered tiles are kept under a key made of exactly those:
  *
- * - `data_version` (SQLite): changes whenever *another* connection commits to the file — a CLI
- *   process (`gatehouse register add`, `user add`, `check`) or a second connection of this one.
- *   It does not change for this connection's own commits, hence:
- * - `total_changes()`: rows this connection (the daemon's single writer) has inserted, updated or
- *   deleted, triggers included. Any write of the daemon moves it.
- *
- * Both are read by one statement prepared once per database. Any other write (an audit row)
- * invalidates too: the key may change when the tiles did not, never the other way round. The one
- * write on the request path, a session's activity (every 30 s per session), is counted out
- * (`unseenWrite`): the overview does not show sessions.
+ * - the store's change signal (src/agent/store/changes.ts): `data_version` moves when *another*
+ *   connection or process commits, `total_changes()` when this connection (the daemon's single
+ *   writer) does. Any write (an audit row) invalidates: the key may change when the tiles did not,
+ *   never the other way round. Sessions' activity, written behind in batches, is counted out
+ *   (`unseenWrite`): the overview does not show sessions.
  * The key is read before rendering, so a write racing a render is seen by the next request.
  * Within a minute the kept HTML is the render of its first request: every time on the tiles is
  * shown to the minute, so only the machine-readable `datetime` of the console's own "Checked"
@@ -23,63 +18,12 @@
  * Only viewer-independent HTML is kept: the page shell (user name, role navigation) is rendered
  * per request around it.
  */
-import type { Db } from "../agent/store/db.js";
+import { changeSignal, unseenWrite } from "../agent/store/changes.js";
 import type { Web } from "./context.js";
 
 /** Start of the minute `now` falls in (the cache key's clock part). */
 export function minuteOf(now: number): number {
   return now - (((now % 60_000) + 60_000) % 60_000);
-}
-
-interface Signal {
-  read: () => string;
-  /** Rows this connection changed in writes the overview does not show (session activity). */
-  ignored: number;
-  totalChanges: () => number;
-}
-
-const signals = new WeakMap<Db, Signal>();
-
-function signalOf(db: Db): Signal {
-  let signal = signals.get(db);
-  if (!signal) {
-    const stmt = db.prepare("SELECT total_changes() AS own, (SELECT data_version FROM pragma_data_version) AS other");
-    const total = db.prepare("SELECT total_changes() AS n").pluck();
-    const s: Signal = {
-      ignored: 0,
-      totalChanges: () => total.get() as number,
-      read: () => {
-        const r = stmt.get() as { own: number; other: number };
-        return `${r.own - s.ignored}.${r.other}`;
-      },
-    };
-    signals.set(db, (signal = s));
-  }
-  return signal;
-}
-
-/**
- * A cheap value that changes whenever any connection (this process's or another's) has written
- * to `db` since the last call, writes run through `unseenWrite` aside. One prepared statement; no
- * table is read.
- */
-export function changeSignal(db: Db): () => string {
-  return signalOf(db).read;
-}
-
-/**
- * Runs `write` (one synchronous statement of this connection on a table the overview never
- * shows, such as a session's last activity) without moving the change signal: the rows it
- * changed are counted out. Nothing else can run on the connection meanwhile (synchronous).
- */
-export function unseenWrite<T>(db: Db, write: () => T): T {
-  const s = signalOf(db);
-  const before = s.totalChanges();
-  try {
-    return write();
-  } finally {
-    s.ignored += s.totalChanges() - before;
-  }
 }
 
 /**
@@ -128,6 +72,26 @@ export function overviewTilesHtml(web: Web, render: (now: number, audit: ReturnT
     // Rendering may write derived rows (the scorecard's daily rollups): they are what is shown.
     return unseenWrite(web.db, () => render(now, audit));
   });
+}
+
+const shellCaches = new WeakMap<Web, Map<string, string>>();
+/** Viewers whose page shell is kept (a console has a handful of users; beyond this it starts over). */
+const MAX_SHELLS = 1_000;
+
+/**
+ * The overview's page shell for one viewer as HTML: a function of the site, its zone and the
+ * viewer's name and role alone (no time, no data), so it is rendered once per viewer and kept.
+ */
+export function overviewShellHtml(web: Web, viewer: { username: string; role: string }, render: () => string): string {
+  let shells = shellCaches.get(web);
+  if (!shells) shellCaches.set(web, (shells = new Map()));
+  const key = `${viewer.role}\u0000${viewer.username}`;
+  let html = shells.get(key);
+  if (html === undefined) {
+    if (shells.size >= MAX_SHELLS) shells.clear();
+    shells.set(key, (html = render()));
+  }
+  return html;
 }
 
 /** How many times this process rendered the overview's tiles (tests: a hit renders nothing). */

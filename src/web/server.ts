@@ -12,6 +12,7 @@ import type { ChannelRoute } from "../agent/alerts/engine.js";
 import type { GatehouseConfig } from "../agent/config/load.js";
 import { UserError } from "../kit/errors.js";
 import type { Db } from "../agent/store/db.js";
+import { flushSessionActivity } from "../agent/store/sessions.js";
 import type { Logger } from "../kit/log.js";
 import { buildConsole, type SubApp } from "./app.js";
 import { countUsers, createEnrollment, hasUsableSetupLink, pruneSessions } from "./auth/store.js";
@@ -126,6 +127,15 @@ export async function startConsole(config: GatehouseConfig, o: ConsoleOptions): 
       (info) => resolve({ server: s, port: info.port }),
     );
     s.once("error", (e: NodeJS.ErrnoException) => reject(new UserError(`cannot listen on ${host}:${port}: ${e.code ?? e.message}`, 1)));
+  });
+  // Sessions' activity is written behind (src/agent/store/sessions.ts): the rest goes in when the
+  // console stops, before the daemon closes the database.
+  server.server.once("close", () => {
+    try {
+      flushSessionActivity(o.db);
+    } catch (e) {
+      o.log.warn({ err: (e as Error).message }, "console: the last session activity could not be written");
+    }
   });
   return {
     ...server,

@@ -8,10 +8,8 @@ import type { MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { appendAudit } from "../agent/audit.js";
 import type { Ctx, Env } from "./context.js";
-import { deleteSession, sessionByCookie, touchSession, userById } from "./auth/store.js";
-import { unseenWrite } from "./overview-cache.js";
-
-const TOUCH_EVERY_MS = 30_000;
+import { deleteSession, liveSession, touchSession } from "../agent/store/sessions.js";
+import { tokenHash } from "./auth/tokens.js";
 
 export const SESSION_COOKIE = "__Host-gh_session";
 
@@ -27,7 +25,9 @@ export function clearSessionCookie(c: Ctx): void {
 /**
  * Loads the session and its user; ends it when idle too long, past the absolute limit, or the user
  * is disabled. Background refreshes (htmx polling GETs) do not count as activity: otherwise an
- * open overview tab would defeat the automatic logoff.
+ * open overview tab would defeat the automatic logoff. The session and its user come from memory
+ * (src/agent/store/sessions.ts: forgotten at once when either changes, in this process or another)
+ * and activity is written behind, so a request normally costs no row read and no write.
  */
 export function loadSession(): MiddlewareHandler<Env> {
   return async (c, next) => {
@@ -40,8 +40,9 @@ export function loadSession(): MiddlewareHandler<Env> {
     if (cookie) {
       const web = c.var.web;
       const now = web.now();
-      const s = sessionByCookie(web.db, cookie);
-      const user = s ? userById(web.db, s.userId) : undefined;
+      const live = liveSession(web.db, tokenHash(cookie));
+      const s = live?.session;
+      const user = live?.user;
       let ended: string | undefined;
       if (s && user) {
         if (user.disabledAt !== null) ended = "user_disabled";
@@ -50,9 +51,7 @@ export function loadSession(): MiddlewareHandler<Env> {
       }
       if (s && user && !ended) {
         const background = c.req.method === "GET" && c.req.header("HX-Request") === "true";
-        // Activity is recorded at most every 30 s: each write is an fsync, and the 15-minute
-        // idle logoff does not need finer time.
-        if (!background && now - s.lastSeenAt >= TOUCH_EVERY_MS) unseenWrite(web.db, () => touchSession(web.db, s.idHash, now));
+        if (!background) touchSession(web.db, s.idHash, now);
         c.set("auth", { user, session: s });
         c.set("cookieValue", cookie);
       } else {

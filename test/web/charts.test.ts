@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { insertObservation } from "../../src/agent/store/observations.js";
 import { doorOpeningsByDay, siteDays, statusByDay } from "../../src/web/data.js";
+import { localTimeText } from "../../views/components/format.js";
 import { addUser, call, makeHarness, signIn, T0, type Harness } from "./harness.js";
 
 const DAY = 86_400_000;
@@ -34,6 +35,29 @@ describe("per-day read models", () => {
     expect(days.map((d) => d.date)).toEqual(["2026-11-01", "2026-11-02", "2026-11-03"]);
     expect(days[0]!.to - days[0]!.from).toBe(25 * 3_600_000); // clocks fell back that night
     expect(days[1]!.from).toBe(days[0]!.to);
+  });
+
+  it("site days kept within a day are those of the day `now` falls in, hour by hour across a daylight-saving change, forwards and backwards", () => {
+    const start = Date.UTC(2026, 9, 30, 0, 30);
+    const hours = Array.from({ length: 24 * 5 }, (_, i) => start + i * 3_600_000);
+    for (const now of [...hours, ...hours.reverse()]) {
+      const days = siteDays(now, "America/New_York", 30);
+      const today = days.at(-1)!;
+      expect(today.from <= now && now < today.to, new Date(now).toISOString()).toBe(true);
+      expect(today.date).toBe(new Intl.DateTimeFormat("en-CA", { timeZone: "America/New_York" }).format(now));
+      expect(days.every((d, i) => i === 0 || d.from === days[i - 1]!.to)).toBe(true);
+    }
+  });
+
+  it("local times are written to the minute in the site's zone, the same text for every instant of that minute", () => {
+    const f = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Phoenix", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    for (let ms = T0 - 3 * DAY; ms < T0; ms += 7_777_777) {
+      const expected = `${f.format(ms).replace(", ", " ")} MST`;
+      expect(localTimeText(ms, "America/Phoenix")).toBe(expected);
+      expect(localTimeText(ms - (ms % 60_000), "America/Phoenix")).toBe(expected);
+      expect(localTimeText(ms - (ms % 60_000) + 59_999, "America/Phoenix")).toBe(expected);
+    }
+    expect(localTimeText(T0, "UTC")).toBe("2026-11-28 12:00 UTC");
   });
 
   it("doorOpeningsByDay counts openings and the after-hours ones", () => {

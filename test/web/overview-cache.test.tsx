@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { seedObservation } from "../helpers/observations.js";
 import { DB_FILE, openStore } from "../../src/agent/store/db.js";
-import { countUsers } from "../../src/web/auth/store.js";
+import { countUsers, setRole } from "../../src/web/auth/store.js";
 import { auditChecker, overviewProps } from "../../src/web/data.js";
 import { minuteOf, overviewRenders } from "../../src/web/overview-cache.js";
 import type { Viewer } from "../../views/layouts/console.js";
@@ -94,6 +94,17 @@ describe("overview rendered once per change, served from memory", () => {
     expect(vicPage).not.toContain('href="/users"');
     expect(adaFragment).not.toMatch(/\b(ada|vic)\b|\((admin|viewer)\)/);
     expect(adaPage).not.toContain("<slot");
+  });
+
+  it("keeps each viewer's page shell apart and renders it again when the role changes", async () => {
+    const h = makeHarness({}, YAML);
+    const mia = await addUser(h, "mia", "admin");
+    const cookie = await signIn(h, mia);
+    expect(await page(h, cookie)).toBe(uncached(h, { username: "mia", role: "admin" }));
+    setRole(h.db, mia.id, "viewer");
+    const after = await page(h, cookie);
+    expect(after).toBe(uncached(h, { username: "mia", role: "viewer" }));
+    expect(after).not.toContain('href="/users"');
   });
 
   it("a user name that spells the slot element is escaped and cannot move the tiles", async () => {

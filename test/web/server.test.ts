@@ -8,14 +8,15 @@ import { parseConfigText } from "../../src/agent/config/load.js";
 import { openStore } from "../../src/agent/store/db.js";
 import { defaultDataDir } from "../../src/commands/config.js";
 import { main } from "../../src/commands/index.js";
-import { countUsers } from "../../src/web/auth/store.js";
+import { countUsers, createSession, insertUser } from "../../src/web/auth/store.js";
+import { SESSION_COOKIE } from "../../src/web/session.js";
 import { checkConsoleListen, startConsole, type ConsoleServer } from "../../src/web/server.js";
 
 const cfg = (dir: string, consoleYaml: string) => parseConfigText(`site: T\ntimezone: UTC\ndata_dir: ${dir}\nconsole: ${consoleYaml}\n`, join(dir, "gatehouse.yaml"));
 
-function get(port: number, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string; cert: string }> {
+function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string; cert: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, rejectUnauthorized: false }, (res) => {
+    const req = request({ host: "127.0.0.1", port, path, headers, rejectUnauthorized: false }, (res) => {
       const cert = String((res.socket as import("node:tls").TLSSocket).getPeerCertificate().subject?.CN ?? "");
       let body = "";
       res.on("data", (d) => (body += d));
@@ -75,6 +76,27 @@ describe("console server over HTTPS", () => {
     expect(readFileSync(join(dir, "tls", "console.crt"), "utf8")).toBe(certBefore);
     expect(db.prepare("SELECT count(*) AS n FROM enrollments").get()).toEqual({ n: 1 });
     expect(countUsers(db)).toBe(0);
+    db.close();
+  });
+});
+
+describe("console server stopping", () => {
+  it("writes the sessions' last activity when it stops (it is written behind while it runs)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gh-web-"));
+    const base = cfg(dir, '{ listen: "127.0.0.1:8443", tls: auto }');
+    const config = { ...base, console: { ...base.console, listen: { host: "127.0.0.1", port: 0 } } };
+    const db = openStore(dir);
+    const log = { debug() {}, info() {}, warn() {}, error() {} };
+    const server = await startConsole(config, { db, log, version: "t", routes: [], onEnqueued() {} });
+    const signedIn = Date.now() - 60_000;
+    const userId = insertUser(db, { username: "ada", role: "admin", passwordHash: "h", totpSecretSealed: "s", totpLastStep: 0, createdBy: "test", now: signedIn });
+    const cookie = createSession(db, userId, signedIn, "127.0.0.1", false);
+    const lastSeen = () => (db.prepare("SELECT last_seen_at AS t FROM sessions").get() as { t: number }).t;
+    const res = await get(server.port, "/alerts", { Cookie: `${SESSION_COOKIE}=${cookie}` });
+    expect(res.status).toBe(200);
+    expect(lastSeen()).toBe(signedIn);
+    await new Promise<void>((r) => server.server.close(() => r()));
+    expect(lastSeen()).toBeGreaterThan(signedIn);
     db.close();
   });
 });

@@ -319,3 +319,25 @@ const complianceStatements = statementsFor((db: Db) => ({
 export function afterHoursDoorEvents(db: Db, from: number, to: number, limit: number): AfterHoursEventRow[] {
   return complianceStatements(db).afterHours.all(from, to, limit);
 }
+
+// --- console reads
+// (Imports aliased so this section merges below the module's own imports without a clash.)
+import type { Db as ConsoleDb } from "./db.js";
+import { statementsFor as consoleStatementsFor } from "./statements.js";
+
+const consoleDoorReads = consoleStatementsFor((db) => ({
+  openingsPerRange: db.prepare<[string], { i: number; n: number; after: number }>(
+    `WITH b(i, lo, hi) AS (SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
+     SELECT b.i AS i, count(e.id) AS n, coalesce(sum(e.outcome IN ('alarm', 'onsite')), 0) AS after
+     FROM b LEFT JOIN door_events e ON e.received_at >= b.lo AND e.received_at < b.hi AND e.state = 'open' AND e.outcome IN ('alarm', 'onsite', 'business_hours')
+     GROUP BY b.i ORDER BY b.i`,
+  ),
+}));
+
+/**
+ * For each time range [from, to): door openings in it (i is the range's index) and how many of
+ * them were after hours (an alarm, or declared on site). One statement of indexed range scans.
+ */
+export function doorOpeningsPerRange(db: ConsoleDb, ranges: readonly { from: number; to: number }[]): { i: number; n: number; after: number }[] {
+  return consoleDoorReads(db).openingsPerRange.all(JSON.stringify(ranges.map((d) => [d.from, d.to])));
+}

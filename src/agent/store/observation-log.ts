@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import type { Statement } from "better-sqlite3";
 import type { Status } from "../../monitors/monitor.js";
+import { dataVersion } from "./changes.js";
 import type { Db } from "./db.js";
 import { statementsFor } from "./statements.js";
 
@@ -24,37 +25,37 @@ export interface ObservationRow {
   findingsJson: string;
 }
 
-interface Statements {
-  sourceId: Statement<[string]>;
-  addSource: Statement<[string]>;
-  resultId: Statement<[Buffer]>;
-  addResult: Statement<[Buffer, string, string, string | null, string, string, string]>;
-  addLog: Statement<[number, number, number, number]>;
-  sources: Statement<[]>;
-  pruneLog: Statement<[number, number, number]>;
-  pruneResults: Statement<[]>;
-}
-
-const prepared = new WeakMap<Db, Statements>();
-
-/** The statements of one connection, prepared on first use (a seeded year is millions of calls). */
-function statements(db: Db): Statements {
-  let s = prepared.get(db);
-  if (!s) {
-    s = {
-      sourceId: db.prepare("SELECT id FROM observation_sources WHERE name = ?").pluck(),
-      addSource: db.prepare("INSERT INTO observation_sources (name) VALUES (?)"),
-      resultId: db.prepare("SELECT id FROM observation_results WHERE hash = ?").pluck(),
-      addResult: db.prepare("INSERT INTO observation_results (hash, status, outcome, error, evidence, facts_json, findings_json) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-      addLog: db.prepare("INSERT INTO observation_log (source_id, started_at, duration_ms, result_id) VALUES (?, ?, ?, ?)"),
-      sources: db.prepare("SELECT id FROM observation_sources ORDER BY id").pluck(),
-      pruneLog: db.prepare("DELETE FROM observation_log WHERE id IN (SELECT id FROM observation_log WHERE source_id = ? AND started_at < ? LIMIT ?)"),
-      pruneResults: db.prepare("DELETE FROM observation_results WHERE NOT EXISTS (SELECT 1 FROM observation_log l WHERE l.result_id = observation_results.id)"),
-    };
-    prepared.set(db, s);
-  }
-  return s;
-}
+const statements = statementsFor((db) => ({
+  sourceId: db.prepare<[string], number>("SELECT id FROM observation_sources WHERE name = ?").pluck(),
+  addSource: db.prepare<[string]>("INSERT INTO observation_sources (name) VALUES (?)"),
+  resultId: db.prepare<[Buffer], number>("SELECT id FROM observation_results WHERE hash = ?").pluck(),
+  addResult: db.prepare<[Buffer, string, string, string | null, string, string, string]>(
+    "INSERT INTO observation_results (hash, status, outcome, error, evidence, facts_json, findings_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+  ),
+  addLog: db.prepare<[number, number, number, number]>("INSERT INTO observation_log (source_id, started_at, duration_ms, result_id) VALUES (?, ?, ?, ?)"),
+  sources: db.prepare<[], number>("SELECT id FROM observation_sources ORDER BY id").pluck(),
+  pruneLog: db.prepare<[number, number, number]>("DELETE FROM observation_log WHERE id IN (SELECT id FROM observation_log WHERE source_id = ? AND started_at < ? LIMIT ?)"),
+  pruneResults: db.prepare<[]>("DELETE FROM observation_results WHERE NOT EXISTS (SELECT 1 FROM observation_log l WHERE l.result_id = observation_results.id)"),
+  latestPerSource: db.prepare<[], LatestRun>(
+    `SELECT s.name AS monitor, l.started_at, l.duration_ms, r.status, r.outcome FROM observation_sources s
+     JOIN observation_log l ON l.id = (SELECT id FROM observation_log WHERE source_id = s.id ORDER BY started_at DESC, id DESC LIMIT 1)
+     JOIN observation_results r ON r.id = l.result_id
+     ORDER BY s.name`,
+  ),
+  first: db.prepare<[], number | null>("SELECT min((SELECT started_at FROM observation_log WHERE source_id = s.id ORDER BY started_at LIMIT 1)) FROM observation_sources s").pluck(),
+  last: db.prepare<[], number | null>("SELECT max((SELECT started_at FROM observation_log WHERE source_id = s.id ORDER BY started_at DESC LIMIT 1)) FROM observation_sources s").pluck(),
+  statusPerRange: db.prepare<[string, string], RangeStatus>(
+    `WITH b(i, lo, hi) AS (SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
+     SELECT b.i AS i, count(l.id) AS n,
+            max(CASE r.status WHEN 'fail' THEN 3 WHEN 'warn' THEN 2 WHEN 'unknown' THEN 1 ELSE 0 END) AS worst
+     FROM b LEFT JOIN observation_log l ON l.source_id = (SELECT id FROM observation_sources WHERE name = ?) AND l.started_at >= b.lo AND l.started_at < b.hi
+     LEFT JOIN observation_results r ON r.id = l.result_id
+     GROUP BY b.i ORDER BY b.i`,
+  ),
+  counts: db.prepare<[], { observations: number; results: number; sources: number }>(
+    "SELECT (SELECT count(*) FROM observation_log) AS observations, (SELECT count(*) FROM observation_results) AS results, (SELECT count(*) FROM observation_sources) AS sources",
+  ),
+}));
 
 /** sha256 of everything a result holds: equal content, equal hash, one stored row. */
 export function resultHash(r: Pick<ObservationRow, "status" | "outcome" | "error" | "evidence" | "factsJson" | "findingsJson">): Buffer {
@@ -74,7 +75,9 @@ export function appendObservation(db: Db, o: ObservationRow): number {
     const resultId =
       (s.resultId.get(hash) as number | undefined) ??
       Number(s.addResult.run(hash, o.status, o.outcome, o.error, o.evidence, o.factsJson, o.findingsJson).lastInsertRowid);
-    return Number(s.addLog.run(sourceId, o.startedAt, Math.round(o.durationMs), resultId).lastInsertRowid);
+    const id = Number(s.addLog.run(sourceId, o.startedAt, Math.round(o.durationMs), resultId).lastInsertRowid);
+    forgetRangesAt(db, o.monitor, o.startedAt);
+    return id;
   })();
 }
 
@@ -87,14 +90,19 @@ export function appendObservation(db: Db, o: ObservationRow): number {
 export function pruneObservationLog(db: Db, cutoff: number, batch = 5000): number {
   const s = statements(db);
   let total = 0;
-  for (const sourceId of s.sources.all() as number[]) {
-    for (;;) {
-      const n = s.pruneLog.run(sourceId, cutoff, batch).changes;
-      total += n;
-      if (n < batch) break;
+  try {
+    for (const sourceId of s.sources.all() as number[]) {
+      for (;;) {
+        const n = s.pruneLog.run(sourceId, cutoff, batch).changes;
+        total += n;
+        if (n < batch) break;
+      }
     }
+    s.pruneResults.run();
+  } finally {
+    // Also after a batch failed half-way: the batches before it were committed.
+    forgetRangesBefore(db, cutoff);
   }
-  s.pruneResults.run();
   return total;
 }
 
@@ -112,14 +120,7 @@ export interface LatestRun {
  * GROUP BY over the observations would read a year of them at every scrape.
  */
 export function latestPerSource(db: Db): LatestRun[] {
-  return db
-    .prepare(
-      `SELECT s.name AS monitor, l.started_at, l.duration_ms, r.status, r.outcome FROM observation_sources s
-       JOIN observation_log l ON l.id = (SELECT id FROM observation_log WHERE source_id = s.id ORDER BY started_at DESC, id DESC LIMIT 1)
-       JOIN observation_results r ON r.id = l.result_id
-       ORDER BY s.name`,
-    )
-    .all() as LatestRun[];
+  return statements(db).latestPerSource.all();
 }
 
 /**
@@ -127,43 +128,102 @@ export function latestPerSource(db: Db): LatestRun[] {
  * per source, where min() over the observations view would read every row.
  */
 export function firstObservationAt(db: Db): number | null {
-  return db
-    .prepare("SELECT min((SELECT started_at FROM observation_log WHERE source_id = s.id ORDER BY started_at LIMIT 1)) FROM observation_sources s")
-    .pluck()
-    .get() as number | null;
+  return statements(db).first.get() ?? null;
 }
 
 /** When the newest observation started (ms), or null: one indexed lookup per source, like firstObservationAt. */
 export function lastObservationAt(db: Db): number | null {
-  return db
-    .prepare("SELECT max((SELECT started_at FROM observation_log WHERE source_id = s.id ORDER BY started_at DESC LIMIT 1)) FROM observation_sources s")
-    .pluck()
-    .get() as number | null;
+  return statements(db).last.get() ?? null;
+}
+
+/** One range's count of observations and worst status rank (i: the range's index in the call). */
+export interface RangeStatus {
+  i: number;
+  n: number;
+  worst: number | null;
+}
+
+/**
+ * What statusPerRange worked out, per connection and source, by range: a finished day of a
+ * monitor's history never changes, so the monitor page's 30-day strip reads a year of checks once,
+ * not at every view. Kept counts are dropped when they may be stale: an observation appended into
+ * a kept range (appendObservation), a prune reaching into one (pruneObservationLog), or any commit
+ * by another connection or process (`PRAGMA data_version`, e.g. `gatehouse check` run by hand).
+ * Ranges are kept only when read outside a transaction, so a rolled-back write is never counted.
+ */
+interface KeptRange {
+  from: number;
+  to: number;
+  n: number;
+  worst: number | null;
+}
+
+interface KeptRanges {
+  dataVersion: number;
+  bySource: Map<string, Map<string, KeptRange>>;
+}
+
+/** Kept ranges per source beyond which they start over (a year of days for a few views is far less). */
+const MAX_KEPT_RANGES = 1_000;
+const keptRanges = new WeakMap<Db, KeptRanges>();
+
+function keptOf(db: Db): KeptRanges {
+  let k = keptRanges.get(db);
+  if (!k) keptRanges.set(db, (k = { dataVersion: -1, bySource: new Map() }));
+  return k;
+}
+
+/** Forgets the kept ranges of `source` that hold `at`. */
+function forgetRangesAt(db: Db, source: string, at: number): void {
+  const ranges = keptRanges.get(db)?.bySource.get(source);
+  if (!ranges) return;
+  for (const [key, r] of ranges) if (r.from <= at && at < r.to) ranges.delete(key);
+}
+
+/** Forgets every kept range that starts before `cutoff` (a prune deleted rows there). */
+function forgetRangesBefore(db: Db, cutoff: number): void {
+  for (const ranges of keptRanges.get(db)?.bySource.values() ?? []) {
+    for (const [key, r] of ranges) if (r.from < cutoff) ranges.delete(key);
+  }
 }
 
 /**
  * For each time range [from, to): how many observations `monitor` has in it and the worst status
- * rank (3 fail, 2 warn, 1 unknown, 0 pass, and 0 when n is 0). One statement of indexed range scans
- * on the log: a LEFT JOIN onto the observations view would materialize the whole view first.
+ * rank (3 fail, 2 warn, 1 unknown, 0 pass, and 0 when n is 0). Ranges read before and unchanged
+ * since come from memory (see KeptRanges); the others in one statement of indexed range scans on
+ * the log (a LEFT JOIN onto the observations view would materialize the whole view first).
  */
-export function statusPerRange(db: Db, monitor: string, ranges: readonly { from: number; to: number }[]): { i: number; n: number; worst: number | null }[] {
-  return db
-    .prepare(
-      `WITH b(i, lo, hi) AS (SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
-       SELECT b.i AS i, count(l.id) AS n,
-              max(CASE r.status WHEN 'fail' THEN 3 WHEN 'warn' THEN 2 WHEN 'unknown' THEN 1 ELSE 0 END) AS worst
-       FROM b LEFT JOIN observation_log l ON l.source_id = (SELECT id FROM observation_sources WHERE name = ?) AND l.started_at >= b.lo AND l.started_at < b.hi
-       LEFT JOIN observation_results r ON r.id = l.result_id
-       GROUP BY b.i ORDER BY b.i`,
-    )
-    .all(JSON.stringify(ranges.map((d) => [d.from, d.to])), monitor) as { i: number; n: number; worst: number | null }[];
+export function statusPerRange(db: Db, monitor: string, ranges: readonly { from: number; to: number }[]): RangeStatus[] {
+  const kept = keptOf(db);
+  const version = dataVersion(db);
+  if (version !== kept.dataVersion) {
+    kept.bySource.clear();
+    kept.dataVersion = version;
+  }
+  let mine = kept.bySource.get(monitor);
+  if (!mine) kept.bySource.set(monitor, (mine = new Map()));
+  const key = (r: { from: number; to: number }) => `${r.from}:${r.to}`;
+  const missing = ranges.filter((r) => !mine.has(key(r)));
+  const fresh = new Map<string, KeptRange>();
+  if (missing.length > 0) {
+    const remember = !db.inTransaction;
+    if (remember && mine.size + missing.length > MAX_KEPT_RANGES) mine.clear();
+    for (const row of statements(db).statusPerRange.all(JSON.stringify(missing.map((r) => [r.from, r.to])), monitor)) {
+      const r = missing[row.i]!;
+      const value = { from: r.from, to: r.to, n: row.n, worst: row.worst };
+      fresh.set(key(r), value);
+      if (remember) mine.set(key(r), value);
+    }
+  }
+  return ranges.map((r, i) => {
+    const v = fresh.get(key(r)) ?? mine.get(key(r))!;
+    return { i, n: v.n, worst: v.worst };
+  });
 }
 
 /** Rows and distinct results, for the benchmark's bytes-per-row and for tests. */
 export function observationLogCounts(db: Db): { observations: number; results: number; sources: number } {
-  return db
-    .prepare("SELECT (SELECT count(*) FROM observation_log) AS observations, (SELECT count(*) FROM observation_results) AS results, (SELECT count(*) FROM observation_sources) AS sources")
-    .get() as { observations: number; results: number; sources: number };
+  return statements(db).counts.get()!;
 }
 
 // --- compliance reads

@@ -5,6 +5,7 @@
  */
 import { createHmac } from "node:crypto";
 import { appendAudit } from "../../agent/audit.js";
+import { forgiveFailures } from "../../agent/store/auth-failures.js";
 import type { Web } from "../context.js";
 import { BUSY_RETRY_AFTER_S, HashQueueFull, hashSlots, verifyPassword } from "./passwords.js";
 import { claimTotpStep, createSession, isUnusedRecoveryCode, unusedRecoveryCodes, useRecoveryCode, userByName, type User } from "./store.js";
@@ -94,7 +95,7 @@ export async function authenticate(web: Web, input: { username: string; password
     return fail(code.length === 0 ? "no_code" : "bad_code");
   }
   // Only this address's failures for the account are forgiven: an attacker's elsewhere stay counted.
-  db.prepare("DELETE FROM auth_failures WHERE account = ? AND address = ?").run(accountKey, addressKey);
+  forgiveFailures(db, accountKey, addressKey);
   return { ok: true, user };
 }
 
@@ -122,7 +123,7 @@ export async function checkCurrentPassword(web: Web, user: User, password: strin
     appendAudit(db, { at: web.now(), actor: `user:${user.username}`, action: "user.password_change_refused", target: `user:${user.username}`, address, detail: { reason: "bad_current_password" } });
     return { ok: false, status: 400, message: "The current password is not right." };
   }
-  db.prepare("DELETE FROM auth_failures WHERE account = ? AND address = ?").run(accountKey, addressKey);
+  forgiveFailures(db, accountKey, addressKey);
   return { ok: true };
 }
 

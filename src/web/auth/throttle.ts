@@ -9,6 +9,7 @@
  * Nothing is permanent: the hour slides.
  */
 import { isIPv4, isIPv6 } from "node:net";
+import { accountFailures, addressFailures, insertFailure, pairFailures, pruneFailuresBefore, type FailureStat } from "../../agent/store/auth-failures.js";
 import type { Db } from "../../agent/store/db.js";
 
 export const WINDOW_MS = 3_600_000;
@@ -28,22 +29,6 @@ export function delayAfter(n: number): number {
 
 export type ThrottleVerdict = { allowed: true } | { allowed: false; retryAfterMs: number; reason: "hourly_limit" | "delay" | "account_limit" };
 
-interface Stat {
-  n: number;
-  last: number | null;
-  oldest: number | null;
-}
-
-const STAT_SQL = {
-  account: "SELECT count(*) AS n, max(at) AS last, min(at) AS oldest FROM auth_failures WHERE account = ? AND at > ?",
-  address: "SELECT count(*) AS n, max(at) AS last, min(at) AS oldest FROM auth_failures WHERE address = ? AND at > ?",
-  pair: "SELECT count(*) AS n, max(at) AS last, min(at) AS oldest FROM auth_failures WHERE account = ? AND address = ? AND at > ?",
-} as const;
-
-function stat(db: Db, kind: keyof typeof STAT_SQL, ...args: (string | number)[]): Stat {
-  return db.prepare(STAT_SQL[kind]).get(...args) as Stat;
-}
-
 /** The later of two refusals (an allowed verdict never wins). */
 function worse(a: ThrottleVerdict, b: ThrottleVerdict): ThrottleVerdict {
   if (a.allowed) return b;
@@ -52,7 +37,7 @@ function worse(a: ThrottleVerdict, b: ThrottleVerdict): ThrottleVerdict {
 }
 
 /** The verdict of one counter: its hourly limit, then the delay its failures require. */
-function judge(s: Stat, now: number, limit: number, delays: boolean, reason: "hourly_limit" | "account_limit"): ThrottleVerdict {
+function judge(s: FailureStat, now: number, limit: number, delays: boolean, reason: "hourly_limit" | "account_limit"): ThrottleVerdict {
   if (s.n >= limit) return { allowed: false, retryAfterMs: (s.oldest ?? now) + WINDOW_MS - now + 1, reason };
   if (!delays) return { allowed: true };
   const wait = (s.last ?? 0) + delayAfter(s.n) - now;
@@ -66,9 +51,9 @@ function judge(s: Stat, now: number, limit: number, delays: boolean, reason: "ho
  */
 export function checkThrottle(db: Db, account: string, address: string, now: number, opts: { recoveryCode?: boolean } = {}): ThrottleVerdict {
   const since = now - WINDOW_MS;
-  let v = judge(stat(db, "pair", account, address, since), now, MAX_FAILURES_PER_HOUR, true, "hourly_limit");
-  v = worse(v, judge(stat(db, "address", address, since), now, MAX_FAILURES_PER_HOUR, true, "hourly_limit"));
-  if (!opts.recoveryCode) v = worse(v, judge(stat(db, "account", account, since), now, MAX_ACCOUNT_FAILURES_PER_HOUR, false, "account_limit"));
+  let v = judge(pairFailures(db, account, address, since), now, MAX_FAILURES_PER_HOUR, true, "hourly_limit");
+  v = worse(v, judge(addressFailures(db, address, since), now, MAX_FAILURES_PER_HOUR, true, "hourly_limit"));
+  if (!opts.recoveryCode) v = worse(v, judge(accountFailures(db, account, since), now, MAX_ACCOUNT_FAILURES_PER_HOUR, false, "account_limit"));
   return v;
 }
 
@@ -106,10 +91,10 @@ export function throttleAddress(address: string): string {
 
 /** Records one failed attempt (account key and throttling address; never the password). */
 export function recordFailure(db: Db, account: string, address: string, now: number): void {
-  db.prepare("INSERT INTO auth_failures (at, account, address) VALUES (?, ?, ?)").run(now, account, address);
+  insertFailure(db, account, address, now);
 }
 
 /** Drops failures older than the window (housekeeping). */
 export function pruneFailures(db: Db, now: number): number {
-  return db.prepare("DELETE FROM auth_failures WHERE at <= ?").run(now - WINDOW_MS).changes;
+  return pruneFailuresBefore(db, now - WINDOW_MS);
 }

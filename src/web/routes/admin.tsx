@@ -4,6 +4,8 @@ import { z } from "zod";
 import { appendAudit, auditChain, describeAuditChain } from "../../agent/audit.js";
 import { enqueue } from "../../agent/alerts/engine.js";
 import { instantAt } from "../../agent/doors/hours.js";
+import { sessionCountsByUser } from "../../agent/store/sessions.js";
+import { voidPendingEnrollments } from "../../agent/store/users.js";
 import {
   countActiveAdmins,
   createEnrollment,
@@ -51,7 +53,7 @@ function enrollLink(c: Ctx, token: string): string {
 export function adminRoutes(r: Routes): void {
   const usersPage = (c: Ctx, opts: { link?: string; error?: string; notice?: string } = {}, status: 200 | 400 | 404 | 409 = 200) => {
     const web = c.var.web;
-    const sessions = new Map((web.db.prepare("SELECT user_id, count(*) AS n FROM sessions GROUP BY user_id").all() as { user_id: number; n: number }[]).map((s) => [s.user_id, s.n]));
+    const sessions = sessionCountsByUser(web.db);
     const users = listUsers(web.db).map((u) => ({ id: u.id, username: u.username, role: u.role, createdAt: u.createdAt, createdBy: u.createdBy, disabled: u.disabledAt !== null, sessions: sessions.get(u.id) ?? 0 }));
     return respond(c, { page: () => <UsersPage site={web.config.site} viewer={viewerOf(c)} tz={web.config.timezone} users={users} link={opts.link} error={opts.error} notice={opts.notice} /> }, status);
   };
@@ -117,7 +119,7 @@ export function adminRoutes(r: Routes): void {
     const u = id === undefined ? undefined : userById(web.db, id);
     if (!u) return usersPage(c, { error: "No such user." }, 404);
     const token = web.db.transaction(() => {
-      web.db.prepare("UPDATE enrollments SET used_at = ? WHERE username = ? AND used_at IS NULL").run(web.now(), u.username);
+      voidPendingEnrollments(web.db, u.username, web.now());
       const t = createEnrollment(web.db, { kind: "reset", username: u.username, role: u.role, createdBy: actorOf(c), now: web.now() });
       const ended = deleteUserSessions(web.db, u.id);
       appendAudit(web.db, { at: web.now(), actor: actorOf(c), action: "user.reset_link", target: `user:${u.username}`, address: c.var.address, detail: { sessions_ended: ended } });

@@ -11,7 +11,7 @@ import { latestObservation, recentObservations } from "../../agent/store/observa
 import { countUsers } from "../auth/store.js";
 import type { Ctx } from "../context.js";
 import { doorOpeningsByDay, listAlerts, overviewProps, siteDays, statusByDay } from "../data.js";
-import { fillSlot, overviewTilesHtml } from "../overview-cache.js";
+import { fillSlot, overviewShellHtml, overviewTilesHtml } from "../overview-cache.js";
 import { DoorChart, StatusStrip } from "../../../views/components/charts.js";
 import { ackAlert, AlertActionError, getAlert } from "../../agent/alerts/manage.js";
 import { idParam, readForm, text } from "../forms.js";
@@ -90,7 +90,11 @@ export function pageRoutes(r: Routes): void {
       return String(<OverviewTiles {...props} tz={web.config.timezone} refreshSeconds={REFRESH_SECONDS} />);
     });
     return respond(c, {
-      page: () => fillSlot(String(<OverviewPage site={web.config.site} viewer={viewerOf(c)} tz={web.config.timezone} refreshSeconds={REFRESH_SECONDS}>{TILES_SLOT_ELEMENT}</OverviewPage>), TILES_SLOT, tiles),
+      page: () => {
+        const viewer = viewerOf(c);
+        const shell = overviewShellHtml(web, viewer, () => String(<OverviewPage site={web.config.site} viewer={viewer} tz={web.config.timezone} refreshSeconds={REFRESH_SECONDS}>{TILES_SLOT_ELEMENT}</OverviewPage>));
+        return fillSlot(shell, TILES_SLOT, tiles);
+      },
       fragment: () => tiles,
     });
   });
