@@ -123,6 +123,12 @@ export interface Monitor<C = unknown> {
   ruleControls?: Readonly<Record<string, ControlId>>;
   /** Cron expression used when the config sets no schedule. */
   defaultSchedule: string;
+  /**
+   * This monitor's line under `monitors:` in the starter config `gatehouse init` writes, without
+   * the indent: `firewall: { … }`, or commented out (`# wifi: { … }`) when it needs the site's own
+   * values. Uncommented, it must pass `config check` (a test holds every line to that).
+   */
+  starter: string;
   /** Whether an absent config key still enables the monitor with defaults. */
   enabledByDefault: boolean;
   /** Validates this monitor's config; throws ConfigError naming the key path. Start-up only. */

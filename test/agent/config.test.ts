@@ -8,6 +8,7 @@ import { cronExpression } from "../../src/agent/config/load.js";
 import { cronProblem, Scheduler } from "../../src/agent/scheduler.js";
 import { loadConfig, parseConfigText, resolveConfigPath } from "../../src/agent/config/load.js";
 import { starterConfig } from "../../src/agent/config/starter.js";
+import { MONITORS } from "../../src/monitors/index.js";
 import { fileMonitor } from "../helpers/file-monitor.js";
 import { issuesOf, parse } from "../helpers/config.js";
 
@@ -115,6 +116,21 @@ describe("config loader", () => {
     const c = loadConfig(file);
     expect(c.site).toBe('Acme "Phoenix"');
     expect(c.monitors.map((m) => m.monitor.id)).toContain("firewall");
+  });
+
+  it("every monitor declares its starter line, and each one, uncommented, is a valid config", () => {
+    const text = starterConfig({ site: "Acme", dataDir: "/var/lib/gatehouse" });
+    expect(MONITORS.length).toBeGreaterThan(0);
+    for (const m of MONITORS) {
+      const line = m.starter.replace(/"<data_dir>([^"]*)"/g, (_, rest: string) => JSON.stringify(`/var/lib/gatehouse${rest}`));
+      expect(text, m.id).toContain(`  ${line}`);
+      expect(line.replace(/^# ?/, ""), m.id).toMatch(new RegExp(`^${m.id}:`));
+      const uncommented = text.replace(`  ${line}`, `  ${line.replace(/^# ?/, "")}`);
+      expect(() => parseConfigText(uncommented, "starter.yaml"), m.id).not.toThrow();
+    }
+    const hosts = text.replace("# hosts:", "hosts:");
+    expect(hosts).not.toBe(text);
+    expect(parseConfigText(hosts, "starter.yaml").hosts?.offlineAfterMs).toBe(3 * 86_400_000);
   });
 
   it("a missing file is a clear error", () => {

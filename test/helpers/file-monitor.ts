@@ -11,6 +11,7 @@ export const fileMonitor = defineMonitor({
   title: "Facts from a file",
   control: "firewall",
   defaultSchedule: "* * * * *",
+  starter: "# file: { path: /tmp/facts.json }",
   enabledByDefault: false,
   parseConfig: (raw) => parseWith(z.strictObject({ path: z.string() }), raw),
   async probe(ctx, config) {

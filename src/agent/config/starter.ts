@@ -1,7 +1,14 @@
 /**
  * The commented starter config `gatehouse init` writes. It must pass `config check` as written
- * (a test holds it to that).
+ * (a test holds it to that). The `monitors:` lines are the ones each monitor declares.
  */
+import { MONITORS } from "../../monitors/index.js";
+
+/** Each monitor's declared line, indented; `"<data_dir>/…"` becomes the real path. */
+function monitorLines(dataDir: string): string {
+  return MONITORS.map((m) => `  ${m.starter.replace(/"<data_dir>([^"]*)"/g, (_, rest: string) => JSON.stringify(dataDir + rest))}`).join("\n");
+}
+
 export function starterConfig(o: { site: string; dataDir: string }): string {
   return `# Gatehouse configuration. Validate after editing: gatehouse config check
 # Secrets are never written here: *_file keys point at files readable only by gatehouse.
@@ -20,14 +27,10 @@ retention:
 
 # Every monitor is on with its defaults unless listed with "enabled: false".
 monitors:
-  firewall: { schedule: "*/5 * * * *", backend: auto }
-  # wifi:     { ssids: ["OfficeStaff"], bssids: [], require_hidden: true, min_security: wpa2 }
-  # patches:  { max_pending_security_days: 7, reboot_required: fail }
-  # backups:  [ { name: nightly, path: /srv/backup, max_age: 26h } ]
-  # antivirus: { max_signature_age: 3d }
-  # accounts:  { max_password_age_days: 180, sudo_allow: [alice] }
-  # tls:       { endpoints: ["messaging.example.org:443"], warn_days: 21,
-  #              cert_files: ["<data_dir>/tls/console.crt"] }   # the console's own certificate
+${monitorLines(o.dataDir)}
+
+# Office computers reporting through osquery (off until this section is set):
+# hosts: { enroll_secret_file: /etc/gatehouse/osquery.secret, offline_after: 3d, allowed_admins: [itadmin] }
 
 alerts:
   renotify_after: 4h

@@ -208,6 +208,7 @@ export const accounts = defineMonitor<AccountsConfig>({
   // Rule prefixes that evidence least privilege and passwords (policy.ts RULE_CONTROLS names each rule).
   ruleControls: { "accounts.sudo": "least-privilege", "accounts.uid0_": "least-privilege", "accounts.password_": "passwords", "accounts.empty_password": "passwords" },
   defaultSchedule: "11 * * * *",
+  starter: "# accounts:  { max_password_age_days: 180, sudo_allow: [alice] }",
   enabledByDefault: true,
   parseConfig: parseAccountsConfig,
   probe,

@@ -251,6 +251,7 @@ export const antivirus = defineMonitor<AntivirusConfig>({
   title: "Anti-virus",
   control: "antivirus",
   defaultSchedule: "23 * * * *",
+  starter: "# antivirus: { max_signature_age: 3d }",
   enabledByDefault: true,
   parseConfig: (raw) => parseWith(ConfigSchema, raw ?? {}),
   async probe(ctx, cfg) {

@@ -215,6 +215,7 @@ export const backups = defineMonitor<BackupsConfig>({
   title: "Backups",
   control: "backups",
   defaultSchedule: "7 * * * *",
+  starter: "# backups:  [ { name: nightly, path: /srv/backup, max_age: 26h } ]",
   enabledByDefault: true,
   parseConfig: parseBackupsConfig,
   async probe(ctx, config) {

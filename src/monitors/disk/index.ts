@@ -143,6 +143,7 @@ export const disk = defineMonitor<DiskConfig>({
   title: "Disk space and drive health",
   control: "backups",
   defaultSchedule: "*/15 * * * *",
+  starter: "# disk:      { warn_free_percent: 15, fail_free_percent: 5, smart: true }   # the data dir's and backup targets' disks",
   enabledByDefault: true,
   parseConfig: parseDiskConfig,
   withSite: (config, site) => ({

@@ -294,6 +294,7 @@ export const firewall = defineMonitor<FirewallConfig>({
   title: "Host firewall",
   control: "firewall",
   defaultSchedule: "*/5 * * * *",
+  starter: "firewall: { schedule: \"*/5 * * * *\", backend: auto }",
   enabledByDefault: true,
   parseConfig: (raw) => parseWith(configSchema, raw ?? {}),
   async probe(ctx, config) {

@@ -87,6 +87,7 @@ export function createInventoryMonitor(source?: SystemInfoSource): Monitor<Inven
     title: "Asset inventory and encryption at rest",
     control: "inventory",
     defaultSchedule: "41 3 * * *",
+    starter: "# inventory: { schedule: \"41 3 * * *\" }   # hardware, OS and disk encryption, daily",
     enabledByDefault: true,
     parseConfig: (raw) => parseWith(ConfigSchema, raw ?? {}),
     async probe(ctx) {

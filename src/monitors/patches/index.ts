@@ -443,6 +443,7 @@ export const patches = defineMonitor<PatchesConfig>({
   title: "OS security updates",
   control: "updates",
   defaultSchedule: "17 */6 * * *",
+  starter: "# patches:  { max_pending_security_days: 7, reboot_required: fail }",
   enabledByDefault: true,
   parseConfig: (raw) => parseWith(ConfigSchema, raw ?? {}),
   async probe(ctx, cfg) {

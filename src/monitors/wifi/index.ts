@@ -92,6 +92,7 @@ export const wifi = defineMonitor<WifiConfig>({
   title: "Office Wi-Fi",
   control: "wifi",
   defaultSchedule: "*/15 * * * *",
+  starter: "# wifi:     { ssids: [\"OfficeStaff\"], bssids: [], require_hidden: true, min_security: wpa2 }",
   enabledByDefault: true,
   parseConfig: (raw) => parseWith(configSchema, raw ?? {}),
   async probe(ctx, config) {
