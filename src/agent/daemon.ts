@@ -9,6 +9,7 @@ import type { AlertContext } from "./alerts/engine.js";
 import { addAlertingJobs } from "./jobs/alerting.js";
 import { reconcileChannels } from "./alerts/reconcile.js";
 import { runComplianceEvaluation } from "./compliance/evaluate.js";
+import { monitorControls } from "./controls/index.js";
 import { runMonthlyReport } from "./compliance/monthly.js";
 import { renderEvidenceReportHtml } from "../web/evidence-report.js";
 import type { GatehouseConfig } from "./config/load.js";
@@ -86,7 +87,7 @@ export async function startDaemon(config: GatehouseConfig, opts: DaemonOptions):
       ...(config.console.passwordMaxAgeDays !== undefined ? { passwordMaxAgeDays: config.console.passwordMaxAgeDays } : {}),
       metrics: metricsApp({
         db: agent.db,
-        controls: new Map(config.monitors.map((m) => [m.monitor.id, m.monitor.control])),
+        controls: monitorControls(config.monitors.map((m) => m.monitor)),
         site: config.site,
         version: opts.version,
         dataDir: config.dataDir,

@@ -10,19 +10,20 @@ import type { Db } from "../agent/store/db.js";
 import { currentFindings } from "../agent/store/findings.js";
 import { latestObservation } from "../agent/store/observations.js";
 import { lastObservationAt, statusPerRange } from "../agent/store/observation-log.js";
-import { CONTROL_IDS, type ControlId, type Status } from "../monitors/monitor.js";
+import { CONTROL_IDS, outcomeOfRule, type ControlId, type Status } from "../monitors/monitor.js";
 import { toAlertView, type AlertView } from "../agent/alerts/rows.js";
 import { consoleAlertRows, openAlertsOf } from "../agent/store/alerts.js";
 import { auditRowsForTarget, filteredAuditRows, reportGenerationByDigest } from "../agent/store/audit.js";
 import { doorOpeningsPerRange } from "../agent/store/doors.js";
-import { CATALOG, controlForFinding } from "../agent/compliance/catalog.js";
+import { CATALOG } from "../agent/compliance/catalog.js";
+import { controlRegistry } from "../agent/controls/index.js";
 import { COMPLIANCE_SOURCE, registerFindings, registerSnapshot, siteToday } from "../agent/compliance/evaluate.js";
 import { addDays, REGISTER_IDS, REGISTERS } from "../agent/compliance/registers.js";
 import { localMidnight } from "../agent/compliance/report.js";
 import { HOST_CHECKS } from "../agent/controls/host-checks.js";
 import { rollup } from "../agent/hosts/rollup.js";
 import { hostFindings, listHosts } from "../agent/store/hosts.js";
-import { findingState, monitorControlMap, scorecard, worstState, type ControlState } from "../agent/compliance/scorecard.js";
+import { findingState, scorecard, worstState, type ControlState } from "../agent/compliance/scorecard.js";
 import type { ControlTile, OverviewSummary } from "../../views/fragments/overview-tiles.js";
 import type { DayOpenings, DayStatus } from "../../views/components/charts.js";
 
@@ -45,11 +46,11 @@ const CONTROL_TITLES: Record<ControlId, string> = {
 /** The checklist of DESIGN.md, in order (inventory is evidence, not a control of its own). */
 export const CHECKLIST: readonly ControlId[] = CONTROL_IDS.filter((c) => c !== "inventory");
 
-/** Which monitors cover a control: their own control, and the accounts monitor for its two siblings. */
+/** Which configured monitors evidence a control, as the control registry says (accounts: three). */
 function monitorsFor(config: GatehouseConfig, control: ControlId) {
-  return config.monitors
-    .map((m) => m.monitor)
-    .filter((m) => m.control === control || (m.id === "accounts" && (control === "least-privilege" || control === "passwords")) || (m.id === "tls" && control === "transmission"));
+  const monitors = config.monitors.map((m) => m.monitor);
+  const ids = new Set(controlRegistry(monitors).sourcesOf(control, monitors.map((m) => m.id)));
+  return monitors.filter((m) => ids.has(m.id));
 }
 
 export interface ConsoleFacts {
@@ -88,14 +89,12 @@ const CONTROL_ADVICE: Record<ControlId, string> = {
   inventory: "Review the changed hardware or software on the inventory page.",
 };
 
-const PROBE_RULE = /\.(probe_error|policy_error)$/;
-const NOT_APPLICABLE_RULE = /\.not_applicable$/;
 
 /** One finding as an issue of `control`: what it says, how bad, and what to do. */
 function findingIssue(control: ControlId, f: { rule: string; kind: string; status: Status; message: string; since: number }): Issue {
   const base = STATUS_WEIGHT[f.status] * 10;
-  if (NOT_APPLICABLE_RULE.test(f.rule)) return { status: f.status, message: `Does not apply here: ${f.message}`, advice: "Nothing to do on this box.", since: f.since, weight: base - 5 };
-  if (PROBE_RULE.test(f.rule)) return { status: f.status, message: f.message, advice: "Gatehouse could not check this; the monitor page shows the error.", since: f.since, weight: base + 2 };
+  if (outcomeOfRule(f.rule) === "not_applicable") return { status: f.status, message: `Does not apply here: ${f.message}`, advice: "Nothing to do on this box.", since: f.since, weight: base - 5 };
+  if (outcomeOfRule(f.rule) !== undefined) return { status: f.status, message: f.message, advice: "Gatehouse could not check this; the monitor page shows the error.", since: f.since, weight: base + 2 };
   if (f.rule.endsWith(".baseline_missing"))
     return { status: f.status, message: "No approved baseline yet, so changes cannot be detected.", advice: "An administrator reviews what the monitor sees and approves it as the baseline.", since: f.since, weight: base };
   if (f.kind === "drift") return { status: f.status, message: f.message, advice: "Review the change on the monitor page; approve it as the new baseline if it was intended.", since: f.since, weight: base + 1 };
@@ -123,7 +122,7 @@ export function overviewProps(db: Db, config: GatehouseConfig, facts: ConsoleFac
 /** One tile per checklist control, each with its worst finding and what to do. */
 export function overviewTiles(db: Db, config: GatehouseConfig, facts: ConsoleFacts, now: number): ControlTile[] {
   const openDoorAlerts = openAlertsOf(db, "doors").sort((a, b) => a.opened_at - b.opened_at || a.id - b.id);
-  const monitorControls = monitorControlMap(config.monitors.map((m) => m.monitor));
+  const registry = controlRegistry(config.monitors.map((m) => m.monitor));
   const office = rollup(listHosts(db), hostFindings(db));
   return CHECKLIST.map((control): ControlTile => {
     const monitors = monitorsFor(config, control);
@@ -139,7 +138,7 @@ export function overviewTiles(db: Db, config: GatehouseConfig, facts: ConsoleFac
       }
       lastChecked = Math.max(lastChecked ?? 0, last.startedAt);
       // Only this control's findings: the accounts monitor evidences three controls.
-      const mine = currentFindings(db, m.id).filter((f) => PROBE_RULE.test(f.rule) || NOT_APPLICABLE_RULE.test(f.rule) || controlForFinding(m.id, f.rule, monitorControls) === control);
+      const mine = currentFindings(db, m.id).filter((f) => outcomeOfRule(f.rule) !== undefined || registry.controlOfFinding(m.id, f.rule) === control);
       statuses.push(last.outcome === "not_applicable" ? "unknown" : worstStatus(mine.map((f) => f.status)));
       for (const f of mine) if (f.status !== "pass") issues.push(findingIssue(control, f));
     }
@@ -211,7 +210,7 @@ export function registerTiles(db: Db, timezone: string, now: number): ControlTil
   const findings = registerFindings(registerSnapshot(db), siteToday(now, timezone));
   const byControl = new Map<string, typeof findings>();
   for (const f of findings) {
-    const c = controlForFinding(COMPLIANCE_SOURCE, f.rule, new Map());
+    const c = controlRegistry().controlOfFinding(COMPLIANCE_SOURCE, f.rule);
     if (c) byControl.set(c, [...(byControl.get(c) ?? []), f]);
   }
   return REGISTER_IDS.map((register): ControlTile => {

@@ -14,7 +14,7 @@ import { openDatabase, type Db } from "../../src/agent/store/db.js";
 import { currentFindings } from "../../src/agent/store/findings.js";
 import { latestObservation } from "../../src/agent/store/observations.js";
 import { buildEvidenceReport } from "../../src/agent/compliance/report.js";
-import { controlForFinding } from "../../src/agent/compliance/catalog.js";
+import { registryOf } from "../../src/agent/controls/index.js";
 
 const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
 const DAY = 86_400_000;
@@ -71,9 +71,9 @@ describe("hosts as a findings source", () => {
 
   it("puts a computer's findings under the checklist's controls in the evidence report", () => {
     enrolLinux(db, "uuid-a", "RECEPTION-2", "missing");
-    expect(controlForFinding("host:1", "hosts.antivirus", new Map())).toBe("antivirus");
-    expect(controlForFinding("host:1", "hosts.disk_encryption", new Map())).toBe("inventory");
-    expect(controlForFinding("host:1", "hosts.checkin", new Map())).toBeUndefined();
+    expect(registryOf(new Map()).controlOfFinding("host:1", "hosts.antivirus")).toBe("antivirus");
+    expect(registryOf(new Map()).controlOfFinding("host:1", "hosts.disk_encryption")).toBe("inventory");
+    expect(registryOf(new Map()).controlOfFinding("host:1", "hosts.checkin")).toBeUndefined();
     const report = buildEvidenceReport(db, { site: "T", timezone: "UTC", from: "2026-12-01", to: "2026-12-01", now: T0 + 3_600_000, actor: "test" });
     const av = report.controls.find((c) => c.id === "antivirus")!;
     expect(av.end_state).toBe("red");

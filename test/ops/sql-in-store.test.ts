@@ -20,10 +20,6 @@ function sources(dir: string): string[] {
     .map((e) => relative(ROOT, join(e.parentPath, e.name)));
 }
 
-/** Files that still run SQL of their own, with the number of calls; this list only shrinks. */
-const NOT_YET_MOVED: Record<string, number> = {
-};
-
 describe("the store owns the SQL", () => {
   const files = sources("src").filter((f) => !f.startsWith(STORE));
 
@@ -37,7 +33,7 @@ describe("the store owns the SQL", () => {
       const n = readFileSync(join(ROOT, f), "utf8").match(SQL_CALL)?.length ?? 0;
       if (n > 0) found[f] = n;
     }
-    expect(found).toEqual(NOT_YET_MOVED);
+    expect(found).toEqual({});
   });
 
   it("the pattern finds the calls it is meant to find", () => {

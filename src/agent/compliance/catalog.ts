@@ -7,7 +7,7 @@
  * Which findings evidence which control is the control registry's (src/agent/controls), built
  * from what each source declares; this file says what each control means.
  */
-import { ADMIN_CONTROL_IDS, registryOf, type AdminControlId, type ComplianceControlId, type ControlRegistry } from "../controls/index.js";
+import { ADMIN_CONTROL_IDS, type AdminControlId, type ComplianceControlId } from "../controls/index.js";
 import type { RegisterId } from "./registers.js";
 
 export { ADMIN_CONTROL_IDS, type AdminControlId, type ComplianceControlId };
@@ -217,16 +217,3 @@ export const CATALOG: readonly CatalogEntry[] = [
     registers: [],
   },
 ];
-
-/**
- * Which control a finding evidences (the registry's answer). `controls`: the registry, or a
- * monitor id → control map (MONITORS' by default in the daemon; tests pass their own).
- */
-export function controlForFinding(source: string, rule: string, controls: ControlRegistry | ReadonlyMap<string, string>): ComplianceControlId | undefined {
-  return registryOf(controls).controlOfFinding(source, rule);
-}
-
-/** Every control a source can evidence (its own plus rule overrides under its prefix). */
-export function controlsOfSource(source: string, controls: ControlRegistry | ReadonlyMap<string, string>): ComplianceControlId[] {
-  return registryOf(controls).controlsOfSource(source);
-}

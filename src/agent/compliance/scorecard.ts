@@ -154,11 +154,6 @@ export interface ScorecardOptions extends ComplianceOptions {
 
 const DAY = 86_400_000;
 
-/** Monitor id → control, from a monitor list (the registry's; kept for callers that pass a map). */
-export function monitorControlMap(monitors?: readonly { id: string; control: string }[]): Map<string, string> {
-  return new Map(controlRegistry(monitors).sourceControls);
-}
-
 /** Reads what every source says now: monitors from the store, compliance computed live. */
 export function gatherSources(db: Db, opts: ScorecardOptions): SourceSnapshot[] {
   const controls = controlRegistry(opts.monitors);

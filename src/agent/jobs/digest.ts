@@ -10,8 +10,8 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { hhmm, localTime } from "../../kit/time.js";
-import { controlForFinding } from "../compliance/catalog.js";
-import { monitorControlMap, scorecard, type ControlState } from "../compliance/scorecard.js";
+import { scorecard, type ControlState } from "../compliance/scorecard.js";
+import { controlRegistry } from "../controls/index.js";
 import { openAlerts } from "../store/alerts.js";
 import type { Db } from "../store/db.js";
 import { insertNotice, readAlertingState, writeAlertingState } from "../store/outbox.js";
@@ -32,9 +32,9 @@ export interface DigestOptions {
  * it but has not reported (a new install, a sensor not yet heard), "unwatched" when nothing is.
  */
 export function buildDigest(db: Db, opts: DigestOptions): DigestEntry[] {
-  const monitorControls = monitorControlMap(opts.monitors);
+  const registry = controlRegistry(opts.monitors);
   const open = openAlerts(db);
-  const alertsOf = (control: string) => open.filter((a) => controlForFinding(a.source, a.rule, monitorControls) === control);
+  const alertsOf = (control: string) => open.filter((a) => registry.controlOfFinding(a.source, a.rule) === control);
   return scorecard(db, { now: opts.now, timezone: opts.timezone, historyDays: [], ...(opts.monitors ? { monitors: opts.monitors } : {}) }).map((s) => {
     const alerts = alertsOf(s.control.id);
     if (s.state === "grey") {

@@ -5,12 +5,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { controlMapper } from "../../../src/agent/alerts/controls.js";
-import { CATALOG, controlForFinding } from "../../../src/agent/compliance/catalog.js";
+import { CATALOG } from "../../../src/agent/compliance/catalog.js";
 import { platformFindings, registerFindings, type RegisterSnapshot } from "../../../src/agent/compliance/evaluate.js";
 import type { RegisterRow } from "../../../src/agent/compliance/registers.js";
 import { buildEvidenceReport } from "../../../src/agent/compliance/report.js";
-import { monitorControlMap, scoreControls } from "../../../src/agent/compliance/scorecard.js";
-import { controlRegistry, monitorControls } from "../../../src/agent/controls/index.js";
+import { scoreControls } from "../../../src/agent/compliance/scorecard.js";
+import { controlRegistry, monitorControls, registryOf } from "../../../src/agent/controls/index.js";
 import { HOST_CHECKS } from "../../../src/agent/controls/host-checks.js";
 import { openDatabase } from "../../../src/agent/store/db.js";
 import { MONITORS } from "../../../src/monitors/index.js";
@@ -86,11 +86,11 @@ describe("the control registry", () => {
     pairs.forEach((p, i) => insert.run(`${p.source}|${p.rule}|${i}`, p.source, p.rule, NOW - 3_600_000));
     const report = buildEvidenceReport(db, { site: "T", timezone: "UTC", from: "2026-06-15", to: "2026-06-15", now: NOW, actor: "test" });
     const reported = new Map(report.alerts.map((a) => [`${a.source}|${a.rule}`, a.control]));
-    const legacyMap = monitorControlMap();
+    const legacyMap = new Map(controlRegistry().sourceControls);
     for (const { source, rule } of pairs) {
       const control = registry.controlOfFinding(source, rule);
       if (control !== undefined) expect(catalogIds.has(control)).toBe(true);
-      expect([source, rule, controlForFinding(source, rule, legacyMap)]).toEqual([source, rule, control]);
+      expect([source, rule, registryOf(legacyMap).controlOfFinding(source, rule)]).toEqual([source, rule, control]);
       expect([source, rule, reported.get(`${source}|${rule}`)]).toEqual([source, rule, control ?? null]);
       const scores = scoreControls({ now: NOW, staleAfterMs: 86_400_000, monitorControls: registry, sources: [{ source, lastAt: NOW, findings: [{ rule, subject: "", status: "warn", message: "m" }] }] });
       const placed = scores.filter((s) => s.evidence.some((e) => e.rule === rule)).map((s) => s.control.id);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { appendAudit } from "../../../src/agent/audit.js";
-import { CATALOG, controlForFinding } from "../../../src/agent/compliance/catalog.js";
-import { controlRegistry } from "../../../src/agent/controls/index.js";
+import { CATALOG } from "../../../src/agent/compliance/catalog.js";
+import { controlRegistry, registryOf } from "../../../src/agent/controls/index.js";
 import { addRegisterRow, type RegisterActor } from "../../../src/agent/compliance/registers.js";
 import { rolledHistory, scorecard, sourceHistory, type ControlScore, type ControlState } from "../../../src/agent/compliance/scorecard.js";
 import { pruneObservations } from "../../../src/agent/store/observations.js";
@@ -50,17 +50,17 @@ describe("the catalog", () => {
 
   it("maps the accounts monitor's rules to the controls its own policy declares", () => {
     const m = new Map([["accounts", "accounts"]]);
-    for (const [rule, control] of Object.entries(RULE_CONTROLS)) expect([rule, controlForFinding("accounts", rule, m)]).toEqual([rule, control]);
+    for (const [rule, control] of Object.entries(RULE_CONTROLS)) expect([rule, registryOf(m).controlOfFinding("accounts", rule)]).toEqual([rule, control]);
   });
 
   it("maps by rule prefix first, then by the source's control", () => {
     const m = new Map([["firewall", "firewall"]]);
-    expect(controlForFinding("firewall", "firewall.ipv6_open", m)).toBe("firewall");
-    expect(controlForFinding("doors", "doors.after_hours", m)).toBe("physical");
-    expect(controlForFinding("compliance", "compliance.baa_expired", m)).toBe("baa");
-    expect(controlForFinding("compliance", "compliance.audit_chain", m)).toBe("audit");
-    expect(controlForFinding("console", "console.totp_missing", m)).toBe("two-factor");
-    expect(controlForFinding("nobody", "nobody.x", m)).toBeUndefined();
+    expect(registryOf(m).controlOfFinding("firewall", "firewall.ipv6_open")).toBe("firewall");
+    expect(registryOf(m).controlOfFinding("doors", "doors.after_hours")).toBe("physical");
+    expect(registryOf(m).controlOfFinding("compliance", "compliance.baa_expired")).toBe("baa");
+    expect(registryOf(m).controlOfFinding("compliance", "compliance.audit_chain")).toBe("audit");
+    expect(registryOf(m).controlOfFinding("console", "console.totp_missing")).toBe("two-factor");
+    expect(registryOf(m).controlOfFinding("nobody", "nobody.x")).toBeUndefined();
     expect(controlRegistry().ruleOverrides.length).toBeGreaterThan(10);
   });
 });
