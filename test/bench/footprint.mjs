@@ -37,7 +37,7 @@ import {
   writeAllMonitorsConfig,
   writeMonitrc,
 } from "./lib.mjs";
-import { importCost, importCostLines, importCostTable } from "./import-cost.mjs";
+import { importChain, importChainLines, importCost, importCostLines, importCostTable } from "./import-cost.mjs";
 
 const IDLE_MS = QUICK ? 10_000 : 60_000;
 
@@ -279,10 +279,18 @@ export function flagLines(rows) {
   ];
 }
 
-/** The import-cost table with the fresh process's own RSS on top (import-cost.mjs). */
+/** The import-cost tables (alone, and in the daemon's order) with the fresh process's own RSS on top (import-cost.mjs). */
 export function importLines() {
   const fresh = importCost("");
-  return [`Fresh \`node\` ${process.version} with nothing imported: ${fmt(fresh.baseRssKiB / 1024)} MiB RSS. Each module imported alone into such a process (median of 3):`, "", ...importCostLines(importCostTable())];
+  return [
+    `Fresh \`node\` ${process.version} with nothing imported: ${fmt(fresh.baseRssKiB / 1024)} MiB RSS. Each module imported alone into such a process (median of 3; alone, a module also pays what any first import pays):`,
+    "",
+    ...importCostLines(importCostTable()),
+    "",
+    "The same modules one after the other in the daemon's order, each figure what it adds to a process that has the ones above (median of 3; ±2 MiB per step is malloc noise):",
+    "",
+    ...importChainLines(importChain()),
+  ];
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -2,6 +2,9 @@
 // is imported alone in its own `node --expose-gc` child (3 runs, median): resident set and V8 heap
 // after two full GCs, before and after the import. The figures do not depend on CPU speed, so they
 // hold on a loaded machine. Our own modules are measured as compiled (dist/), with what they import.
+// Alone, each module also pays what any first import pays (node's HTTP stack, the ESM loader,
+// malloc and new-space growth), so `importChain` adds them one after the other in the daemon's
+// order: each step's figure is what that module adds to a process that already has the ones above.
 //
 //   node test/bench/import-cost.mjs             the table (after `npm run build`)
 //   node test/bench/import-cost.mjs zod yaml    only these specifiers
@@ -49,8 +52,11 @@ function vmRssKiB() {
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync("/proc/self/status", "utf8"))[1]);
 }
 
-/** In the child: import `specs` (comma-separated, in order) and print the before/after figures. */
-async function child(specs) {
+/** `gatehouse serve`'s imports in the order the daemon's start needs them, for `importChain`. */
+export const DAEMON_ORDER = ["hono", "@hono/node-server", "better-sqlite3", "pino", "node-cron", "yaml", "zod", "mqtt", "own:agent/config/load.js", "own:agent/agent.js", "own:web/server.js", "own:agent/daemon.js", "own:commands/serve.js"];
+
+/** In the child: import `specs` (comma-separated, in order) and print the before/after figures (`steps`: after each). */
+async function child(specs, steps = false) {
   const settle = async () => {
     for (let i = 0; i < 3; i++) {
       globalThis.gc();
@@ -60,7 +66,15 @@ async function child(specs) {
   await settle();
   const m0 = process.memoryUsage();
   const r0 = vmRssKiB();
-  for (const s of specs.split(",").filter(Boolean)) await import(s.startsWith("own:") ? ownUrl(s.slice(4)) : s);
+  const each = [];
+  for (const s of specs.split(",").filter(Boolean)) {
+    await import(s.startsWith("own:") ? ownUrl(s.slice(4)) : s);
+    if (steps) {
+      await settle();
+      each.push({ spec: s, rssKiB: vmRssKiB(), heapUsedKiB: process.memoryUsage().heapUsed / 1024 });
+    }
+  }
+  if (steps) return process.stdout.write(JSON.stringify({ base: { rssKiB: r0, heapUsedKiB: m0.heapUsed / 1024 }, each }));
   await settle();
   const m1 = process.memoryUsage();
   const r1 = vmRssKiB();
@@ -85,6 +99,29 @@ export function importCost(spec, runs = 3) {
   return { spec, baseRssKiB: pick("baseRssKiB"), rssKiB: pick("rssKiB"), heapUsedKiB: pick("heapUsedKiB"), externalKiB: pick("externalKiB") };
 }
 
+/** What each of `specs` adds, imported one after the other into one process; medians of `runs`. */
+export function importChain(specs = DAEMON_ORDER, runs = 3) {
+  const xs = [];
+  for (let i = 0; i < runs; i++) {
+    const out = execFileSync(process.execPath, ["--expose-gc", here, "--chain", specs.join(",")], { cwd: join(here, "../../.."), encoding: "utf8", timeout: 120_000 });
+    xs.push(JSON.parse(out));
+  }
+  return specs.map((spec, i) => {
+    const step = (x, k) => x.each[i][k] - (i ? x.each[i - 1][k] : x.base[k]);
+    return { spec: spec.replace(/^own:/, "dist/src/"), rssKiB: median(xs.map((x) => step(x, "rssKiB"))), heapUsedKiB: median(xs.map((x) => step(x, "heapUsedKiB"))), totalKiB: median(xs.map((x) => x.each[i].rssKiB)) };
+  });
+}
+
+/** Markdown lines for `importChain`. */
+export function importChainLines(rows) {
+  const MiB = (k) => fmt(k / 1024);
+  return [
+    "| imported next, in the daemon's order | RSS added, MiB | V8 heap used added, MiB | process RSS after, MiB |",
+    "|---|---|---|---|",
+    ...rows.map((r) => `| \`${r.spec}\` | ${MiB(r.rssKiB)} | ${MiB(r.heapUsedKiB)} | ${MiB(r.totalKiB)} |`),
+  ];
+}
+
 /** The whole table: packages, then our entry points. Returns rows {spec, rssKiB, heapUsedKiB, externalKiB}. */
 export function importCostTable({ packages = PACKAGES, own = OWN, runs = 3 } = {}) {
   const rows = [];
@@ -103,12 +140,13 @@ export function importCostLines(rows) {
   ];
 }
 
-if (process.argv[2] === "--child") {
-  await child(process.argv[3] ?? "");
+if (process.argv[2] === "--child" || process.argv[2] === "--chain") {
+  await child(process.argv[3] ?? "", process.argv[2] === "--chain");
 } else if (process.argv[1] === here) {
   const args = process.argv.slice(2);
   const bare = importCost("");
   console.log(`fresh node ${process.version} (nothing imported): RSS ${fmt(bare.baseRssKiB / 1024)} MiB`);
   const rows = args.length ? args.map((a) => (a.endsWith(".js") ? { ...importCost(`own:${a}`), spec: `dist/src/${a}` } : importCost(a))) : importCostTable();
   console.log(importCostLines(rows).join("\n"));
+  if (!args.length) console.log(["", ...importChainLines(importChain())].join("\n"));
 }
