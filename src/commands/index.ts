@@ -33,7 +33,7 @@ export const COMMAND_MODULES: readonly { first: readonly string[]; load: () => P
 const isCommand = (x: unknown): x is Command =>
   typeof x === "object" && x !== null && Array.isArray((x as Command).words) && typeof (x as Command).run === "function";
 
-/** The commands a module exports (singly or in an array), once each, in export order. */
+/** The commands a module exports (singly or in an array), once each, in the namespace's order (by export name). */
 export function commandsOf(mod: Record<string, unknown>): Command[] {
   return [...new Set(Object.values(mod).flat().filter(isCommand))];
 }
