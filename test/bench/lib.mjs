@@ -35,6 +35,16 @@ export function rssKiB(pid) {
   return m ? Number(m[1]) : NaN;
 }
 
+/**
+ * Resident set split in KiB: anonymous (private memory: V8 heap, malloc) and file-backed (the
+ * node binary's and libraries' pages, e.g. ICU data: clean, shared, dropped first under pressure).
+ */
+export function rssSplitKiB(pid) {
+  const t = readFileSync(`/proc/${pid}/status`, "utf8");
+  const f = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(t)?.[1] ?? NaN);
+  return { anon: f("RssAnon"), file: f("RssFile") };
+}
+
 /** Peak resident set size (VmHWM) in KiB of a pid. */
 export function hwmKiB(pid) {
   const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));

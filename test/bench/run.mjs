@@ -1,31 +1,39 @@
 // `npm run bench`: every benchmark, one markdown table of Gatehouse beside its anchors measured in
-// the same run on the same machine, written to bench-results/latest.md and test/bench/RESULTS.md.
-// Anchors that are missing are named with how to install them; nothing is installed here.
+// the same run on the same machine, written to bench-results/latest.md; each section's rows and
+// notes are merged into test/bench/RESULTS.md by section (results-file.mjs), so a partial run
+// replaces only what it measured. Anchors that are missing are named with how to install them;
+// nothing is installed here.
 //
-//   GH_BENCH_ONLY=footprint,console,alert,history,check   run a subset
+//   GH_BENCH_ONLY=footprint,console,alert,history,check   run a subset (merged into RESULTS.md)
 //   GH_BENCH_QUICK=1                                      short runs while developing
 //   GH_BENCH_DIST=path                                    the compiled Gatehouse (default dist/)
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { checkCycle } from "./check-cycle.mjs";
 import { consoleBench } from "./console.mjs";
-import { footprint } from "./footprint.mjs";
+import { flagLines, footprint, footprintFlags, importLines } from "./footprint.mjs";
 import { historyBench } from "./history.mjs";
 import { fmt, machineLine, QUICK, ratio, root, table } from "./lib.mjs";
 import { doorsEmail } from "./doors-email.mjs";
 import { doorsLatency, firewallDetection } from "./time-to-alert.mjs";
+import { mergeSections, sectionBlock } from "./results-file.mjs";
 
 const only = process.env.GH_BENCH_ONLY ? new Set(process.env.GH_BENCH_ONLY.split(",")) : undefined;
 const rows = [];
 const notes = [];
 const timings = [];
+/** Per section that ran: its rows, notes and extra markdown (sub-tables), for RESULTS.md. */
+const ran = {};
+const extra = {};
 const MiB = (k) => fmt(k / 1024);
 const verdict = (ok) => (ok === undefined ? "" : ok ? " ✅" : " ❌");
 
 async function section(name, f) {
   if (only && !only.has(name)) return;
   const t0 = Date.now();
+  const r0 = rows.length;
+  const n0 = notes.length;
   process.stderr.write(`[bench] ${name}…\n`);
   try {
     await f();
@@ -34,6 +42,7 @@ async function section(name, f) {
     rows.push({ figure: `${name}: not measured (failed, see notes)`, gatehouse: "—", anchor: "—", ratio: "—", goal: "—" });
   }
   timings.push(`${name} ${fmt((Date.now() - t0) / 1000, 0)} s`);
+  ran[name] = { rows: rows.slice(r0), notes: notes.slice(n0), seconds: (Date.now() - t0) / 1000 };
   process.stderr.write(`[bench] ${name} done in ${fmt((Date.now() - t0) / 1000, 0)} s\n`);
 }
 
@@ -43,12 +52,18 @@ await section("footprint", async () => {
   const { gh, bare, monit, ne } = r.subjects;
   const idleS = fmt(r.idleMs / 1000, 0);
   const x = gh.rssKiB / bare.rssKiB;
-  rows.push({ figure: `1. idle RSS, MiB (median over ${idleS} s after warm-up; ${gh.name.replace(/^gatehouse serve \((.*)\)$/, "$1")})`, gatehouse: MiB(gh.rssKiB), anchor: `${MiB(bare.rssKiB)} bare hono + better-sqlite3`, ratio: `${ratio(gh.rssKiB, bare.rssKiB)}${verdict(x <= 1.3)}`, goal: "≤ 1.3x" });
+  rows.push({ figure: `1. idle RSS, MiB (median over ${idleS} s after warm-up; ${gh.name.replace(/^gatehouse serve \((.*)\)$/, "$1")}; node defaults)`, gatehouse: MiB(gh.rssKiB), anchor: `${MiB(bare.rssKiB)} bare hono + better-sqlite3`, ratio: `${ratio(gh.rssKiB, bare.rssKiB)}${verdict(x <= 1.3)}`, goal: "≤ 1.3x" });
+  const u = r.subjects.ghUnit;
+  if (u) rows.push({ figure: `1. idle RSS, MiB, ${u.name.replace(/^gatehouse serve /, "")}`, gatehouse: MiB(u.rssKiB), anchor: `${MiB(bare.rssKiB)} bare hono + better-sqlite3 (node defaults)`, ratio: `${ratio(u.rssKiB, bare.rssKiB)}${verdict(u.rssKiB / bare.rssKiB <= 1.3)}`, goal: "≤ 1.3x" });
   if (monit) rows.push({ figure: "1. idle RSS, MiB, vs monit (comparable checks)", gatehouse: MiB(gh.rssKiB), anchor: `${MiB(monit.rssKiB)} monit`, ratio: ratio(gh.rssKiB, monit.rssKiB), goal: "context" });
   if (ne) rows.push({ figure: "1. idle RSS, MiB, vs prometheus-node-exporter", gatehouse: MiB(gh.rssKiB), anchor: `${MiB(ne.rssKiB)} node-exporter`, ratio: ratio(gh.rssKiB, ne.rssKiB), goal: "context" });
   rows.push({ figure: "1. peak RSS through the first full check cycle, MiB", gatehouse: MiB(r.cycle.peakRssKiB), anchor: `${MiB(bare.maxRssKiB)} bare (idle max)`, ratio: ratio(r.cycle.peakRssKiB, bare.maxRssKiB), goal: "context" });
   rows.push({ figure: `1. idle CPU, % of one core over ${idleS} s`, gatehouse: fmt(gh.cpuPct, 2), anchor: `${fmt(bare.cpuPct, 2)} bare; ${monit ? `${fmt(monit.cpuPct, 2)} monit; ` : ""}${ne ? `${fmt(ne.cpuPct, 2)} node-exporter` : ""}`, ratio: ratio(gh.cpuPct, bare.cpuPct), goal: "≈ 0" });
   rows.push({ figure: "1. CPU of the first full check cycle (all monitors, children included), s", gatehouse: fmt(r.cycle.cpuMs / 1000, 2), anchor: `${fmt(r.cycle.wallMs / 1000)} s wall`, ratio: "—", goal: "context" });
+  // Where the bytes go (issue 17): V8 / allocator settings on the demo config, and import costs.
+  if (process.env.GH_BENCH_FOOTPRINT_DETAIL !== "0") {
+    extra.footprint = ["", "Idle RSS of `serve` on the demo config (`demo/gatehouse.yaml`) under V8 / allocator settings, beside the bare anchor:", "", ...flagLines(await footprintFlags(notes)), "", ...importLines()].join("\n");
+  }
 });
 
 // 2. Console
@@ -113,8 +128,11 @@ await section("check", async () => {
   const r = await checkCycle(notes);
   const l = r.lynis;
   const lw = l ? (l.timedOut ? `> ${fmt(l.wallMs / 1000, 0)}` : fmt(l.wallMs / 1000, 1)) : undefined;
-  rows.push({ figure: `5. \`gatehouse check\` (${r.gh.monitors} monitors) wall time, s (median of ${r.gh.runs})`, gatehouse: fmt(r.gh.wallMs / 1000, 2), anchor: l ? `${lw} lynis audit system --quick` : "lynis missing", ratio: l ? `${l.timedOut ? "< " : ""}${ratio(r.gh.wallMs, l.wallMs)}` : "n/a", goal: "≤ 1x" });
-  rows.push({ figure: "5. `gatehouse check` CPU (user+sys, children), s", gatehouse: fmt(r.gh.cpuMs / 1000, 2), anchor: l ? `${l.timedOut ? "> " : ""}${fmt(l.cpuMs / 1000, 1)} lynis` : "lynis missing", ratio: l ? `${l.timedOut ? "< " : ""}${ratio(r.gh.cpuMs, l.cpuMs)}` : "n/a", goal: "≤ 1x" });
+  const x = l ? r.gh.wallMs / l.wallMs : undefined;
+  rows.push({ figure: `5. \`gatehouse check\` (${r.gh.monitors} monitors) wall time, s (median of ${r.gh.runs})`, gatehouse: fmt(r.gh.wallMs / 1000, 2), anchor: l ? `${lw} lynis audit system --quick${l.tests ? ` (${l.tests} tests, run to the end)` : ""}` : "lynis missing", ratio: l ? `${l.timedOut ? "< " : ""}${ratio(r.gh.wallMs, l.wallMs, 3)}${l.timedOut ? "" : verdict(x <= 0.05)}` : "n/a", goal: "≤ 0.05x" });
+  rows.push({ figure: "5. `gatehouse check` CPU (user+sys, children), s", gatehouse: fmt(r.gh.cpuMs / 1000, 2), anchor: l ? `${l.timedOut ? "> " : ""}${fmt(l.cpuMs / 1000, 1)} lynis` : "lynis missing", ratio: l ? `${l.timedOut ? "< " : ""}${ratio(r.gh.cpuMs, l.cpuMs, 3)}` : "n/a", goal: "context" });
+  const slowest = r.gh.perMonitor[0];
+  if (slowest) rows.push({ figure: `5. slowest monitor in \`check\` (${slowest.id}; the monitors run concurrently), s`, gatehouse: fmt(slowest.ms / 1000, 2), anchor: `${fmt(r.gh.startupMs / 1000, 2)} s CLI start-up (\`gatehouse --version\`)`, ratio: "—", goal: "context" });
 });
 
 const { model, os } = machineLine();
@@ -130,7 +148,20 @@ const out = [
   "",
   `Sections: ${timings.join(", ")}`,
 ].join("\n");
-console.log(out);
+const extras = Object.values(extra).join("\n");
+console.log(extras ? `${out}\n${extras}` : out);
 mkdirSync(join(root, "bench-results"), { recursive: true });
-writeFileSync(join(root, "bench-results/latest.md"), `${out}\n`);
-if (!only && !QUICK) writeFileSync(join(root, "test/bench/RESULTS.md"), `# Latest benchmark results\n\nWritten by \`npm run bench\` (a full run). See README.md here for what each figure and anchor is.\n\n${out}\n`);
+writeFileSync(join(root, "bench-results/latest.md"), `${out}\n${extras}\n`);
+
+// RESULTS.md: each section that ran replaces its own block; the rest is kept (quick runs never write).
+if (!QUICK && Object.keys(ran).length) {
+  const file = join(root, "test/bench/RESULTS.md");
+  const load = (await import("node:os")).loadavg().map((x) => x.toFixed(1)).join(" ");
+  const blocks = {};
+  for (const [name, r] of Object.entries(ran)) {
+    const body = [table(r.rows), "", ...r.notes, extra[name] ?? ""].join("\n");
+    blocks[name] = sectionBlock(name, `### ${name} — ${new Date().toISOString()}, ${fmt(r.seconds, 0)} s; ${machine}; load average at the end of the run ${load}`, body);
+  }
+  const preamble = "# Latest benchmark results\n\nWritten by `npm run bench`, section by section: a run of some sections (`GH_BENCH_ONLY=…`) replaces only those, each dated. See README.md here for what each figure and anchor is; ratios are the figure (shared machine), absolute times are noise.";
+  writeFileSync(file, mergeSections(existsSync(file) ? readFileSync(file, "utf8") : "", blocks, preamble));
+}
