@@ -11,7 +11,7 @@ import { monitorRegistry, MONITORS } from "../../monitors/index.js";
 import type { Monitor, SiteContext } from "../../monitors/monitor.js";
 import { parseAlertsConfig, type AlertsConfig } from "../alerts/config.js";
 import { inputKind, parseDoorsConfig, parseMqttConfig, type DoorsConfig, type MqttConfig } from "../doors/config.js";
-import { mqttRoutes } from "../doors/mqtt.js";
+import { mqttRoutes } from "../doors/mqtt-routes.js";
 import { parseHostsConfig, type HostsConfig } from "../hosts/config.js";
 import { ConfigError, type ConfigIssue, type KeyPath } from "../../kit/config-errors.js";
 import { duration, parseWith, secretFile } from "../../kit/config-schema.js";

@@ -8,57 +8,14 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Logger } from "../../kit/log.js";
-import type { MqttConfig, MqttInputConfig, SensorConfig } from "./config.js";
+import type { MqttConfig, SensorConfig } from "./config.js";
 import type { DoorEngine } from "./engine.js";
-import type { DoorSignal } from "./transitions.js";
-import {
-  MAX_PAYLOAD_BYTES,
-  parseAvailability,
-  parseGeneric,
-  parseShellyBattery,
-  parseShellyOnline,
-  parseShellyState,
-  parseZigbee2mqtt,
-  type Parsed,
-} from "./parse.js";
+import { mqttRoutes, type TopicRoute } from "./mqtt-routes.js";
+import { MAX_PAYLOAD_BYTES } from "./parse.js";
 import { payloadDigest } from "../store/doors.js";
 
-type Parser = (payload: Uint8Array) => Parsed<DoorSignal>;
-
-/** A topic the input subscribes to and how its payloads are read. */
-export interface TopicRoute {
-  topic: string;
-  sensorId: string;
-  parse: Parser;
-}
-
-/** The topics to subscribe to for these sensors. Throws when two sensors share a topic. */
-export function mqttRoutes(sensors: readonly SensorConfig[]): Map<string, TopicRoute> {
-  const routes = new Map<string, TopicRoute>();
-  const add = (topic: string, sensorId: string, parse: Parser) => {
-    const other = routes.get(topic);
-    if (other) throw new Error(`MQTT topic ${topic} is used by both ${other.sensorId} and ${sensorId}`);
-    routes.set(topic, { topic, sensorId, parse });
-  };
-  for (const s of sensors) {
-    if (!("mqtt" in s.input)) continue;
-    const m: MqttInputConfig = s.input.mqtt;
-    if (m.format === "zigbee2mqtt") {
-      add(m.topic, s.id, (p) => parseZigbee2mqtt(p, m));
-      add(`${m.topic}/availability`, s.id, parseAvailability);
-    } else if (m.format === "shelly") {
-      add(m.topic, s.id, parseShellyState);
-      const base = /^(.+)\/sensor\/state$/.exec(m.topic)?.[1];
-      if (base) {
-        add(`${base}/sensor/battery`, s.id, parseShellyBattery);
-        add(`${base}/online`, s.id, parseShellyOnline);
-      }
-    } else {
-      add(m.topic, s.id, (p) => parseGeneric(p, m));
-    }
-  }
-  return routes;
-}
+// The routing is pure and has its own module, so the config loader checks it without loading mqtt.
+export { mqttRoutes, type TopicRoute };
 
 export interface MqttInputOptions {
   config: MqttConfig;
