@@ -25,9 +25,12 @@ import { compareVersions } from "./version-compare.js";
 import {
   availabilityItem,
   parseAvailabilityItem,
+  readReleases,
   securityAvailability,
   upgradeHistory,
   type AgeFiles,
+  type AptReleaseFile,
+  type UpgradeHistory,
 } from "./update-age.js";
 import { DAY_MS } from "../../kit/time.js";
 
@@ -163,45 +166,63 @@ async function aptUnattended(root: string, ctx: ProbeContext): Promise<boolean> 
   return unattendedUpgradeEnabled(options);
 }
 
-async function probeApt(ctx: ProbeContext, cfg: PatchesConfig, result: RunResult): Promise<{ facts: Facts; evidence: string }> {
+/** What an apt host's check reads besides the simulation: read while `apt-get -s` runs (seconds). */
+interface AptHost {
+  facts: Facts;
+  releases: AptReleaseFile[];
+  history: UpgradeHistory;
+  problems: string[];
+}
+
+async function aptHost(ctx: ProbeContext, cfg: PatchesConfig): Promise<AptHost> {
+  const rebootFlag = join(cfg.root, "run/reboot-required");
+  const files = filesUnder(ctx, cfg.root);
+  const [rebootPkgs, rebootRequired, lists, history, listsAge, unattended, kernel, os] = await Promise.all([
+    readOptional(ctx, `${rebootFlag}.pkgs`),
+    readOptional(ctx, rebootFlag).then((t) => t !== undefined),
+    readReleases(files, "/var/lib/apt/lists"),
+    upgradeHistory(files),
+    mtimeHoursAgo(ctx, [join(cfg.root, "var/lib/apt/periodic/update-success-stamp"), join(cfg.root, "var/lib/apt/lists")], ctx.now()),
+    aptUnattended(cfg.root, ctx),
+    kernelFacts(ctx, cfg.root),
+    osFacts(ctx, cfg.root),
+  ]);
+  const facts: Facts = {
+    [K.listsAge]: listsAge,
+    [K.unattended]: unattended,
+    [K.reboot]: rebootRequired,
+    [K.rebootPkgs]: [...new Set((rebootPkgs ?? "").split("\n").map((s) => s.trim()).filter(Boolean))].sort(),
+    ...kernel,
+    ...os,
+    [K.lastUpgrade]: history.last,
+    [K.lastUpgradeSource]: history.source,
+    [K.logsSince]: history.logsSince,
+  };
+  return { facts, releases: lists.releases, history, problems: [...lists.problems, ...history.problems] };
+}
+
+function probeApt(cfg: PatchesConfig, result: RunResult, host: AptHost): { facts: Facts; evidence: string } {
   const sim = parseAptGetSimulate(result.stdout);
   const security = sim.pending.filter((p) => p.security);
-  const rebootFlag = join(cfg.root, "run/reboot-required");
-  const rebootPkgs = await readOptional(ctx, `${rebootFlag}.pkgs`);
-  const rebootRequired = (await readOptional(ctx, rebootFlag)) !== undefined;
-  const now = ctx.now();
-  const files = filesUnder(ctx, cfg.root);
-  const avail = await securityAvailability(files, "/var/lib/apt/lists", security);
-  const history = await upgradeHistory(files);
+  const availability = securityAvailability(host.releases, security);
+  const history = host.history;
   const facts: Facts = {
     [K.manager]: "apt",
     [K.security]: security.map(pendingItem).sort(),
     [K.securityCount]: security.length,
     [K.otherCount]: sim.pending.length - security.length,
     [K.keptBack]: [...sim.keptBack].sort(),
-    [K.listsAge]: await mtimeHoursAgo(
-      ctx,
-      [join(cfg.root, "var/lib/apt/periodic/update-success-stamp"), join(cfg.root, "var/lib/apt/lists")],
-      now,
-    ),
-    [K.unattended]: await aptUnattended(cfg.root, ctx),
-    [K.reboot]: rebootRequired,
-    [K.rebootPkgs]: [...new Set((rebootPkgs ?? "").split("\n").map((s) => s.trim()).filter(Boolean))].sort(),
-    ...(await kernelFacts(ctx, cfg.root)),
-    ...(await osFacts(ctx, cfg.root)),
-    [K.availableSince]: avail.availability.map(availabilityItem),
-    [K.lastUpgrade]: history.last,
-    [K.lastUpgradeSource]: history.source,
-    [K.logsSince]: history.logsSince,
+    ...host.facts,
+    [K.availableSince]: availability.map(availabilityItem),
   };
   const evidence = [
     `$ ${APT_ARGV.join(" ")}`,
     `${sim.summary.upgraded} upgraded, ${sim.summary.newlyInstalled} newly installed, ${sim.summary.toRemove} to remove, ${sim.summary.notUpgraded} not upgraded`,
     `security: ${security.length}${security.length ? ` (${security.slice(0, 10).map((p) => p.pkg).join(", ")}${security.length > 10 ? ", …" : ""})` : ""}`,
     sim.keptBack.length ? `kept back: ${sim.keptBack.join(" ")}` : "",
-    ...avail.availability.map((a) => `${a.count} security update(s) listed in the ${a.source} Release file dated ${a.since}`),
+    ...availability.map((a) => `${a.count} security update(s) listed in the ${a.source} Release file dated ${a.since}`),
     history.last ? `last full upgrade: ${history.last} per ${history.source}` : history.logsSince ? `no full upgrade in ${history.source} since ${history.logsSince}` : "",
-    ...[...avail.problems, ...history.problems].map((p) => `unreadable: ${p}`),
+    ...host.problems.map((p) => `unreadable: ${p}`),
   ]
     .filter(Boolean)
     .join("\n");
@@ -447,9 +468,13 @@ export const patches = defineMonitor<PatchesConfig>({
   enabledByDefault: true,
   parseConfig: (raw) => parseWith(ConfigSchema, raw ?? {}),
   async probe(ctx, cfg) {
+    const simulation = run(ctx, APT_ARGV);
+    // Everything but the simulation is read while apt-get resolves (its 3 s set the check's pace).
+    const host = aptHost(ctx, cfg);
+    host.catch(() => undefined); // awaited on the apt path only; a dnf host never reads it
     let apt: RunResult | undefined;
     try {
-      apt = await run(ctx, APT_ARGV);
+      apt = await simulation;
     } catch (e) {
       if (e instanceof CommandFailed) {
         // apt's `E:` lines (broken lists, unmet dependencies) become the probe error message.
@@ -458,7 +483,7 @@ export const patches = defineMonitor<PatchesConfig>({
       }
       throw e;
     }
-    if (apt) return probeApt(ctx, cfg, apt);
+    if (apt) return probeApt(cfg, apt, await host);
     const dnf = await run(ctx, DNF_SECURITY_ARGV, [0, 100]);
     if (dnf) return probeDnf(ctx, cfg, dnf);
     throw new NotApplicable("no supported package manager (apt-get or dnf) on this host");

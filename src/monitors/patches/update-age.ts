@@ -53,14 +53,18 @@ export function localToIso(local: string): string {
   return new Date(local).toISOString();
 }
 
-async function readReleases(files: AgeFiles, listsDir: string): Promise<{ releases: Array<AptRelease & { date: string }>; problems: string[] }> {
+/** A Release file of apt's lists, with the date it was published (or written here). */
+export type AptReleaseFile = AptRelease & { date: string };
+
+/** Every Release file under apt's lists, and the ones that could not be read. */
+export async function readReleases(files: AgeFiles, listsDir: string): Promise<{ releases: AptReleaseFile[]; problems: string[] }> {
   let names: string[];
   try {
     names = (await files.readDir(listsDir)).filter((n) => /_(In)?Release$/.test(n)).sort();
   } catch {
     return { releases: [], problems: [`${listsDir} cannot be listed`] };
   }
-  const releases: Array<AptRelease & { date: string }> = [];
+  const releases: AptReleaseFile[] = [];
   const problems: string[] = [];
   for (const name of names) {
     const path = join(listsDir, name);
@@ -79,12 +83,7 @@ async function readReleases(files: AgeFiles, listsDir: string): Promise<{ releas
  * was available at least since that file's date. Updates no Release file accounts for are left
  * out (the remembered first-seen still covers them).
  */
-export async function securityAvailability(
-  files: AgeFiles,
-  listsDir: string,
-  security: readonly AptPending[],
-): Promise<{ availability: Availability[]; problems: string[] }> {
-  const { releases, problems } = await readReleases(files, listsDir);
+export function securityAvailability(releases: readonly AptReleaseFile[], security: readonly AptPending[]): Availability[] {
   const groups = new Map<string, Availability>();
   for (const p of security) {
     const matching = releases.filter((r) => p.origins.some((o) => releaseMatchesOrigin(r, o)));
@@ -95,7 +94,7 @@ export async function securityAvailability(
     g.count++;
     groups.set(key, g);
   }
-  return { availability: [...groups.values()].sort((a, b) => a.since.localeCompare(b.since)), problems };
+  return [...groups.values()].sort((a, b) => a.since.localeCompare(b.since));
 }
 
 async function readLog(files: AgeFiles, path: string): Promise<string> {
