@@ -4,9 +4,9 @@
  */
 import { MONITORS } from "../../monitors/index.js";
 
-/** Each monitor's declared line, indented; `"<data_dir>/…"` becomes the real path. */
-function monitorLines(dataDir: string): string {
-  return MONITORS.map((m) => `  ${m.starter.replace(/"<data_dir>([^"]*)"/g, (_, rest: string) => JSON.stringify(dataDir + rest))}`).join("\n");
+/** Each monitor's declared line, indented. */
+function monitorLines(): string {
+  return MONITORS.map((m) => `  ${m.starter}`).join("\n");
 }
 
 export function starterConfig(o: { site: string; dataDir: string }): string {
@@ -27,7 +27,7 @@ retention:
 
 # Every monitor is on with its defaults unless listed with "enabled: false".
 monitors:
-${monitorLines(o.dataDir)}
+${monitorLines()}
 
 # Office computers reporting through osquery (off until this section is set):
 # hosts: { enroll_secret_file: /etc/gatehouse/osquery.secret, offline_after: 3d, allowed_admins: [itadmin] }

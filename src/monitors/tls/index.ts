@@ -116,7 +116,7 @@ export const tls = defineMonitor<TlsConfig>({
   title: "TLS endpoints and certificates",
   control: "transmission",
   defaultSchedule: "13 */4 * * *",
-  starter: '# tls:       { endpoints: ["messaging.example.org:443"], warn_days: 21, cert_files: ["<data_dir>/tls/console.crt"] }',
+  starter: '# tls:       { endpoints: ["messaging.example.org:443"], warn_days: 21, cert_files: [] }',
   enabledByDefault: true,
   parseConfig: parseTlsConfig,
   probe,
