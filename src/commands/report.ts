@@ -6,7 +6,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { UserError } from "../kit/errors.js";
-import { isIsoDate } from "../agent/compliance/registers.js";
+import { isIsoDate } from "../kit/time.js";
 import { renderEvidenceReportHtml } from "../web/evidence-report.js";
 import { generateEvidenceReport, ReportError, verifyReport, verifySealedReport } from "../agent/compliance/report.js";
 import { loadOrCreateReportKey } from "../agent/compliance/report-key.js";

@@ -17,9 +17,10 @@ import { auditRowsForTarget, filteredAuditRows, reportGenerationByDigest } from 
 import { doorOpeningsPerRange } from "../agent/store/doors.js";
 import { CATALOG } from "../agent/compliance/catalog.js";
 import { controlRegistry } from "../agent/controls/index.js";
-import { COMPLIANCE_SOURCE, registerFindings, registerSnapshot, siteToday } from "../agent/compliance/evaluate.js";
-import { addDays, REGISTER_IDS, REGISTERS } from "../agent/compliance/registers.js";
-import { localMidnight } from "../agent/compliance/report.js";
+import { COMPLIANCE_SOURCE, registerFindings, registerSnapshot } from "../agent/compliance/evaluate.js";
+import { REGISTER_IDS, REGISTERS } from "../agent/compliance/registers.js";
+import { writeCsv } from "../kit/csv.js";
+import { addDays, localMidnight, siteToday } from "../kit/time.js";
 import { HOST_CHECKS } from "../agent/controls/host-checks.js";
 import { rollup } from "../agent/hosts/rollup.js";
 import { hostFindings, listHosts } from "../agent/store/hosts.js";
@@ -366,17 +367,11 @@ export function reportInAudit(db: Db, sha256: string): { at: number; actor: stri
   return r && { at: r.at, actor: r.actor, period: r.target.replace("..", " to ") };
 }
 
-/** One CSV field: quoted, and a leading = + - @ tab or CR neutralized so a spreadsheet never runs it as a formula. */
-export function csvField(v: string | number): string {
-  let s = String(v);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return `"${s.replace(/"/g, '""')}"`;
-}
-
+/** The audit log as CSV: every field quoted, formula starts neutralized (the kit's CSV writer). */
 export function auditCsv(rows: AuditRow[]): string {
   const head = ["id", "at", "actor", "address", "action", "target", "detail", "prev_hash", "hash"];
-  const lines = rows.map((r) => [r.id, new Date(r.at).toISOString(), r.actor, r.address, r.action, r.target, r.detail_json, r.prev_hash, r.hash].map(csvField).join(","));
-  return `${head.join(",")}\r\n${lines.join("\r\n")}${lines.length ? "\r\n" : ""}`;
+  const body = rows.map((r) => [r.id, new Date(r.at).toISOString(), r.actor, r.address, r.action, r.target, r.detail_json, r.prev_hash, r.hash]);
+  return writeCsv([head], { bom: false }) + writeCsv(body, { bom: false, quoteAll: true });
 }
 
 /** Keys whose values are secrets if ever inline (paths in *_file keys and TLS file paths are not). */

@@ -5,7 +5,10 @@ import { seedObservation } from "../helpers/observations.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { csvField, effectiveConfigYaml } from "../../src/web/data.js";
+import { csvCell } from "../../src/kit/csv.js";
+import { effectiveConfigYaml } from "../../src/web/data.js";
+
+const csvField = (v: string | number) => csvCell(v, { quoteAll: true });
 import { addUser, call, makeHarness, signIn, type Harness } from "./harness.js";
 
 const HOSTILE = `<img src=x onerror=alert(1)>"'&`;

@@ -9,7 +9,6 @@
  */
 import { auditChain } from "../audit.js";
 import type { AlertContext } from "../alerts/engine.js";
-import { localTime } from "../doors/hours.js";
 import { worstStatus, type Finding } from "../evaluator.js";
 import { record } from "../findings/record.js";
 import type { Db } from "../store/db.js";
@@ -18,7 +17,8 @@ import type { Status } from "../../monitors/monitor.js";
 import { takeRegistersChanged } from "../store/registers.js";
 import { COMPLIANCE_SOURCE } from "../controls/index.js";
 import { enabledUsersTotp } from "../store/users.js";
-import { daysBetween, listRegister, REGISTER_IDS, type RegisterId, type RegisterRow } from "./registers.js";
+import { daysBetween, siteToday } from "../../kit/time.js";
+import { listRegister, REGISTER_IDS, type RegisterId, type RegisterRow } from "./registers.js";
 
 export { COMPLIANCE_SOURCE };
 
@@ -36,11 +36,6 @@ export interface CompliancePolicy {
 export const DEFAULT_COMPLIANCE_POLICY: CompliancePolicy = { baaWarnDays: 30, accessReviewDays: 92, restoreTestDays: 90, maxRestoreHours: 72 };
 
 export type RegisterSnapshot = Record<RegisterId, RegisterRow[]>;
-
-/** Today's date (YYYY-MM-DD) at the site. */
-export function siteToday(now: number, timezone: string): string {
-  return localTime(now, timezone).date;
-}
 
 const f = (rule: string, status: Status, message: string, subject?: string): Finding => ({
   rule: `${COMPLIANCE_SOURCE}.${rule}`,

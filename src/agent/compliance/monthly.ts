@@ -12,19 +12,10 @@ import { auditChain, type AuditChainStatus } from "../audit.js";
 import { nullLogger, type Logger } from "../../kit/log.js";
 import type { Db } from "../store/db.js";
 import { attachReportToOutbox } from "../store/outbox.js";
-import { addDays } from "./registers.js";
-import { generateEvidenceReport, installedAt, localMidnight, type GeneratedReport, type ReportRenderer } from "./report.js";
+import { addDays, localMidnight, previousMonth, siteToday } from "../../kit/time.js";
+import { generateEvidenceReport, installedAt, type GeneratedReport, type ReportRenderer } from "./report.js";
 import { loadOrCreateReportKey } from "./report-key.js";
-import { siteToday } from "./evaluate.js";
 import type { ControlState } from "./scorecard.js";
-
-/** The previous calendar month at the site: first and last day, and "YYYY-MM". */
-export function previousMonth(now: number, timezone: string): { from: string; to: string; month: string } {
-  const today = siteToday(now, timezone);
-  const firstOfThis = `${today.slice(0, 7)}-01`;
-  const to = addDays(firstOfThis, -1);
-  return { from: `${to.slice(0, 7)}-01`, to, month: to.slice(0, 7) };
-}
 
 /** Writes a file atomically with owner-only permissions (reports hold register contents). */
 function writePrivate(path: string, text: string | Buffer): void {
@@ -83,7 +74,7 @@ function settledAudit(db: Db): AuditChainStatus | undefined {
  * done (then `onLate`), instead of holding up start-up for it. Undefined is returned meanwhile.
  */
 export function runMonthlyReport(db: Db, ctx: AlertContext, opts: MonthlyReportOptions): MonthlyReportResult | undefined {
-  const { from, to, month } = previousMonth(ctx.now, opts.timezone);
+  const { from, to, month } = previousMonth(siteToday(ctx.now, opts.timezone));
   const dir = join(opts.dataDir, "reports");
   const base = join(dir, `evidence-${month}`);
   const files = { html: `${base}.html`, htmlSig: `${base}.html.sig`, json: `${base}.json`, sig: `${base}.json.sig`, pub: `${base}.pub.pem` };

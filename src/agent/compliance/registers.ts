@@ -11,6 +11,7 @@ import { appendAudit } from "../audit.js";
 import type { Db } from "../store/db.js";
 import { deleteRegisterRowById, insertRegisterRow, listRegisterRows, markRegistersChanged, REGISTERS_CHANGED_KEY, registerRow, updateRegisterRowFields } from "../store/registers.js";
 import { CsvError, parseCsv, restoreFormula, writeCsv } from "../../kit/csv.js";
+import { addYears, isIsoDate } from "../../kit/time.js";
 
 export const REGISTER_IDS = ["baa", "training", "access_review", "restore_test", "incident"] as const;
 export type RegisterId = (typeof REGISTER_IDS)[number];
@@ -109,37 +110,6 @@ export interface RegisterActor {
 export function registerSpec(id: string): RegisterSpec {
   if (!(REGISTER_IDS as readonly string[]).includes(id)) throw new RegisterError(`unknown register "${id}"; known: ${REGISTER_IDS.join(", ")}`);
   return REGISTERS[id as RegisterId];
-}
-
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** Whether `s` is a real calendar date written YYYY-MM-DD. */
-export function isIsoDate(s: string): boolean {
-  const m = DATE_RE.exec(s);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (y < 1900 || y > 2200) return false;
-  const t = new Date(Date.UTC(y, mo - 1, d));
-  return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d;
-}
-
-/** Adds calendar days to a YYYY-MM-DD date. */
-export function addDays(isoDate: string, days: number): string {
-  const [y, m, d] = isoDate.split("-").map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
-}
-
-/** Adds years; 29 February becomes 28 February in a non-leap year. */
-export function addYears(isoDate: string, years: number): string {
-  const [y, m, d] = isoDate.split("-").map(Number) as [number, number, number];
-  const t = new Date(Date.UTC(y + years, m - 1, d));
-  if (t.getUTCMonth() !== m - 1) t.setUTCDate(0);
-  return t.toISOString().slice(0, 10);
-}
-
-/** Whole days from `a` to `b` (YYYY-MM-DD), negative when b is earlier. */
-export function daysBetween(a: string, b: string): number {
-  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
 }
 
 // eslint-disable-next-line no-control-regex

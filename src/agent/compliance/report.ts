@@ -12,21 +12,22 @@
  * openssl (README.md).
  */
 import { createHash } from "node:crypto";
-import { registerFindings, platformFindings, consoleUserStats, registerSnapshot, siteToday, type AuditState } from "./evaluate.js";
+import { registerFindings, platformFindings, consoleUserStats, registerSnapshot, type AuditState } from "./evaluate.js";
 import { signReport, verifyReportSignature, keyFingerprint, type ReportKey } from "./report-key.js";
 import { appendAudit, verifyAudit } from "../audit.js";
 import { controlRegistry, type ControlRegistry } from "../controls/index.js";
-import { zoneOffsetMs } from "../doors/hours.js";
 import { alertsInPeriod } from "../store/alerts.js";
 import { auditRowsOfAction, countAuditBetween, firstAuditAt } from "../store/audit.js";
 import { firstMigrationAt, type Db } from "../store/db.js";
 import { afterHoursDoorEvents, listDoorStates } from "../store/doors.js";
 import { findingSources } from "../store/findings.js";
 import { firstObservationAt, latestObservationIn } from "../store/observation-log.js";
-import type { Status } from "../../monitors/monitor.js";
+import { outcomeOfRule, type Status } from "../../monitors/monitor.js";
 import { CATALOG, type ComplianceControlId } from "./catalog.js";
 import type { ComplianceOptions } from "./evaluate.js";
-import { addDays, isIsoDate, listRegister, REGISTER_IDS, REGISTERS, rowFields, type FieldValue, type RegisterId } from "./registers.js";
+import { addDays, isIsoDate, localMidnight, siteToday } from "../../kit/time.js";
+import { roughAge } from "../../kit/format.js";
+import { listRegister, REGISTER_IDS, REGISTERS, rowFields, type FieldValue, type RegisterId } from "./registers.js";
 import { COMPLIANCE_SOURCE } from "../controls/index.js";
 import { findingState, gatherHistory, percentInState, worstState, type ControlState, type TimeInState } from "./scorecard.js";
 
@@ -141,20 +142,9 @@ export class ReportError extends Error {
   override readonly name = "ReportError";
 }
 
-/** Unix ms of local midnight starting `date` in `tz` (DST-safe: refined once). */
-export function localMidnight(date: string, tz: string): number {
-  const utc = Date.parse(`${date}T00:00:00Z`);
-  const first = utc - zoneOffsetMs(utc, tz);
-  return utc - zoneOffsetMs(first, tz);
-}
-
 const iso = (ms: number) => new Date(ms).toISOString();
 const EXCERPT = 1500;
 
-function hours(ms: number): string {
-  const h = ms / 3_600_000;
-  return h < 1 ? `${Math.max(1, Math.round(ms / 60_000))} min` : h < 48 ? `${h.toFixed(1)} h` : `${(h / 24).toFixed(1)} days`;
-}
 
 /**
  * When this Gatehouse began keeping evidence: its store's creation, or an earlier first record
@@ -209,7 +199,7 @@ export function buildEvidenceReport(db: Db, opts: ReportOptions): EvidenceReport
     } else continue;
     for (const f of findings) {
       const item: ReportEvidence = { source, rule: f.rule, subject: f.subject ?? "", status: f.status, state: findingState(f.rule, f.status), message: f.message, observed_at: at === null ? null : iso(at) };
-      if (/\.(probe_error|policy_error|not_applicable)$/.test(f.rule)) for (const c of registry.controlsOfSource(source)) add(evidence, c, item);
+      if (outcomeOfRule(f.rule) !== undefined) for (const c of registry.controlsOfSource(source)) add(evidence, c, item);
       else add(evidence, registry.controlOfFinding(source, f.rule), item);
     }
   }
@@ -275,7 +265,7 @@ function alertSection(db: Db, fromMs: number, toMs: number, controls: ControlReg
     const ack = r.ack_by && r.ack_at ? { by: r.ack_by, at: iso(r.ack_at), note: r.ack_note ?? "" } : null;
     const resolution =
       r.resolved_at !== null
-        ? `resolved after ${hours(r.resolved_at - r.opened_at)}${ack ? `; acknowledged by ${ack.by}${ack.note ? `: ${ack.note}` : ""}` : ""}`
+        ? `resolved after ${roughAge(r.resolved_at - r.opened_at, { minMinutes: 1 })}${ack ? `; acknowledged by ${ack.by}${ack.note ? `: ${ack.note}` : ""}` : ""}`
         : ack
           ? `acknowledged by ${ack.by}${ack.note ? `: ${ack.note}` : ""}; not yet resolved`
           : "open, not acknowledged";

@@ -6,7 +6,7 @@
  * History is aggregated in SQL (a window function over the (monitor, started_at) index), so a
  * year of per-minute checks (500k rows per monitor) is one indexed scan, not a JS loop.
  */
-import type { Status } from "../../monitors/monitor.js";
+import { outcomeOfRule, type Status } from "../../monitors/monitor.js";
 import { controlRegistry, registryOf, type ControlRegistry } from "../controls/index.js";
 import { alertsInPeriod, openAlertsOf } from "../store/alerts.js";
 import type { Db } from "../store/db.js";
@@ -117,7 +117,7 @@ export function scoreControls(ev: ScorecardEvidence): ControlScore[] {
     for (const f of s.findings) {
       const item: EvidenceItem = { source: s.source, rule: f.rule, subject: f.subject, status: f.status, state: findingState(f.rule, f.status), message: f.message, ...(s.lastAt ? { at: s.lastAt } : {}), ...(f.since ? { since: f.since } : {}) };
       // A probe that failed or does not apply says nothing about any control of the source.
-      if (/\.(probe_error|policy_error|not_applicable)$/.test(f.rule)) for (const c of controls.controlsOfSource(s.source)) push(c, item);
+      if (outcomeOfRule(f.rule) !== undefined) for (const c of controls.controlsOfSource(s.source)) push(c, item);
       else push(controls.controlOfFinding(s.source, f.rule), item);
     }
   }

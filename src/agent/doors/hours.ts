@@ -6,10 +6,6 @@
 import { localTime } from "../../kit/time.js";
 import type { WeekHours } from "./config.js";
 
-// Site time moved to the kit; these names stay for callers outside the doors (compliance, the
-// console) until they import src/kit/time.ts themselves.
-export { instantAt, localTime, zoneOffsetMs, type LocalTime } from "../../kit/time.js";
-
 export interface Calendar {
   timezone: string;
   week: WeekHours;

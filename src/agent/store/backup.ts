@@ -9,6 +9,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { verifyAudit, type AuditVerification } from "./audit.js";
 import { DB_FILE, migrate, StoreError, type Db } from "./db.js";
 import { MIGRATIONS } from "./migrations/index.js";
+import { siteToday } from "../../kit/time.js";
 
 /** Folder (inside the data dir) of the nightly copies. */
 export const BACKUP_DIR = "backups";
@@ -180,7 +181,7 @@ export function listNightlyBackups(dataDir: string): { file: string; date: strin
  */
 export async function nightlyBackup(db: Db, dataDir: string, opts: { keep?: number; now?: Date; timezone?: string } = {}): Promise<{ backup: BackupInfo; removed: string[] }> {
   const keep = Math.max(1, opts.keep ?? 7);
-  const date = new Intl.DateTimeFormat("en-CA", { timeZone: opts.timezone ?? "UTC", year: "numeric", month: "2-digit", day: "2-digit" }).format(opts.now ?? new Date());
+  const date = siteToday((opts.now ?? new Date()).getTime(), opts.timezone ?? "UTC");
   const backup = await backupDatabase(db, join(dataDir, BACKUP_DIR, `gatehouse-${date}.db`));
   const removed: string[] = [];
   for (const old of listNightlyBackups(dataDir).slice(keep)) {

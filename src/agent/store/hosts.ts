@@ -101,16 +101,8 @@ export const nodeKeyDigest = (nodeKey: string): string => createHash("sha256").u
 /** A fresh node key: 32 random bytes, base64url (43 characters). */
 export const newNodeKey = (): string => randomBytes(32).toString("base64url");
 
-export interface EnrollDetails {
-  hostIdentifier: string;
-  hostname: string;
-  platform: string;
-  osName: string;
-  osVersion: string;
-  osqueryVersion: string;
-  hardwareSerial: string;
-  address: string;
-}
+/** What a host says of itself when it enrolls, and the address it came from. */
+export type EnrollDetails = Pick<HostRow, "hostIdentifier" | "hostname" | "platform" | "osName" | "osVersion" | "osqueryVersion" | "hardwareSerial"> & { address: string };
 
 export type EnrollOutcome = { ok: true; hostId: number; nodeKey: string; renewed: boolean } | { ok: false; reason: "host limit reached" };
 

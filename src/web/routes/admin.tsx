@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { appendAudit, auditChain, describeAuditChain } from "../../agent/audit.js";
 import { enqueue } from "../../agent/alerts/engine.js";
-import { instantAt } from "../../agent/doors/hours.js";
+import { instantAt } from "../../kit/time.js";
 import { sessionCountsByUser } from "../../agent/store/sessions.js";
 import { voidPendingEnrollments } from "../../agent/store/users.js";
 import {

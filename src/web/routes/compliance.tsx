@@ -8,9 +8,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { join } from "node:path";
 import { z } from "zod";
 import { appendAudit } from "../../agent/audit.js";
-import { siteToday } from "../../agent/compliance/evaluate.js";
+import { addDays, siteToday } from "../../kit/time.js";
 import {
-  addDays,
   addRegisterRow,
   deleteRegisterRow,
   exportRegisterCsv,

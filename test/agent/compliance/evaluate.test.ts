@@ -6,8 +6,9 @@ import type { AlertContext } from "../../../src/agent/alerts/engine.js";
 import type { Notification } from "../../../src/agent/alerts/notification.js";
 import { renderSubject, renderText } from "../../../src/agent/notify/render.js";
 import { accessReviewPrefill } from "../../../src/agent/compliance/access-review.js";
-import { registerFindings, runComplianceEvaluation, siteToday, type RegisterSnapshot } from "../../../src/agent/compliance/evaluate.js";
-import { previousMonth, runMonthlyReport } from "../../../src/agent/compliance/monthly.js";
+import { registerFindings, runComplianceEvaluation, type RegisterSnapshot } from "../../../src/agent/compliance/evaluate.js";
+import { runMonthlyReport } from "../../../src/agent/compliance/monthly.js";
+import { previousMonth, siteToday } from "../../../src/kit/time.js";
 import { addRegisterRow, updateRegisterRow, type RegisterActor, type RegisterRow } from "../../../src/agent/compliance/registers.js";
 import { verifyReport } from "../../../src/agent/compliance/report.js";
 import { openDatabase } from "../../../src/agent/store/db.js";
@@ -106,9 +107,9 @@ describe("monthly report", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("previous month in the site's time zone", () => {
-    expect(previousMonth(Date.parse("2026-07-01T05:00:00Z"), "America/Phoenix")).toEqual({ from: "2026-05-01", to: "2026-05-31", month: "2026-05" });
-    expect(previousMonth(Date.parse("2026-07-01T08:00:00Z"), "America/Phoenix")).toEqual({ from: "2026-06-01", to: "2026-06-30", month: "2026-06" });
-    expect(previousMonth(Date.parse("2026-01-10T12:00:00Z"), "UTC")).toEqual({ from: "2025-12-01", to: "2025-12-31", month: "2025-12" });
+    expect(previousMonth(siteToday(Date.parse("2026-07-01T05:00:00Z"), "America/Phoenix"))).toEqual({ from: "2026-05-01", to: "2026-05-31", month: "2026-05" });
+    expect(previousMonth(siteToday(Date.parse("2026-07-01T08:00:00Z"), "America/Phoenix"))).toEqual({ from: "2026-06-01", to: "2026-06-30", month: "2026-06" });
+    expect(previousMonth(siteToday(Date.parse("2026-01-10T12:00:00Z"), "UTC"))).toEqual({ from: "2025-12-01", to: "2025-12-31", month: "2025-12" });
   });
 
   it("writes last month's signed report once, audits it and announces it as its own message, also when nothing is wrong", () => {

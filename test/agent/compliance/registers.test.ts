@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { verifyAudit } from "../../../src/agent/audit.js";
+import { addYears, isIsoDate } from "../../../src/kit/time.js";
 import {
   addRegisterRow,
-  addYears,
   deleteRegisterRow,
   exportRegisterCsv,
   importRegisterCsv,
-  isIsoDate,
   listRegister,
   registerSpec,
   RegisterPermissionError,
