@@ -39,4 +39,29 @@ describe("migrations across processes", () => {
       expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
     }
   });
+  it("waits for another process's write lock on a file still in rollback mode instead of failing to switch to WAL", async () => {
+    // SQLite refuses the switch to WAL at once (no busy handler) while another connection holds
+    // RESERVED on a rollback-journal file; eight processes racing on a new store hit it (CI).
+    const dir = mkdtempSync(join(tmpdir(), "gh-migrate-"));
+    dirs.push(dir);
+    const holder = `const D = (await import("better-sqlite3")).default; const db = new D(${JSON.stringify(join(dir, "gatehouse.db"))});
+      db.exec("CREATE TABLE held (x)"); db.exec("BEGIN IMMEDIATE"); db.exec("INSERT INTO held VALUES (1)");
+      process.stdout.write("locked\\n"); setTimeout(() => { db.exec("ROLLBACK"); db.close(); }, 400);`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", holder], { cwd: join(import.meta.dirname, "../.."), stdio: ["ignore", "pipe", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (b: Buffer) => (err += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on("data", (b: Buffer) => b.toString().includes("locked") && resolve());
+      child.on("exit", () => reject(new Error(`lock holder exited early: ${err}`)));
+    });
+    const store = openStore(dir);
+    try {
+      expect(store.pragma("journal_mode", { simple: true })).toBe("wal");
+      expect((store.prepare("SELECT max(version) AS v FROM schema_migrations").get() as { v: number }).v).toBe(MIGRATIONS.at(-1)!.version);
+    } finally {
+      store.close();
+    }
+    expect(await exited, err).toBe(0);
+  });
 });

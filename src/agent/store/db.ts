@@ -46,14 +46,37 @@ export function openDatabase(file: string, opts: { readonly?: boolean; migration
   } catch (e) {
     throw new StoreError(`cannot open database ${file}: ${(e as Error).message}`);
   }
-  db.pragma("busy_timeout = 5000");
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   if (!opts.readonly) {
-    db.pragma("journal_mode = WAL");
+    useWal(db);
     db.pragma("synchronous = FULL");
   }
   db.pragma("foreign_keys = ON");
   if (!opts.readonly) migrate(db, opts.migrations ?? MIGRATIONS);
   return db;
+}
+
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Puts the file in WAL mode (persistent: a no-op once done). Switching needs an exclusive lock,
+ * and SQLite answers SQLITE_BUSY at once, without its busy handler, while another connection holds
+ * a write lock on a file still in rollback mode — two processes opening a new store together (the
+ * daemon and a CLI command) hit that. So it retries, a few milliseconds apart, for as long as the
+ * busy timeout would have waited.
+ */
+function useWal(db: Db): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      if (db.pragma("journal_mode", { simple: true }) !== "wal") db.pragma("journal_mode = WAL");
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== "SQLITE_BUSY" || Date.now() >= deadline) throw e;
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
 }
 
 /** Applies pending migrations in order, each in its own transaction. */
