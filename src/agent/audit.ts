@@ -158,6 +158,10 @@ export class AuditChain {
     } else if (r.checkpoint.id >= this.checkpoint.id) {
       this.checkpoint = r.checkpoint;
       this.result = r.result;
+    } else if (r.done) {
+      // A walk that reached the last row ended before a row verified earlier: the chain is intact
+      // up to there, but its end was cut off (a hash chain alone cannot see that; the checkpoint can).
+      this.result = { ok: false, rows: r.result.rows, brokenAt: this.checkpoint.id, reason: `row ${this.checkpoint.id} was deleted after it was verified (the log now ends at row ${r.checkpoint.id})` };
     }
   }
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { AuditChain, appendAudit, describeAuditChain } from "../../src/agent/audit.js";
+import { AuditChain, appendAudit, describeAuditChain, verifyAudit } from "../../src/agent/audit.js";
 import { platformFindings } from "../../src/agent/compliance/evaluate.js";
 import { openStore, type Db } from "../../src/agent/store/db.js";
 
@@ -68,6 +68,20 @@ describe("the persisted audit checkpoint", () => {
     tamper(db, "UPDATE audit SET hash = 'x' WHERE id = 200");
     expect(new AuditChain(db).verifyNow()).toMatchObject({ ok: false, brokenAt: 200, reason: expect.stringMatching(/changed or deleted after it was verified/) });
     db.close();
+  });
+
+  it("rows deleted from the end, the checkpoint's row among them, are found by every kind of pass", async () => {
+    // A hash chain alone cannot see its last rows removed; the persisted checkpoint can.
+    for (const how of ["settle", "walk", "verifyNow"] as const) {
+      const db = openStore(await verifiedStore(300));
+      tamper(db, "DELETE FROM audit WHERE id > 250");
+      const chain = new AuditChain(db);
+      const r = how === "settle" ? chain.settle() : how === "walk" ? await chain.walk({ full: true }) : chain.verifyNow();
+      expect([how, r]).toMatchObject([how, { ok: false, brokenAt: 300, reason: expect.stringMatching(/deleted/) }]);
+      // `gatehouse audit verify`, the evidence report and db backup/restore walk from the first row.
+      expect(verifyAudit(db)).toMatchObject({ ok: false, brokenAt: 300, reason: expect.stringMatching(/deleted/) });
+      db.close();
+    }
   });
 
   it("an edit before the checkpoint is found by the full pass that runs in the background after a restart", async () => {

@@ -167,9 +167,16 @@ export function verifyAuditFrom(db: Db, from: AuditCheckpoint, limit = Number.PO
   return { result: { ok: true, rows }, checkpoint: { id, hash: prev, rows }, done: seen < limit, read: seen };
 }
 
-/** Walks the chain from the first row; reports the first row whose link or hash is wrong. */
+/**
+ * Walks the chain from the first row; reports the first row whose link or hash is wrong, and a
+ * chain that no longer holds the row last verified as it was (its end cut off, or the whole chain
+ * rewritten after it): the persisted checkpoint is what a hash chain alone lacks.
+ */
 export function verifyAudit(db: Db): AuditVerification {
-  return verifyAuditFrom(db, AUDIT_START).result;
+  const { result } = verifyAuditFrom(db, AUDIT_START);
+  const saved = readAuditCheckpoint(db);
+  if (!result.ok || !saved || saved.id === 0 || auditHashOf(db, saved.id) === saved.hash) return result;
+  return { ok: false, rows: result.rows, brokenAt: saved.id, reason: `row ${saved.id} was changed or deleted after it was verified` };
 }
 
 // --- console reads
